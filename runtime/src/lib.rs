@@ -1,0 +1,25 @@
+//! wasi-host: a WASI preview1 host for wasmtime whose bindings are generated from WITX.
+//!
+//! - [`preview1`]: the generated `wasi_snapshot_preview1` bindings: one Rust type per WITX
+//!   type, the [`preview1::WasiSnapshotPreview1`] trait with one method per function, and
+//!   [`preview1::add_to_linker`].
+//! - [`guest`]: guest memory and the views host methods receive instead of raw pointers.
+//! - [`call`]: what a host method returns when it does not succeed.
+
+#![deny(missing_docs)]
+
+pub mod call;
+mod errno;
+pub mod guest;
+/// `wasi_snapshot_preview1`, generated from `witx/preview1/` by `cargo xtask codegen`.
+pub mod preview1;
+
+pub use call::{CallError, Exit, Trap};
+pub use wasi_host_macros::bindings;
+
+/// Items generated code refers to; not a stable API.
+#[doc(hidden)]
+pub mod __private {
+    pub use bitflags;
+    pub use wasmtime;
+}
