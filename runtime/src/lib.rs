@@ -9,12 +9,16 @@
 #![deny(missing_docs)]
 
 pub mod call;
+mod ctx;
 mod errno;
 pub mod guest;
+mod host;
 /// `wasi_snapshot_preview1`, generated from `witx/preview1/` by `cargo xtask codegen`.
 pub mod preview1;
+mod table;
 
 pub use call::{CallError, Exit, Trap};
+pub use ctx::{Clock, OsRandom, RandomSource, Stdio, SystemClock, WasiCtx, WasiCtxBuilder};
 pub use wasi_host_macros::bindings;
 
 /// Items generated code refers to; not a stable API.
@@ -22,4 +26,13 @@ pub use wasi_host_macros::bindings;
 pub mod __private {
     pub use bitflags;
     pub use wasmtime;
+}
+
+/// Adds every `wasi_snapshot_preview1` function to `linker`, served by the [`WasiCtx`] that
+/// `get` finds in the store's data.
+pub fn add_to_linker<T: 'static>(
+    linker: &mut wasmtime::Linker<T>,
+    get: impl Fn(&mut T) -> &mut WasiCtx + Send + Sync + Copy + 'static,
+) -> wasmtime::Result<()> {
+    preview1::add_to_linker(linker, get)
 }

@@ -1,0 +1,307 @@
+//! The host state for one guest instance, and the builder embedders configure it with.
+
+use std::fs::File;
+use std::io;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+
+use cap_std::ambient_authority;
+
+use crate::guest::{CachedMemory, MemoryCache};
+use crate::preview1::{Clockid, Errno, Fdflags, Filetype, Timestamp};
+use crate::table::{
+    DIR_RIGHTS, DIR_WRITE_RIGHTS, DirEntry, FILE_RIGHTS, FILE_WRITE_RIGHTS, FdEntry, FdTable,
+    FileEntry, Kind, LISTENER_RIGHTS,
+};
+
+/// Where the guest's clocks come from.
+pub trait Clock: Send {
+    /// The resolution of clock `id`, in nanoseconds.
+    fn resolution(&self, id: Clockid) -> Result<Timestamp, Errno>;
+    /// The time of clock `id`, in nanoseconds.
+    fn now(&self, id: Clockid, precision: Timestamp) -> Result<Timestamp, Errno>;
+}
+
+/// Where the guest's random bytes come from.
+pub trait RandomSource: Send {
+    /// Fills `buf` completely.
+    fn fill(&mut self, buf: &mut [u8]) -> Result<(), Errno>;
+}
+
+/// The operating system's clocks (`clock_gettime`).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+/// The operating system's random source (`getrandom`).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct OsRandom;
+
+/// What a standard stream (fd 0, 1 or 2) is connected to.
+#[derive(Debug)]
+pub enum Stdio {
+    /// The host process's own stream.
+    Inherit,
+    /// `/dev/null`.
+    Null,
+    /// An open file or pipe end.
+    File(File),
+}
+
+/// A host directory the guest sees under `guest` (a preopen).
+#[derive(Debug, Clone)]
+struct Preopen {
+    host: PathBuf,
+    guest: String,
+    read_only: bool,
+}
+
+/// Configures a [`WasiCtx`].
+pub struct WasiCtxBuilder {
+    args: Vec<String>,
+    env: Vec<String>,
+    preopens: Vec<Preopen>,
+    stdio: [Stdio; 3],
+    listeners: Vec<TcpListener>,
+    fd_limit: u32,
+    clock: Box<dyn Clock>,
+    random: Box<dyn RandomSource>,
+}
+
+impl Default for WasiCtxBuilder {
+    fn default() -> Self {
+        WasiCtxBuilder {
+            args: Vec::new(),
+            env: Vec::new(),
+            preopens: Vec::new(),
+            stdio: [Stdio::Inherit, Stdio::Inherit, Stdio::Inherit],
+            listeners: Vec::new(),
+            fd_limit: 1024,
+            clock: Box::new(SystemClock),
+            random: Box::new(OsRandom),
+        }
+    }
+}
+
+impl WasiCtxBuilder {
+    /// A context with no arguments, no environment, no preopens and inherited stdio.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends one argument (the first is the program name, by convention).
+    pub fn arg(&mut self, arg: impl Into<String>) -> &mut Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    /// Appends arguments.
+    pub fn args<I: IntoIterator<Item = S>, S: Into<String>>(&mut self, args: I) -> &mut Self {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// Sets an environment variable for the guest.
+    pub fn env(&mut self, key: &str, value: &str) -> &mut Self {
+        let prefix = format!("{key}=");
+        self.env.retain(|e| !e.starts_with(&prefix));
+        self.env.push(format!("{key}={value}"));
+        self
+    }
+
+    /// Passes the host's value of `key`, if it has one (and it is UTF-8).
+    pub fn inherit_env_var(&mut self, key: &str) -> &mut Self {
+        if let Ok(value) = std::env::var(key) {
+            self.env(key, &value);
+        }
+        self
+    }
+
+    /// Passes every host environment variable whose name and value are UTF-8.
+    pub fn inherit_env(&mut self) -> &mut Self {
+        for (k, v) in std::env::vars_os() {
+            if let (Some(k), Some(v)) = (k.to_str(), v.to_str()) {
+                self.env(k, v);
+            }
+        }
+        self
+    }
+
+    /// Makes host directory `host` visible to the guest as `guest`, read-write.
+    pub fn preopen_dir(&mut self, host: impl AsRef<Path>, guest: impl Into<String>) -> &mut Self {
+        self.preopens.push(Preopen {
+            host: host.as_ref().to_path_buf(),
+            guest: guest.into(),
+            read_only: false,
+        });
+        self
+    }
+
+    /// Makes host directory `host` visible to the guest as `guest`, read-only.
+    pub fn preopen_dir_read_only(
+        &mut self,
+        host: impl AsRef<Path>,
+        guest: impl Into<String>,
+    ) -> &mut Self {
+        self.preopens.push(Preopen {
+            host: host.as_ref().to_path_buf(),
+            guest: guest.into(),
+            read_only: true,
+        });
+        self
+    }
+
+    /// Connects the guest's stdin.
+    pub fn stdin(&mut self, stdio: Stdio) -> &mut Self {
+        self.stdio[0] = stdio;
+        self
+    }
+
+    /// Connects the guest's stdout.
+    pub fn stdout(&mut self, stdio: Stdio) -> &mut Self {
+        self.stdio[1] = stdio;
+        self
+    }
+
+    /// Connects the guest's stderr.
+    pub fn stderr(&mut self, stdio: Stdio) -> &mut Self {
+        self.stdio[2] = stdio;
+        self
+    }
+
+    /// Preopens a listening TCP socket (after the preopened directories).
+    pub fn tcp_listener(&mut self, listener: TcpListener) -> &mut Self {
+        self.listeners.push(listener);
+        self
+    }
+
+    /// The most descriptors the guest may hold open at once (stdio included); past it, opens
+    /// fail with `EMFILE`.
+    pub fn fd_limit(&mut self, limit: u32) -> &mut Self {
+        self.fd_limit = limit;
+        self
+    }
+
+    /// Replaces the clocks (for example with a deterministic one).
+    pub fn clock(&mut self, clock: impl Clock + 'static) -> &mut Self {
+        self.clock = Box::new(clock);
+        self
+    }
+
+    /// Replaces the random source (for example with a seeded one).
+    pub fn random(&mut self, random: impl RandomSource + 'static) -> &mut Self {
+        self.random = Box::new(random);
+        self
+    }
+
+    /// Opens the preopened directories and stdio and builds the context. The builder is left
+    /// empty.
+    pub fn build(&mut self) -> io::Result<WasiCtx> {
+        let mut table = FdTable::new(self.fd_limit.max(3));
+        let stdio = std::mem::replace(
+            &mut self.stdio,
+            [Stdio::Inherit, Stdio::Inherit, Stdio::Inherit],
+        );
+        for (n, stdio) in stdio.into_iter().enumerate() {
+            let file = match stdio {
+                Stdio::Inherit => {
+                    // A duplicate, so that closing the guest's fd never closes ours.
+                    let fd = match n {
+                        0 => rustix::io::fcntl_dupfd_cloexec(rustix::stdio::stdin(), 0),
+                        1 => rustix::io::fcntl_dupfd_cloexec(rustix::stdio::stdout(), 0),
+                        _ => rustix::io::fcntl_dupfd_cloexec(rustix::stdio::stderr(), 0),
+                    };
+                    match fd {
+                        Ok(fd) => File::from(fd),
+                        // A host started with that stream closed gives the guest /dev/null.
+                        Err(_) => File::options().read(true).write(true).open("/dev/null")?,
+                    }
+                }
+                Stdio::Null => File::options().read(true).write(true).open("/dev/null")?,
+                Stdio::File(file) => file,
+            };
+            let filetype = crate::host::fd::filetype_of(&file);
+            let mut rights = FILE_RIGHTS;
+            if filetype != Filetype::RegularFile {
+                rights.remove(crate::preview1::Rights::FD_SEEK | crate::preview1::Rights::FD_TELL);
+            }
+            let flags = crate::host::fd::fdflags_of(&file);
+            table
+                .insert(FdEntry {
+                    kind: Kind::File(FileEntry { file, filetype }),
+                    rights,
+                    inheriting: crate::preview1::Rights::empty(),
+                    flags,
+                    preopen: None,
+                })
+                .map_err(|_| io::Error::other("fd limit below 3"))?;
+        }
+        for p in std::mem::take(&mut self.preopens) {
+            let dir =
+                cap_std::fs::Dir::open_ambient_dir(&p.host, ambient_authority()).map_err(|e| {
+                    io::Error::new(
+                        e.kind(),
+                        format!("cannot open directory {}: {e}", p.host.display()),
+                    )
+                })?;
+            let (mut rights, mut inheriting) = (DIR_RIGHTS, DIR_RIGHTS | FILE_RIGHTS);
+            if p.read_only {
+                rights.remove(DIR_WRITE_RIGHTS);
+                inheriting.remove(DIR_WRITE_RIGHTS | FILE_WRITE_RIGHTS);
+            }
+            table
+                .insert(FdEntry {
+                    kind: Kind::Dir(DirEntry { dir, listing: None }),
+                    rights,
+                    inheriting,
+                    flags: Fdflags::empty(),
+                    preopen: Some(p.guest),
+                })
+                .map_err(|_| io::Error::other("more preopens than the fd limit allows"))?;
+        }
+        for listener in std::mem::take(&mut self.listeners) {
+            table
+                .insert(FdEntry {
+                    kind: Kind::Listener(listener),
+                    rights: LISTENER_RIGHTS,
+                    inheriting: crate::table::SOCKET_RIGHTS,
+                    flags: Fdflags::empty(),
+                    preopen: None,
+                })
+                .map_err(|_| io::Error::other("more listeners than the fd limit allows"))?;
+        }
+        Ok(WasiCtx {
+            args: std::mem::take(&mut self.args),
+            env: std::mem::take(&mut self.env),
+            table,
+            clock: std::mem::replace(&mut self.clock, Box::new(SystemClock)),
+            random: std::mem::replace(&mut self.random, Box::new(OsRandom)),
+            memory: CachedMemory::default(),
+        })
+    }
+}
+
+/// The host state of one guest instance: arguments, environment, descriptors, clocks and
+/// randomness. It implements [`WasiSnapshotPreview1`](crate::preview1::WasiSnapshotPreview1)
+/// on the host OS; register it with [`crate::add_to_linker`].
+pub struct WasiCtx {
+    pub(crate) args: Vec<String>,
+    /// `KEY=value` strings.
+    pub(crate) env: Vec<String>,
+    pub(crate) table: FdTable,
+    pub(crate) clock: Box<dyn Clock>,
+    pub(crate) random: Box<dyn RandomSource>,
+    memory: CachedMemory,
+}
+
+impl WasiCtx {
+    /// Starts configuring a context.
+    pub fn builder() -> WasiCtxBuilder {
+        WasiCtxBuilder::new()
+    }
+}
+
+impl MemoryCache for WasiCtx {
+    fn memory_cache(&mut self) -> Option<&mut CachedMemory> {
+        Some(&mut self.memory)
+    }
+}

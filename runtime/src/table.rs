@@ -1,0 +1,221 @@
+//! The descriptor table: what each guest fd refers to, with its rights and flags.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::fs::File;
+use std::net::{TcpListener, TcpStream};
+
+use crate::preview1::{Errno, Fd, Fdflags, Filetype, Rights};
+
+/// What a descriptor refers to.
+pub(crate) enum Kind {
+    /// Anything read and written as a byte stream or file: regular files, stdio, pipes,
+    /// character devices.
+    File(FileEntry),
+    /// A directory, with its listing cache for `fd_readdir`.
+    Dir(DirEntry),
+    /// A connected TCP socket.
+    Socket(TcpStream),
+    /// A listening TCP socket (`--tcplisten`).
+    Listener(TcpListener),
+}
+
+/// A file-like descriptor.
+pub(crate) struct FileEntry {
+    pub file: File,
+    /// What `fd_fdstat_get` reports, found once when the descriptor is created.
+    pub filetype: Filetype,
+}
+
+/// A directory descriptor.
+pub(crate) struct DirEntry {
+    pub dir: cap_std::fs::Dir,
+    /// The listing `fd_readdir` serves cookies from; read once per rewind (cookie 0).
+    pub listing: Option<crate::host::dir::Listing>,
+}
+
+/// One open descriptor.
+pub(crate) struct FdEntry {
+    pub kind: Kind,
+    /// What calls on this fd may do.
+    pub rights: Rights,
+    /// What descriptors opened through this one may at most do.
+    pub inheriting: Rights,
+    /// The fdflags the guest sees (`APPEND`, `NONBLOCK`, the sync flags).
+    pub flags: Fdflags,
+    /// The guest name of a preopened directory.
+    pub preopen: Option<String>,
+}
+
+impl FdEntry {
+    /// The filetype `fd_fdstat_get` reports.
+    pub fn filetype(&self) -> Filetype {
+        match &self.kind {
+            Kind::File(f) => f.filetype,
+            Kind::Dir(_) => Filetype::Directory,
+            Kind::Socket(_) | Kind::Listener(_) => Filetype::SocketStream,
+        }
+    }
+}
+
+/// Rights of a regular file or other byte stream.
+pub(crate) const FILE_RIGHTS: Rights = Rights::FD_DATASYNC
+    .union(Rights::FD_READ)
+    .union(Rights::FD_SEEK)
+    .union(Rights::FD_FDSTAT_SET_FLAGS)
+    .union(Rights::FD_SYNC)
+    .union(Rights::FD_TELL)
+    .union(Rights::FD_WRITE)
+    .union(Rights::FD_ADVISE)
+    .union(Rights::FD_ALLOCATE)
+    .union(Rights::FD_FILESTAT_GET)
+    .union(Rights::FD_FILESTAT_SET_SIZE)
+    .union(Rights::FD_FILESTAT_SET_TIMES)
+    .union(Rights::POLL_FD_READWRITE);
+
+/// The rights a read-only file lacks.
+pub(crate) const FILE_WRITE_RIGHTS: Rights = Rights::FD_DATASYNC
+    .union(Rights::FD_WRITE)
+    .union(Rights::FD_ALLOCATE)
+    .union(Rights::FD_FILESTAT_SET_SIZE)
+    .union(Rights::FD_FILESTAT_SET_TIMES);
+
+/// Rights of a directory.
+pub(crate) const DIR_RIGHTS: Rights = Rights::FD_FDSTAT_SET_FLAGS
+    .union(Rights::FD_SYNC)
+    .union(Rights::FD_DATASYNC)
+    .union(Rights::FD_ADVISE)
+    .union(Rights::PATH_CREATE_DIRECTORY)
+    .union(Rights::PATH_CREATE_FILE)
+    .union(Rights::PATH_LINK_SOURCE)
+    .union(Rights::PATH_LINK_TARGET)
+    .union(Rights::PATH_OPEN)
+    .union(Rights::FD_READDIR)
+    .union(Rights::PATH_READLINK)
+    .union(Rights::PATH_RENAME_SOURCE)
+    .union(Rights::PATH_RENAME_TARGET)
+    .union(Rights::PATH_FILESTAT_GET)
+    .union(Rights::PATH_FILESTAT_SET_SIZE)
+    .union(Rights::PATH_FILESTAT_SET_TIMES)
+    .union(Rights::FD_FILESTAT_GET)
+    .union(Rights::FD_FILESTAT_SET_TIMES)
+    .union(Rights::PATH_SYMLINK)
+    .union(Rights::PATH_REMOVE_DIRECTORY)
+    .union(Rights::PATH_UNLINK_FILE);
+
+/// The rights a read-only directory lacks.
+pub(crate) const DIR_WRITE_RIGHTS: Rights = Rights::PATH_CREATE_DIRECTORY
+    .union(Rights::PATH_CREATE_FILE)
+    .union(Rights::PATH_LINK_SOURCE)
+    .union(Rights::PATH_LINK_TARGET)
+    .union(Rights::PATH_RENAME_SOURCE)
+    .union(Rights::PATH_RENAME_TARGET)
+    .union(Rights::PATH_FILESTAT_SET_SIZE)
+    .union(Rights::PATH_FILESTAT_SET_TIMES)
+    .union(Rights::FD_FILESTAT_SET_TIMES)
+    .union(Rights::PATH_SYMLINK)
+    .union(Rights::PATH_REMOVE_DIRECTORY)
+    .union(Rights::PATH_UNLINK_FILE);
+
+/// Rights of a connected socket.
+pub(crate) const SOCKET_RIGHTS: Rights = Rights::FD_READ
+    .union(Rights::FD_WRITE)
+    .union(Rights::FD_FDSTAT_SET_FLAGS)
+    .union(Rights::FD_FILESTAT_GET)
+    .union(Rights::POLL_FD_READWRITE)
+    .union(Rights::SOCK_SHUTDOWN);
+
+/// Rights of a listening socket.
+pub(crate) const LISTENER_RIGHTS: Rights = Rights::SOCK_ACCEPT
+    .union(Rights::FD_FDSTAT_SET_FLAGS)
+    .union(Rights::FD_FILESTAT_GET)
+    .union(Rights::POLL_FD_READWRITE);
+
+/// Guest fd → entry. New descriptors take the lowest free number, as POSIX does.
+pub(crate) struct FdTable {
+    slots: Vec<Option<FdEntry>>,
+    free: BinaryHeap<Reverse<u32>>,
+    open: u32,
+    limit: u32,
+}
+
+impl FdTable {
+    pub fn new(limit: u32) -> Self {
+        FdTable {
+            slots: Vec::new(),
+            free: BinaryHeap::new(),
+            open: 0,
+            limit,
+        }
+    }
+
+    /// Adds `entry` at the lowest free fd; `EMFILE` when the table holds `limit` descriptors.
+    pub fn insert(&mut self, entry: FdEntry) -> Result<Fd, Errno> {
+        if self.open >= self.limit {
+            return Err(Errno::Mfile);
+        }
+        let fd = match self.free.pop() {
+            Some(Reverse(fd)) => fd,
+            None => {
+                self.slots.push(None);
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.slots[fd as usize] = Some(entry);
+        self.open += 1;
+        Ok(Fd(fd))
+    }
+
+    /// The entry at `fd`, if it holds every right in `need` (else `EBADF` / `ENOTCAPABLE`).
+    #[inline]
+    pub fn get(&mut self, fd: Fd, need: Rights) -> Result<&mut FdEntry, Errno> {
+        let entry = self
+            .slots
+            .get_mut(fd.0 as usize)
+            .and_then(Option::as_mut)
+            .ok_or(Errno::Badf)?;
+        if entry.rights.contains(need) {
+            Ok(entry)
+        } else {
+            Err(Errno::Notcapable)
+        }
+    }
+
+    /// Whether `fd` is open.
+    pub fn contains(&self, fd: Fd) -> bool {
+        matches!(self.slots.get(fd.0 as usize), Some(Some(_)))
+    }
+
+    /// Removes and returns the entry at `fd`.
+    pub fn remove(&mut self, fd: Fd) -> Result<FdEntry, Errno> {
+        let entry = self
+            .slots
+            .get_mut(fd.0 as usize)
+            .and_then(Option::take)
+            .ok_or(Errno::Badf)?;
+        self.free.push(Reverse(fd.0));
+        self.open -= 1;
+        Ok(entry)
+    }
+
+    /// Moves `from` onto `to`, closing what `to` held; both must be open (`EBADF`).
+    pub fn renumber(&mut self, from: Fd, to: Fd) -> Result<(), Errno> {
+        if !self.contains(from) || !self.contains(to) {
+            return Err(Errno::Badf);
+        }
+        if from == to {
+            return Ok(());
+        }
+        let entry = self.remove(from)?;
+        self.slots[to.0 as usize] = Some(entry);
+        Ok(())
+    }
+
+    /// Iterates over open descriptors.
+    pub fn iter(&self) -> impl Iterator<Item = (Fd, &FdEntry)> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| e.as_ref().map(|e| (Fd(i as u32), e)))
+    }
+}
