@@ -181,6 +181,21 @@ impl FdTable {
         }
     }
 
+    /// Like [`get`](Self::get), shared, so that two entries can be held at once.
+    #[inline]
+    pub fn get_ref(&self, fd: Fd, need: Rights) -> Result<&FdEntry, Errno> {
+        let entry = self
+            .slots
+            .get(fd.0 as usize)
+            .and_then(Option::as_ref)
+            .ok_or(Errno::Badf)?;
+        if entry.rights.contains(need) {
+            Ok(entry)
+        } else {
+            Err(Errno::Notcapable)
+        }
+    }
+
     /// Whether `fd` is open.
     pub fn contains(&self, fd: Fd) -> bool {
         matches!(self.slots.get(fd.0 as usize), Some(Some(_)))

@@ -1,19 +1,319 @@
 //! Calls that resolve a path beneath a directory descriptor, inside the sandbox.
+//!
+//! A guest path is never joined to a host path. Everything before its last component is opened
+//! by the kernel beneath the directory descriptor (`openat2` with `RESOLVE_BENEATH` on Linux,
+//! cap-std's component-by-component resolver elsewhere or when `openat2` is unavailable), and
+//! the last component is then handled with a `*at` call that does not follow symbolic links.
+//! Where a call must follow a final symbolic link, the whole path is resolved beneath the
+//! directory instead. docs/sandbox.md describes the model and the errno of each refusal.
+
+use std::fs::File;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+
+use rustix::fs::{AtFlags, FileType, Mode, OFlags, Stat, Timespec, Timestamps};
 
 use super::HostResult;
-#[allow(unused_imports)]
-use crate::Trap;
 use crate::ctx::WasiCtx;
-#[allow(unused_imports)]
-use crate::guest::{
-    GuestAddr, GuestArray, GuestArrayMut, GuestBuf, GuestBufMut, GuestPtr, Iovecs, IovecsMut,
-};
-#[allow(unused_imports)]
+use crate::guest::GuestBufMut;
 use crate::preview1::*;
+use crate::table::{DIR_RIGHTS, DirEntry, FILE_RIGHTS, FdEntry, FdTable, FileEntry, Kind};
+
+/// Rights whose use needs a host descriptor opened for writing.
+const WRITE_ACCESS: Rights = Rights::FD_WRITE
+    .union(Rights::FD_ALLOCATE)
+    .union(Rights::FD_FILESTAT_SET_SIZE);
+
+/// Flags that open an object only to name it (for `*at` calls, `fstat`, times).
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+const PATH_ONLY: OFlags = OFlags::PATH;
+/// Flags that open an object only to name it (for `*at` calls, `fstat`, times).
+#[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
+const PATH_ONLY: OFlags = OFlags::RDONLY.union(OFlags::NONBLOCK);
+
+/// The WASI errno for a host errno.
+#[inline]
+fn os(e: rustix::io::Errno) -> Errno {
+    Errno::from_raw_os_error(e.raw_os_error())
+}
+
+/// The directory behind `fd`: `ENOTDIR` if it is something else, `ENOTCAPABLE` without `need`.
+fn dir_of(table: &FdTable, fd: Fd, need: Rights) -> Result<(&FdEntry, &cap_std::fs::Dir), Errno> {
+    let entry = table.get_ref(fd, Rights::empty())?;
+    let Kind::Dir(d) = &entry.kind else {
+        return Err(Errno::Notdir);
+    };
+    if !entry.rights.contains(need) {
+        return Err(Errno::Notcapable);
+    }
+    Ok((entry, &d.dir))
+}
+
+/// Rejects paths no call accepts: empty (`ENOENT`), absolute (`ENOTCAPABLE`: the sandbox has
+/// no root to start from) or holding a NUL byte (`EINVAL`: the OS cannot be given one).
+fn check(path: &str) -> Result<(), Errno> {
+    match path.as_bytes().first() {
+        None => Err(Errno::Noent),
+        Some(b'/') => Err(Errno::Notcapable),
+        _ if path.as_bytes().contains(&0) => Err(Errno::Inval),
+        _ => Ok(()),
+    }
+}
+
+/// Whether `path` is one plain component: then an `*at` call with the directory descriptor
+/// itself cannot leave it, as long as it does not follow a symbolic link.
+#[inline]
+fn is_name(path: &str) -> bool {
+    path != ".." && !path.as_bytes().contains(&b'/')
+}
+
+/// A checked guest path, split into the directory holding its last component and that
+/// component.
+struct Split<'p> {
+    /// Everything before the last component; `None` for the descriptor's own directory.
+    parent: Option<&'p str>,
+    /// The last component: a name, or `.` (a final `..` is resolved as part of `parent`, so
+    /// that the directory it names is checked to be inside the sandbox).
+    name: &'p str,
+    /// The path ended in `/`: it must name a directory (following a final symbolic link).
+    slash: bool,
+    /// The last component was `..`.
+    dotdot: bool,
+}
+
+fn split(path: &str) -> Result<Split<'_>, Errno> {
+    check(path)?;
+    // Not empty: the path does not start with '/'.
+    let trimmed = path.trim_end_matches('/');
+    let slash = trimmed.len() != path.len();
+    let (parent, name) = match trimmed.rfind('/') {
+        Some(i) => (Some(&trimmed[..i]), &trimmed[i + 1..]),
+        None => (None, trimmed),
+    };
+    if name == ".." {
+        return Ok(Split {
+            parent: Some(trimmed),
+            name: ".",
+            slash,
+            dotdot: true,
+        });
+    }
+    Ok(Split {
+        parent,
+        name,
+        slash,
+        dotdot: false,
+    })
+}
+
+/// A directory to apply an `*at` call to: the descriptor's own, or one opened beneath it.
+enum At<'a> {
+    Borrowed(BorrowedFd<'a>),
+    Owned(OwnedFd),
+}
+
+impl AsFd for At<'_> {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        match self {
+            At::Borrowed(fd) => *fd,
+            At::Owned(fd) => fd.as_fd(),
+        }
+    }
+}
+
+/// Opens the directory holding `split`'s last component.
+fn parent<'a>(dir: &'a cap_std::fs::Dir, split: &Split<'_>) -> Result<At<'a>, Errno> {
+    match split.parent {
+        None => Ok(At::Borrowed(dir.as_fd())),
+        Some(p) => resolve(dir, p, PATH_ONLY | OFlags::DIRECTORY, Mode::empty()).map(At::Owned),
+    }
+}
+
+/// Opens `path` (already checked) beneath `dir`, with `flags` plus `O_CLOEXEC`. A path that
+/// would leave `dir`, through `..`, an absolute symbolic link or one pointing out, fails with
+/// `ENOTCAPABLE`; `O_NOFOLLOW` in `flags` applies to the last component only.
+fn resolve(
+    dir: &cap_std::fs::Dir,
+    path: &str,
+    flags: OFlags,
+    mode: Mode,
+) -> Result<OwnedFd, Errno> {
+    #[cfg(target_os = "linux")]
+    if let Some(result) = beneath::openat2(dir, path, flags, mode) {
+        return result;
+    }
+    beneath::cap_std(dir, path, flags, mode)
+}
+
+/// The two resolvers behind [`resolve`].
+mod beneath {
+    use super::*;
+
+    /// `openat2(RESOLVE_BENEATH)`: the kernel walks the whole path and refuses to leave `dir`
+    /// (with `EXDEV`), which also holds against renames racing the walk. `None` when the
+    /// kernel lacks it (before 5.6) or a seccomp filter hides it.
+    #[cfg(target_os = "linux")]
+    pub(super) fn openat2(
+        dir: &cap_std::fs::Dir,
+        path: &str,
+        flags: OFlags,
+        mode: Mode,
+    ) -> Option<Result<OwnedFd, Errno>> {
+        use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+
+        use rustix::fs::ResolveFlags;
+        use rustix::io::Errno as E;
+
+        static MISSING: AtomicBool = AtomicBool::new(false);
+        if MISSING.load(Relaxed) || tests::fallback_forced() {
+            return None;
+        }
+        // EAGAIN means a rename somewhere on the host raced the walk; a few retries, then the
+        // resolver that does not care.
+        for _ in 0..4 {
+            match rustix::fs::openat2(
+                dir,
+                path,
+                flags | OFlags::CLOEXEC,
+                mode,
+                ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS,
+            ) {
+                Ok(fd) => return Some(Ok(fd)),
+                Err(E::AGAIN) => continue,
+                Err(E::XDEV) => return Some(Err(Errno::Notcapable)),
+                Err(E::NOSYS) => {
+                    MISSING.store(true, Relaxed);
+                    return None;
+                }
+                // Some seccomp profiles answer EPERM for syscalls they do not know; the other
+                // resolver then reports a real EPERM itself.
+                Err(E::PERM) => return None,
+                Err(e) => return Some(Err(os(e))),
+            }
+        }
+        None
+    }
+
+    /// cap-std's resolver: one component at a time, each opened with `O_NOFOLLOW`, symbolic
+    /// links expanded and checked by cap-std, `..` never above `dir`.
+    pub(super) fn cap_std(
+        dir: &cap_std::fs::Dir,
+        path: &str,
+        flags: OFlags,
+        mode: Mode,
+    ) -> Result<OwnedFd, Errno> {
+        use cap_fs_ext::{FollowSymlinks, OpenOptionsFollowExt, OpenOptionsMaybeDirExt};
+        use cap_std::fs::{OpenOptions, OpenOptionsExt};
+
+        let access = flags & OFlags::RWMODE;
+        let mut options = OpenOptions::new();
+        options
+            .read(access != OFlags::WRONLY)
+            .write(access == OFlags::WRONLY || access == OFlags::RDWR)
+            .follow(if flags.contains(OFlags::NOFOLLOW) {
+                FollowSymlinks::No
+            } else {
+                FollowSymlinks::Yes
+            })
+            .maybe_dir(true)
+            .mode(mode.bits() as _)
+            // Creation flags go here rather than through `create`/`truncate`, which cap-std
+            // (like std) only accepts together with write access.
+            .custom_flags((flags - OFlags::RWMODE - OFlags::NOFOLLOW).bits() as i32);
+        match dir.open_with(path, &options) {
+            Ok(file) => Ok(file.into_std().into()),
+            Err(e) => Err(from_cap_std(e)),
+        }
+    }
+
+    /// cap-std reports an escape as `PermissionDenied` with no OS code.
+    pub(super) fn from_cap_std(e: std::io::Error) -> Errno {
+        match e.raw_os_error() {
+            Some(code) => Errno::from_raw_os_error(code),
+            None if e.kind() == std::io::ErrorKind::PermissionDenied => Errno::Notcapable,
+            None => Errno::from(e),
+        }
+    }
+
+    /// Lets a test run the cap-std resolver on its own thread.
+    pub(super) mod tests {
+        #[cfg(test)]
+        thread_local! {
+            pub(crate) static FORCE_FALLBACK: std::cell::Cell<bool> =
+                const { std::cell::Cell::new(false) };
+        }
+
+        #[inline]
+        #[allow(dead_code)]
+        pub(crate) fn fallback_forced() -> bool {
+            #[cfg(test)]
+            return FORCE_FALLBACK.with(|f| f.get());
+            #[cfg(not(test))]
+            false
+        }
+    }
+}
+
+/// The preview1 filetype of a host file mode or directory entry type.
+pub(crate) fn filetype_from(t: FileType) -> Filetype {
+    match t {
+        FileType::RegularFile => Filetype::RegularFile,
+        FileType::Directory => Filetype::Directory,
+        FileType::Symlink => Filetype::SymbolicLink,
+        FileType::CharacterDevice => Filetype::CharacterDevice,
+        FileType::BlockDevice => Filetype::BlockDevice,
+        // The mode cannot tell a stream socket from a datagram one; streams are the common
+        // case (Unix sockets in a directory).
+        FileType::Socket => Filetype::SocketStream,
+        // Preview1 has no FIFO type.
+        _ => Filetype::Unknown,
+    }
+}
+
+/// Nanoseconds since the epoch, clamped to what a `timestamp` can hold.
+fn nanos(sec: i64, nsec: i64) -> Timestamp {
+    (i128::from(sec) * 1_000_000_000 + i128::from(nsec)).clamp(0, i128::from(u64::MAX)) as u64
+}
+
+/// A host `stat` as preview1 reports it.
+#[allow(clippy::unnecessary_cast)] // field types differ between targets
+pub(crate) fn filestat_from(st: &Stat) -> Filestat {
+    Filestat {
+        dev: st.st_dev as u64,
+        ino: st.st_ino as u64,
+        filetype: filetype_from(FileType::from_raw_mode(st.st_mode as _)),
+        nlink: st.st_nlink as u64,
+        size: st.st_size as u64,
+        atim: nanos(st.st_atime as i64, st.st_atime_nsec as i64),
+        mtim: nanos(st.st_mtime as i64, st.st_mtime_nsec as i64),
+        ctim: nanos(st.st_ctime as i64, st.st_ctime_nsec as i64),
+    }
+}
+
+#[inline]
+#[allow(clippy::unnecessary_cast)]
+fn is_symlink(st: &Stat) -> bool {
+    FileType::from_raw_mode(st.st_mode as _) == FileType::Symlink
+}
+
+#[inline]
+#[allow(clippy::unnecessary_cast)]
+fn is_dir(st: &Stat) -> bool {
+    FileType::from_raw_mode(st.st_mode as _) == FileType::Directory
+}
+
+/// `lstat` of the last component.
+#[inline]
+fn lstat(at: &At<'_>, name: &str) -> Result<Stat, Errno> {
+    rustix::fs::statat(at, name, AtFlags::SYMLINK_NOFOLLOW).map_err(os)
+}
 
 pub(crate) fn create_directory(ctx: &mut WasiCtx, fd: Fd, path: &str) -> HostResult<()> {
-    let _ = (ctx, fd, path);
-    Err(Errno::Nosys.into())
+    let (_, dir) = dir_of(&ctx.table, fd, Rights::PATH_CREATE_DIRECTORY)?;
+    let s = split(path)?;
+    let at = parent(dir, &s)?;
+    // A trailing slash is fine for mkdir; "." gives EEXIST from the kernel.
+    rustix::fs::mkdirat(&at, s.name, Mode::from_bits_truncate(0o777)).map_err(os)?;
+    Ok(())
 }
 
 pub(crate) fn filestat_get(
@@ -22,8 +322,77 @@ pub(crate) fn filestat_get(
     flags: Lookupflags,
     path: &str,
 ) -> HostResult<Filestat> {
-    let _ = (ctx, fd, flags, path);
-    Err(Errno::Nosys.into())
+    let (_, dir) = dir_of(&ctx.table, fd, Rights::PATH_FILESTAT_GET)?;
+    let s = split(path)?;
+    let st = if s.slash {
+        // "x/" names a directory, through a symbolic link if x is one.
+        let target = resolve(dir, path, PATH_ONLY | OFlags::DIRECTORY, Mode::empty())?;
+        rustix::fs::fstat(&target).map_err(os)?
+    } else {
+        let at = parent(dir, &s)?;
+        let st = lstat(&at, s.name)?;
+        if flags.contains(Lookupflags::SYMLINK_FOLLOW) && is_symlink(&st) {
+            let target = resolve(dir, path, PATH_ONLY, Mode::empty())?;
+            rustix::fs::fstat(&target).map_err(os)?
+        } else {
+            st
+        }
+    };
+    Ok(filestat_from(&st))
+}
+
+/// One timestamp for `utimensat`: the given time, now, or unchanged.
+fn time_spec(value: Timestamp, set: bool, now: bool) -> Timespec {
+    if now {
+        Timespec {
+            tv_sec: 0,
+            tv_nsec: rustix::fs::UTIME_NOW,
+        }
+    } else if set {
+        Timespec {
+            tv_sec: (value / 1_000_000_000) as _,
+            tv_nsec: (value % 1_000_000_000) as _,
+        }
+    } else {
+        Timespec {
+            tv_sec: 0,
+            tv_nsec: rustix::fs::UTIME_OMIT,
+        }
+    }
+}
+
+/// The `utimensat` times for preview1's `fstflags` (`EINVAL` when a time is both given and
+/// "now"). Shared with `fd_filestat_set_times`.
+pub(crate) fn timestamps(
+    atim: Timestamp,
+    mtim: Timestamp,
+    fst: Fstflags,
+) -> Result<Timestamps, Errno> {
+    if fst.contains(Fstflags::ATIM | Fstflags::ATIM_NOW)
+        || fst.contains(Fstflags::MTIM | Fstflags::MTIM_NOW)
+    {
+        return Err(Errno::Inval);
+    }
+    Ok(Timestamps {
+        last_access: time_spec(
+            atim,
+            fst.contains(Fstflags::ATIM),
+            fst.contains(Fstflags::ATIM_NOW),
+        ),
+        last_modification: time_spec(
+            mtim,
+            fst.contains(Fstflags::MTIM),
+            fst.contains(Fstflags::MTIM_NOW),
+        ),
+    })
+}
+
+/// Sets the times of an object opened with [`PATH_ONLY`].
+fn set_times_of(target: &OwnedFd, times: &Timestamps) -> Result<(), Errno> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    return rustix::fs::utimensat(target, "", times, AtFlags::EMPTY_PATH).map_err(os);
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    return rustix::fs::futimens(target, times).map_err(os);
 }
 
 pub(crate) fn filestat_set_times(
@@ -35,8 +404,29 @@ pub(crate) fn filestat_set_times(
     mtim: Timestamp,
     fst_flags: Fstflags,
 ) -> HostResult<()> {
-    let _ = (ctx, fd, flags, path, atim, mtim, fst_flags);
-    Err(Errno::Nosys.into())
+    let (_, dir) = dir_of(&ctx.table, fd, Rights::PATH_FILESTAT_SET_TIMES)?;
+    let times = timestamps(atim, mtim, fst_flags)?;
+    let s = split(path)?;
+    if !s.slash {
+        let at = parent(dir, &s)?;
+        // Without following, or when the last component is no symbolic link, the change
+        // applies to that entry itself. Should a link be swapped in after the check, the
+        // call still cannot reach past it: it sets the link's own times.
+        let nofollow =
+            !flags.contains(Lookupflags::SYMLINK_FOLLOW) || !is_symlink(&lstat(&at, s.name)?);
+        if nofollow {
+            rustix::fs::utimensat(&at, s.name, &times, AtFlags::SYMLINK_NOFOLLOW).map_err(os)?;
+            return Ok(());
+        }
+    }
+    let dir_flag = if s.slash {
+        OFlags::DIRECTORY
+    } else {
+        OFlags::empty()
+    };
+    let target = resolve(dir, path, PATH_ONLY | dir_flag, Mode::empty())?;
+    set_times_of(&target, &times)?;
+    Ok(())
 }
 
 pub(crate) fn link(
@@ -47,10 +437,117 @@ pub(crate) fn link(
     new_fd: Fd,
     new_path: &str,
 ) -> HostResult<()> {
-    let _ = (ctx, old_fd, old_flags, old_path, new_fd, new_path);
-    Err(Errno::Nosys.into())
+    let (_, old_dir) = dir_of(&ctx.table, old_fd, Rights::PATH_LINK_SOURCE)?;
+    let (_, new_dir) = dir_of(&ctx.table, new_fd, Rights::PATH_LINK_TARGET)?;
+    let (src, dst) = (split(old_path)?, split(new_path)?);
+    let (src_at, dst_at) = (parent(old_dir, &src)?, parent(new_dir, &dst)?);
+    if src.name == "." {
+        // Directories cannot be hard-linked.
+        return Err(Errno::Perm.into());
+    }
+    if dst.name == "." {
+        return Err(Errno::Exist.into());
+    }
+    if src.slash {
+        // Only a directory could match "x/", and directories cannot be linked.
+        let st = lstat(&src_at, src.name)?;
+        return Err(if is_dir(&st) {
+            Errno::Perm
+        } else {
+            Errno::Notdir
+        }
+        .into());
+    }
+    if dst.slash {
+        // "y/" would have to be a new directory.
+        lstat(&dst_at, dst.name)?;
+        return Err(Errno::Exist.into());
+    }
+    if old_flags.contains(Lookupflags::SYMLINK_FOLLOW) && is_symlink(&lstat(&src_at, src.name)?) {
+        return link_target(old_dir, old_path, &dst_at, dst.name);
+    }
+    // linkat without AT_SYMLINK_FOLLOW links the last component itself, never its target.
+    rustix::fs::linkat(&src_at, src.name, &dst_at, dst.name, AtFlags::empty()).map_err(os)?;
+    Ok(())
 }
 
+/// Hard-links what the symbolic link at `old_path` points to, resolved beneath `old_dir`.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn link_target(
+    old_dir: &cap_std::fs::Dir,
+    old_path: &str,
+    dst_at: &At<'_>,
+    dst_name: &str,
+) -> HostResult<()> {
+    use std::os::fd::AsRawFd;
+
+    let target = resolve(old_dir, old_path, PATH_ONLY, Mode::empty())?;
+    match rustix::fs::linkat(&target, "", dst_at, dst_name, AtFlags::EMPTY_PATH) {
+        Ok(()) => Ok(()),
+        // Linking by descriptor needs CAP_DAC_READ_SEARCH; without it, the descriptor's
+        // /proc/self/fd entry names the same (already resolved) object.
+        Err(rustix::io::Errno::NOENT) => {
+            let proc_path = format!("/proc/self/fd/{}", target.as_raw_fd());
+            rustix::fs::linkat(
+                rustix::fs::CWD,
+                proc_path.as_str(),
+                dst_at,
+                dst_name,
+                AtFlags::SYMLINK_FOLLOW,
+            )
+            .map_err(|e| os(e).into())
+        }
+        Err(e) => Err(os(e).into()),
+    }
+}
+
+/// Hard-links what a symbolic link points to: not available on this OS.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn link_target(
+    _old_dir: &cap_std::fs::Dir,
+    _old_path: &str,
+    _dst_at: &At<'_>,
+    _dst_name: &str,
+) -> HostResult<()> {
+    Err(Errno::Notsup.into())
+}
+
+/// Host `open` flags for a preview1 open.
+fn open_flags(oflags: Oflags, fdflags: Fdflags, read: bool, write: bool) -> OFlags {
+    let mut flags = match (read, write) {
+        (_, false) => OFlags::RDONLY,
+        (false, true) => OFlags::WRONLY,
+        (true, true) => OFlags::RDWR,
+    } | OFlags::NOCTTY;
+    for (o, f) in [
+        (Oflags::CREAT, OFlags::CREATE),
+        (Oflags::DIRECTORY, OFlags::DIRECTORY),
+        (Oflags::EXCL, OFlags::EXCL),
+        (Oflags::TRUNC, OFlags::TRUNC),
+    ] {
+        if oflags.contains(o) {
+            flags |= f;
+        }
+    }
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let rsync = OFlags::RSYNC;
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let rsync = OFlags::SYNC;
+    for (o, f) in [
+        (Fdflags::APPEND, OFlags::APPEND),
+        (Fdflags::DSYNC, OFlags::DSYNC),
+        (Fdflags::NONBLOCK, OFlags::NONBLOCK),
+        (Fdflags::RSYNC, rsync),
+        (Fdflags::SYNC, OFlags::SYNC),
+    ] {
+        if fdflags.contains(o) {
+            flags |= f;
+        }
+    }
+    flags
+}
+
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn open(
     ctx: &mut WasiCtx,
     fd: Fd,
@@ -61,32 +558,135 @@ pub(crate) fn open(
     fs_rights_inheriting: Rights,
     fdflags: Fdflags,
 ) -> HostResult<Fd> {
-    let _ = (
-        ctx,
-        fd,
-        dirflags,
-        path,
-        oflags,
-        fs_rights_base,
-        fs_rights_inheriting,
-        fdflags,
-    );
-    Err(Errno::Nosys.into())
+    let mut need = Rights::PATH_OPEN;
+    if oflags.contains(Oflags::CREAT) {
+        need |= Rights::PATH_CREATE_FILE;
+    }
+    if oflags.contains(Oflags::TRUNC) {
+        need |= Rights::PATH_FILESTAT_SET_SIZE;
+    }
+    let (entry, dir) = dir_of(&ctx.table, fd, need)?;
+    let granted = entry.inheriting;
+    check(path)?;
+    let want_dir = oflags.contains(Oflags::DIRECTORY);
+    if want_dir && oflags.contains(Oflags::CREAT) {
+        // Directories are made with path_create_directory.
+        return Err(Errno::Inval.into());
+    }
+    // Write access is what the requested rights ask for. A request the directory cannot grant
+    // fails here rather than leaving a descriptor whose every write fails.
+    let write = !want_dir && fs_rights_base.intersects(WRITE_ACCESS);
+    if write && !granted.contains(fs_rights_base & WRITE_ACCESS) {
+        return Err(Errno::Notcapable.into());
+    }
+    let read = fs_rights_base.intersects(Rights::FD_READ | Rights::FD_READDIR);
+    let mut flags = open_flags(oflags, fdflags, read, write);
+    let follow = dirflags.contains(Lookupflags::SYMLINK_FOLLOW);
+    if !follow {
+        flags |= OFlags::NOFOLLOW;
+    }
+    let mode = if oflags.contains(Oflags::CREAT) {
+        Mode::from_bits_truncate(0o666)
+    } else {
+        Mode::empty()
+    };
+    let opened = if is_name(path) {
+        // One component opened without following cannot leave the directory: the common
+        // case costs one plain openat. A symbolic link there (ELOOP, or ENOTDIR with
+        // O_DIRECTORY) is then followed by the full resolver if asked to.
+        match rustix::fs::openat(dir, path, flags | OFlags::NOFOLLOW | OFlags::CLOEXEC, mode) {
+            Err(rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR) if follow => {
+                resolve(dir, path, flags, mode)?
+            }
+            r => r.map_err(os)?,
+        }
+    } else {
+        resolve(dir, path, flags, mode)?
+    };
+    let file = File::from(opened);
+    let filetype = if want_dir {
+        Filetype::Directory
+    } else {
+        crate::host::fd::filetype_of(&file)
+    };
+    let inheriting = fs_rights_inheriting & granted;
+    let new = if filetype == Filetype::Directory {
+        FdEntry {
+            kind: Kind::Dir(DirEntry {
+                dir: cap_std::fs::Dir::from_std_file(file),
+                listing: None,
+            }),
+            rights: fs_rights_base & granted & DIR_RIGHTS,
+            inheriting,
+            flags: fdflags,
+            preopen: None,
+        }
+    } else {
+        let mut rights = fs_rights_base & granted & FILE_RIGHTS;
+        if matches!(
+            filetype,
+            Filetype::CharacterDevice | Filetype::SocketStream | Filetype::SocketDgram
+        ) {
+            // As for stdio: no offsets on terminals and sockets (wasi-libc's isatty looks
+            // for a character device without them).
+            rights.remove(Rights::FD_SEEK | Rights::FD_TELL);
+        }
+        FdEntry {
+            kind: Kind::File(FileEntry { file, filetype }),
+            rights,
+            inheriting,
+            flags: fdflags,
+            preopen: None,
+        }
+    };
+    Ok(ctx.table.insert(new)?)
 }
 
 pub(crate) fn readlink(
     ctx: &mut WasiCtx,
     fd: Fd,
     path: &str,
-    buf: GuestBufMut<'_>,
+    mut buf: GuestBufMut<'_>,
 ) -> HostResult<Size> {
-    let _ = (ctx, fd, path, buf);
-    Err(Errno::Nosys.into())
+    let (_, dir) = dir_of(&ctx.table, fd, Rights::PATH_READLINK)?;
+    let s = split(path)?;
+    if s.slash || s.name == "." {
+        // The path names a directory (if anything): resolve it for its errno, else EINVAL.
+        resolve(dir, path, PATH_ONLY | OFlags::DIRECTORY, Mode::empty())?;
+        return Err(Errno::Inval.into());
+    }
+    let at = parent(dir, &s)?;
+    if buf.is_empty() {
+        // readlink(2) rejects an empty buffer; preview1 reports how much fit: nothing.
+        let mut probe = [0u8; 1];
+        rustix::fs::readlinkat_raw(&at, s.name, &mut probe[..]).map_err(os)?;
+        return Ok(0);
+    }
+    let mut result = Ok(());
+    let n = buf.with_slice_mut(
+        |bytes| match rustix::fs::readlinkat_raw(&at, s.name, bytes) {
+            // The kernel truncates a long target to the buffer, as POSIX readlink does.
+            Ok(n) => n,
+            Err(e) => {
+                result = Err(os(e));
+                0
+            }
+        },
+    );
+    result?;
+    Ok(n as Size)
 }
 
 pub(crate) fn remove_directory(ctx: &mut WasiCtx, fd: Fd, path: &str) -> HostResult<()> {
-    let _ = (ctx, fd, path);
-    Err(Errno::Nosys.into())
+    let (_, dir) = dir_of(&ctx.table, fd, Rights::PATH_REMOVE_DIRECTORY)?;
+    let s = split(path)?;
+    let at = parent(dir, &s)?;
+    if s.dotdot {
+        // As Linux says for "x/..": a parent is never empty.
+        return Err(Errno::Notempty.into());
+    }
+    rustix::fs::unlinkat(&at, s.name, AtFlags::REMOVEDIR).map_err(os)?;
+    Ok(())
 }
 
 pub(crate) fn rename(
@@ -96,16 +696,72 @@ pub(crate) fn rename(
     new_fd: Fd,
     new_path: &str,
 ) -> HostResult<()> {
-    let _ = (ctx, fd, old_path, new_fd, new_path);
-    Err(Errno::Nosys.into())
+    let (_, old_dir) = dir_of(&ctx.table, fd, Rights::PATH_RENAME_SOURCE)?;
+    let (_, new_dir) = dir_of(&ctx.table, new_fd, Rights::PATH_RENAME_TARGET)?;
+    let (src, dst) = (split(old_path)?, split(new_path)?);
+    let (src_at, dst_at) = (parent(old_dir, &src)?, parent(new_dir, &dst)?);
+    if src.name == "." || dst.name == "." {
+        return Err(Errno::Busy.into());
+    }
+    // A trailing slash on either side is only valid when a directory is renamed.
+    if (src.slash || dst.slash) && !is_dir(&lstat(&src_at, src.name)?) {
+        return Err(Errno::Notdir.into());
+    }
+    // renameat never follows either last component.
+    rustix::fs::renameat(&src_at, src.name, &dst_at, dst.name).map_err(os)?;
+    Ok(())
 }
 
 pub(crate) fn symlink(ctx: &mut WasiCtx, old_path: &str, fd: Fd, new_path: &str) -> HostResult<()> {
-    let _ = (ctx, old_path, fd, new_path);
-    Err(Errno::Nosys.into())
+    let (_, dir) = dir_of(&ctx.table, fd, Rights::PATH_SYMLINK)?;
+    // The target is stored as text, not resolved: it may name anything. Following it later is
+    // what the sandbox checks.
+    if old_path.is_empty() {
+        return Err(Errno::Noent.into());
+    }
+    if old_path.as_bytes().contains(&0) {
+        return Err(Errno::Inval.into());
+    }
+    let s = split(new_path)?;
+    let at = parent(dir, &s)?;
+    if s.name == "." {
+        return Err(Errno::Exist.into());
+    }
+    if s.slash {
+        // "y/" would have to be a directory.
+        lstat(&at, s.name)?;
+        return Err(Errno::Exist.into());
+    }
+    rustix::fs::symlinkat(old_path, &at, s.name).map_err(os)?;
+    Ok(())
 }
 
 pub(crate) fn unlink_file(ctx: &mut WasiCtx, fd: Fd, path: &str) -> HostResult<()> {
-    let _ = (ctx, fd, path);
-    Err(Errno::Nosys.into())
+    let (_, dir) = dir_of(&ctx.table, fd, Rights::PATH_UNLINK_FILE)?;
+    let s = split(path)?;
+    let at = parent(dir, &s)?;
+    if s.name == "." {
+        return Err(Errno::Isdir.into());
+    }
+    if s.slash {
+        let st = lstat(&at, s.name)?;
+        return Err(if is_dir(&st) {
+            Errno::Isdir
+        } else {
+            Errno::Notdir
+        }
+        .into());
+    }
+    match rustix::fs::unlinkat(&at, s.name, AtFlags::empty()) {
+        Ok(()) => Ok(()),
+        // Linux says EISDIR for a directory; other systems say EPERM.
+        Err(rustix::io::Errno::PERM) if lstat(&at, s.name).is_ok_and(|st| is_dir(&st)) => {
+            Err(Errno::Isdir.into())
+        }
+        Err(e) => Err(os(e).into()),
+    }
 }
+
+#[cfg(test)]
+#[path = "fs_tests.rs"]
+mod tests;
