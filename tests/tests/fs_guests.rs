@@ -139,3 +139,44 @@ fn raw_calls_in_process() {
 fn raw_calls_cli() {
     raw_guest(true);
 }
+
+/// What every std or libc guest leaves behind: its own files removed, the tree as prepared.
+fn std_or_c_guest(run: Run, cli: bool) {
+    let tree = Tree::new();
+    let before = tree.outside();
+    let run = tree.run(run);
+    let out = if cli { run.cli() } else { run.in_process() };
+    assert_passed(&out);
+    assert_eq!(tree.outside(), before);
+    let s = tree.sandbox();
+    assert_eq!(fs::read(s.join("file")).unwrap(), b"hello");
+    assert_eq!(fs::metadata(s.join("file")).unwrap().nlink(), 1);
+    for gone in ["x", "sl", "hl", "c.txt", "c.link", "cd"] {
+        assert!(!s.join(gone).exists(), "{gone}");
+    }
+    assert_eq!(fs::read_dir(s.join("big")).unwrap().count(), 10_000);
+}
+
+#[test]
+#[ignore = "needs the fd_* calls of area-fd (prestat, fdstat, read, write, close)"]
+fn rust_std_fs_in_process() {
+    std_or_c_guest(Run::rust("fs_std"), false);
+}
+
+#[test]
+#[ignore = "needs the wasi-host command line and the fd_* calls of area-fd"]
+fn rust_std_fs_cli() {
+    std_or_c_guest(Run::rust("fs_std"), true);
+}
+
+#[test]
+#[ignore = "needs the fd_* calls of area-fd (prestat, fdstat, read, write, close)"]
+fn wasi_libc_in_process() {
+    std_or_c_guest(Run::c("fs_c"), false);
+}
+
+#[test]
+#[ignore = "needs the wasi-host command line and the fd_* calls of area-fd"]
+fn wasi_libc_cli() {
+    std_or_c_guest(Run::c("fs_c"), true);
+}

@@ -623,12 +623,17 @@ pub(crate) fn open(
         }
     } else {
         let mut rights = fs_rights_base & granted & FILE_RIGHTS;
-        if matches!(
-            filetype,
-            Filetype::CharacterDevice | Filetype::SocketStream | Filetype::SocketDgram
-        ) {
-            // As for stdio: no offsets on terminals and sockets (wasi-libc's isatty looks
-            // for a character device without them).
+        let stream = match filetype {
+            Filetype::SocketStream | Filetype::SocketDgram => true,
+            // A terminal cannot seek, /dev/null can; asked only of character devices, so
+            // opening a regular file costs no extra call.
+            Filetype::CharacterDevice => {
+                rustix::fs::seek(&file, rustix::fs::SeekFrom::Current(0)).is_err()
+            }
+            _ => false,
+        };
+        if stream {
+            // As for stdio: wasi-libc's isatty looks for a character device without these.
             rights.remove(Rights::FD_SEEK | Rights::FD_TELL);
         }
         FdEntry {
