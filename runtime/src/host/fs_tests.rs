@@ -1080,3 +1080,40 @@ fn readdir_ten_thousand_entries() {
     assert_eq!(e.1, fs::metadata(s.path("big").join(&e.0)).unwrap().ino());
     assert_eq!(e.2, Filetype::RegularFile);
 }
+
+#[test]
+#[ignore = "timing report, not a check"]
+fn timing_report() {
+    use std::time::Instant;
+    let mut s = Sandbox::new();
+    s.mkdir("a/b/c/d");
+    s.write("f1", "x");
+    s.write("a/b/c/d/f5", "x");
+    let n = 200_000;
+    for (rel, path) in [("f1", "f1"), ("a/b/c/d/f5", "a/b/c/d/f5")] {
+        let host = s.path(rel);
+        let t = Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(fs::symlink_metadata(&host).unwrap());
+        }
+        let native = t.elapsed().as_nanos() as f64 / n as f64;
+        let t = Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(s.stat(path, NOFOLLOW).unwrap());
+        }
+        let ours = t.elapsed().as_nanos() as f64 / n as f64;
+        eprintln!("stat {path}: native {native:.0} ns, host call {ours:.0} ns");
+        let t = Instant::now();
+        for _ in 0..n {
+            drop(std::hint::black_box(File::open(&host).unwrap()));
+        }
+        let native = t.elapsed().as_nanos() as f64 / n as f64;
+        let t = Instant::now();
+        for _ in 0..n {
+            let fd = s.open(path, Oflags::empty(), READ).unwrap();
+            s.ctx.table.remove(fd).unwrap();
+        }
+        let ours = t.elapsed().as_nanos() as f64 / n as f64;
+        eprintln!("open+close {path}: native {native:.0} ns, host call {ours:.0} ns");
+    }
+}

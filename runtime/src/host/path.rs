@@ -323,6 +323,20 @@ pub(crate) fn filestat_get(
     path: &str,
 ) -> HostResult<Filestat> {
     let (_, dir) = dir_of(&ctx.table, fd, Rights::PATH_FILESTAT_GET)?;
+    let follow = flags.contains(Lookupflags::SYMLINK_FOLLOW);
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if !is_name(path) {
+        // An O_PATH descriptor of the object itself (of the link, with O_NOFOLLOW): one walk
+        // and an fstat, cheaper than opening the parent and looking the name up again.
+        check(path)?;
+        let nofollow = if follow {
+            OFlags::empty()
+        } else {
+            OFlags::NOFOLLOW
+        };
+        let target = resolve(dir, path, PATH_ONLY | nofollow, Mode::empty())?;
+        return Ok(filestat_from(&rustix::fs::fstat(&target).map_err(os)?));
+    }
     let s = split(path)?;
     let st = if s.slash {
         // "x/" names a directory, through a symbolic link if x is one.
@@ -331,7 +345,7 @@ pub(crate) fn filestat_get(
     } else {
         let at = parent(dir, &s)?;
         let st = lstat(&at, s.name)?;
-        if flags.contains(Lookupflags::SYMLINK_FOLLOW) && is_symlink(&st) {
+        if follow && is_symlink(&st) {
             let target = resolve(dir, path, PATH_ONLY, Mode::empty())?;
             rustix::fs::fstat(&target).map_err(os)?
         } else {
