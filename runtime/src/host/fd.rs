@@ -28,6 +28,38 @@ pub(crate) fn host_fd(kind: &Kind) -> BorrowedFd<'_> {
     }
 }
 
+/// A descriptor for a directory entry that supports the calls an `O_PATH` descriptor does not
+/// (`fsync`, `futimens`, `fcntl(F_SETFL)`): cap-std opens directories with `O_PATH` on Linux,
+/// so those calls reopen the directory itself, read-only.
+fn dir_handle(dir: &cap_std::fs::Dir) -> io::Result<std::os::fd::OwnedFd> {
+    use rustix::fs::{Mode, OFlags};
+    Ok(rustix::fs::openat(
+        dir,
+        ".",
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?)
+}
+
+/// Runs `f` on a descriptor of `kind` that supports every data and metadata call; see
+/// [`dir_handle`].
+fn with_full_fd<R>(kind: &Kind, f: impl FnOnce(BorrowedFd<'_>) -> io::Result<R>) -> io::Result<R> {
+    match kind {
+        Kind::Dir(d) => f(dir_handle(&d.dir)?.as_fd()),
+        other => f(host_fd(other)),
+    }
+}
+
+/// `EISDIR` for a directory: byte I/O on one is what POSIX refuses with it (the host
+/// descriptor, being `O_PATH`, would say `EBADF`).
+#[inline]
+fn not_dir(kind: &Kind) -> Result<(), Errno> {
+    match kind {
+        Kind::Dir(_) => Err(Errno::Isdir),
+        _ => Ok(()),
+    }
+}
+
 /// Largest byte count one read or write asks the host for (Linux's own per-call cap,
 /// `MAX_RW_COUNT`). Clamping here keeps every result within a `u32` even when overlapping
 /// guest iovecs add up to more than guest memory, and matches what the kernel would do.
@@ -236,12 +268,14 @@ mod sys {
 
 pub(crate) fn read(ctx: &mut WasiCtx, fd: Fd, mut iovs: IovecsMut<'_>) -> HostResult<Size> {
     let entry = ctx.table.get(fd, Rights::FD_READ)?;
+    not_dir(&entry.kind)?;
     let list = read_list(&mut iovs);
     Ok(size(sys::readv(host_fd(&entry.kind), &list)?))
 }
 
 pub(crate) fn write(ctx: &mut WasiCtx, fd: Fd, iovs: Iovecs<'_>) -> HostResult<Size> {
     let entry = ctx.table.get(fd, Rights::FD_WRITE)?;
+    not_dir(&entry.kind)?;
     let list = write_list(&iovs);
     // `APPEND` needs nothing here: the host descriptor carries `O_APPEND` (see
     // `fdstat_set_flags`), so the kernel moves to the end atomically with each write.
@@ -255,6 +289,7 @@ pub(crate) fn pread(
     at: Filesize,
 ) -> HostResult<Size> {
     let entry = ctx.table.get(fd, Rights::FD_READ | Rights::FD_SEEK)?;
+    not_dir(&entry.kind)?;
     let at = offset(at)?;
     let list = read_list(&mut iovs);
     Ok(size(sys::preadv(host_fd(&entry.kind), &list, at)?))
@@ -267,6 +302,7 @@ pub(crate) fn pwrite(
     at: Filesize,
 ) -> HostResult<Size> {
     let entry = ctx.table.get(fd, Rights::FD_WRITE | Rights::FD_SEEK)?;
+    not_dir(&entry.kind)?;
     let at = offset(at)?;
     let list = write_list(&iovs);
     // On an `APPEND` descriptor Linux appends and ignores `at`; we keep that (documented in
@@ -322,6 +358,10 @@ pub(crate) fn advise(
     let entry = ctx.table.get(fd, Rights::FD_ADVISE)?;
     offset(at)?;
     offset(len)?;
+    if let Kind::Dir(_) = entry.kind {
+        // Advice about a directory's bytes has nothing to act on.
+        return Ok(());
+    }
     sys_advise(host_fd(&entry.kind), at, len, advice)?;
     Ok(())
 }
@@ -360,6 +400,7 @@ fn sys_advise(fd: BorrowedFd<'_>, _at: u64, _len: u64, _advice: Advice) -> io::R
 
 pub(crate) fn allocate(ctx: &mut WasiCtx, fd: Fd, at: Filesize, len: Filesize) -> HostResult<()> {
     let entry = ctx.table.get(fd, Rights::FD_ALLOCATE)?;
+    not_dir(&entry.kind)?;
     offset(at)?;
     if len == 0 {
         return Err(Errno::Inval.into());
@@ -408,16 +449,19 @@ pub(crate) fn close(ctx: &mut WasiCtx, fd: Fd) -> HostResult<()> {
 
 pub(crate) fn datasync(ctx: &mut WasiCtx, fd: Fd) -> HostResult<()> {
     let entry = ctx.table.get(fd, Rights::FD_DATASYNC)?;
-    #[cfg(not(target_vendor = "apple"))]
-    rustix::fs::fdatasync(host_fd(&entry.kind)).map_err(io::Error::from)?;
-    #[cfg(target_vendor = "apple")]
-    rustix::fs::fsync(host_fd(&entry.kind)).map_err(io::Error::from)?;
+    with_full_fd(&entry.kind, |fd| {
+        #[cfg(not(target_vendor = "apple"))]
+        rustix::fs::fdatasync(fd)?;
+        #[cfg(target_vendor = "apple")]
+        rustix::fs::fsync(fd)?;
+        Ok(())
+    })?;
     Ok(())
 }
 
 pub(crate) fn sync(ctx: &mut WasiCtx, fd: Fd) -> HostResult<()> {
     let entry = ctx.table.get(fd, Rights::FD_SYNC)?;
-    rustix::fs::fsync(host_fd(&entry.kind)).map_err(io::Error::from)?;
+    with_full_fd(&entry.kind, |fd| Ok(rustix::fs::fsync(fd)?))?;
     Ok(())
 }
 
@@ -444,6 +488,12 @@ pub(crate) fn fdstat_set_flags(ctx: &mut WasiCtx, fd: Fd, flags: Fdflags) -> Hos
     // say so rather than report flags the descriptor does not have.
     if !(flags ^ entry.flags).intersection(SYNC_FLAGS).is_empty() {
         return Err(Errno::Notsup.into());
+    }
+    if let Kind::Dir(_) = entry.kind {
+        // Neither flag affects anything a directory descriptor can do; record them, as an
+        // `fcntl` on a real directory descriptor would.
+        entry.flags = flags;
+        return Ok(());
     }
     let host = host_fd(&entry.kind);
     let mut oflags = rustix::fs::fcntl_getfl(host).map_err(io::Error::from)?;
@@ -486,6 +536,7 @@ pub(crate) fn filestat_get(ctx: &mut WasiCtx, fd: Fd) -> HostResult<Filestat> {
 
 pub(crate) fn filestat_set_size(ctx: &mut WasiCtx, fd: Fd, len: Filesize) -> HostResult<()> {
     let entry = ctx.table.get(fd, Rights::FD_FILESTAT_SET_SIZE)?;
+    not_dir(&entry.kind)?;
     offset(len)?;
     rustix::fs::ftruncate(host_fd(&entry.kind), len).map_err(io::Error::from)?;
     Ok(())
@@ -500,7 +551,7 @@ pub(crate) fn filestat_set_times(
 ) -> HostResult<()> {
     let entry = ctx.table.get(fd, Rights::FD_FILESTAT_SET_TIMES)?;
     let times = timestamps(atim, mtim, fst_flags)?;
-    rustix::fs::futimens(host_fd(&entry.kind), &times).map_err(io::Error::from)?;
+    with_full_fd(&entry.kind, |fd| Ok(rustix::fs::futimens(fd, &times)?))?;
     Ok(())
 }
 
@@ -1218,6 +1269,45 @@ mod tests {
             filestat_get(&mut ctx, Fd(4)).unwrap().filetype,
             Filetype::Directory
         );
+    }
+
+    #[test]
+    fn directories_sync_take_times_and_refuse_byte_io() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut ctx = WasiCtx::builder()
+            .preopen_dir(dir.path(), "/d")
+            .build()
+            .unwrap();
+        let d = Fd(3);
+        sync(&mut ctx, d).unwrap();
+        datasync(&mut ctx, d).unwrap();
+        advise(&mut ctx, d, 0, 0, Advice::Willneed).unwrap();
+        let (atim, mtim) = (111_000_000_222, 333_000_000_444);
+        filestat_set_times(&mut ctx, d, atim, mtim, Fstflags::ATIM | Fstflags::MTIM).unwrap();
+        let st = filestat_get(&mut ctx, d).unwrap();
+        assert_eq!(
+            (st.filetype, st.atim, st.mtim),
+            (Filetype::Directory, atim, mtim)
+        );
+        use std::os::unix::fs::MetadataExt;
+        let host = std::fs::metadata(dir.path()).unwrap();
+        assert_eq!(host.mtime(), 333);
+        assert_eq!(host.mtime_nsec(), 444);
+        fdstat_set_flags(&mut ctx, d, Fdflags::NONBLOCK).unwrap();
+        assert_eq!(fdstat_get(&mut ctx, d).unwrap().fs_flags, Fdflags::NONBLOCK);
+        // Even holding every file right, a directory has no bytes to read or write.
+        ctx.table.get(d, Rights::empty()).unwrap().rights |= crate::table::FILE_RIGHTS;
+        let mut m = Mem::new();
+        let iovs = m.iovecs_mut(&[(DATA, 4)]);
+        assert_eq!(errno(read(&mut ctx, d, iovs)), Errno::Isdir);
+        let iovs = m.iovecs(&[(DATA, 4)]);
+        assert_eq!(errno(write(&mut ctx, d, iovs)), Errno::Isdir);
+        let iovs = m.iovecs_mut(&[(DATA, 4)]);
+        assert_eq!(errno(pread(&mut ctx, d, iovs, 0)), Errno::Isdir);
+        let iovs = m.iovecs(&[(DATA, 4)]);
+        assert_eq!(errno(pwrite(&mut ctx, d, iovs, 0)), Errno::Isdir);
+        assert_eq!(errno(filestat_set_size(&mut ctx, d, 0)), Errno::Isdir);
+        assert_eq!(errno(allocate(&mut ctx, d, 0, 1)), Errno::Isdir);
     }
 
     #[test]
