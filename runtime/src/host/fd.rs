@@ -610,7 +610,7 @@ pub(crate) fn filestat_from(stat: &rustix::fs::Stat) -> Filestat {
     Filestat {
         dev: stat.st_dev as u64,
         ino: stat.st_ino as u64,
-        filetype: filetype_of_mode(stat.st_mode as u32),
+        filetype: filetype_of_mode(stat.st_mode),
         nlink: stat.st_nlink as u64,
         size: stat.st_size.max(0) as u64,
         atim: nanos(stat.st_atime as i64, stat.st_atime_nsec as i64),
@@ -621,9 +621,9 @@ pub(crate) fn filestat_from(stat: &rustix::fs::Stat) -> Filestat {
 
 /// The filetype of a `st_mode`. FIFOs have no preview1 type and are `unknown`; sockets are
 /// reported as stream sockets (callers holding the descriptor ask it for the real type).
-fn filetype_of_mode(mode: u32) -> Filetype {
+fn filetype_of_mode(mode: rustix::fs::RawMode) -> Filetype {
     use rustix::fs::FileType as T;
-    match T::from_raw_mode(mode as _) {
+    match T::from_raw_mode(mode) {
         T::RegularFile => Filetype::RegularFile,
         T::Directory => Filetype::Directory,
         T::CharacterDevice => Filetype::CharacterDevice,
@@ -674,7 +674,7 @@ pub(crate) fn filetype_of(file: &File) -> Filetype {
     let Ok(stat) = rustix::fs::fstat(file) else {
         return Filetype::Unknown;
     };
-    match filetype_of_mode(stat.st_mode as u32) {
+    match filetype_of_mode(stat.st_mode) {
         Filetype::SocketStream => match rustix::net::sockopt::socket_type(file) {
             Ok(rustix::net::SocketType::STREAM) => Filetype::SocketStream,
             Ok(rustix::net::SocketType::DGRAM) => Filetype::SocketDgram,
