@@ -218,3 +218,29 @@ fn the_guest_checks_are_real() {
     );
     assert_ne!(status, 0);
 }
+
+#[test]
+#[ignore = "needs the wasi-host command line (runtime/src/main.rs is still a stub)"]
+fn through_the_cli_every_stream_is_a_pipe() {
+    use wasi_host_tests::run::Run;
+    // The runner connects the CLI's stdin, stdout and stderr to pipes, which it inherits.
+    let out = Run::rust("stdio_kinds")
+        .arg("pipe")
+        .arg("pipe")
+        .arg("pipe")
+        .arg(INPUT)
+        .stdin(INPUT)
+        .cli();
+    out.assert_success();
+    assert_eq!(out.stdout_text(), format!("stdin: {INPUT}"));
+    assert_eq!(out.stderr_text(), "stderr ok\n");
+    let out = Run::c("stdio_c")
+        .arg("pipe")
+        .arg("pipe")
+        .arg("pipe")
+        .stdin(INPUT)
+        .cli();
+    out.assert_success();
+    assert_eq!(out.stdout_text(), format!("stdin: {INPUT}"));
+    assert_eq!(out.stderr_text(), "stderr ok\n");
+}

@@ -577,6 +577,23 @@ mod tests {
     }
 
     #[test]
+    fn the_longest_timeouts_are_valid() {
+        let (r, mut w) = pipe();
+        w.write_all(b"x").unwrap();
+        let mut ctx = ctx(Stdio::File(r), Stdio::Null);
+        let events = poll(
+            &mut ctx,
+            &[
+                clock(1, Clockid::Monotonic, u64::MAX, false),
+                clock(2, Clockid::Realtime, u64::MAX, true),
+                fd_read(3, 0),
+            ],
+        );
+        let ids: Vec<u64> = events.iter().map(|e| e.userdata).collect();
+        assert_eq!(ids, [3]);
+    }
+
+    #[test]
     fn an_empty_pipe_times_out() {
         let (r, _w) = pipe();
         let mut ctx = ctx(Stdio::File(r), Stdio::Null);
