@@ -162,8 +162,12 @@ mod sys {
         list.len() as libc::c_int
     }
 
-    /// `readv`, or `read` for a single buffer.
+    /// `readv`, or `read` for a single buffer. Nothing to transfer is 0 without a system
+    /// call (some hosts reject an empty iovec list with `EINVAL`).
     pub fn readv(fd: BorrowedFd<'_>, list: &[libc::iovec]) -> io::Result<usize> {
+        if list.is_empty() {
+            return Ok(0);
+        }
         let fd = fd.as_raw_fd();
         // SAFETY: every iovec points into guest memory borrowed for the whole call.
         retry(|| unsafe {
@@ -174,8 +178,11 @@ mod sys {
         })
     }
 
-    /// `writev`, or `write` for a single buffer.
+    /// `writev`, or `write` for a single buffer; see [`readv`] for an empty list.
     pub fn writev(fd: BorrowedFd<'_>, list: &[libc::iovec]) -> io::Result<usize> {
+        if list.is_empty() {
+            return Ok(0);
+        }
         let fd = fd.as_raw_fd();
         // SAFETY: every iovec points into guest memory borrowed for the whole call.
         retry(|| unsafe {
@@ -186,20 +193,22 @@ mod sys {
         })
     }
 
-    /// `preadv`, or `pread` for a single buffer.
+    /// `preadv`, or `pread` for a single buffer; see [`readv`] for an empty list.
     pub fn preadv(fd: BorrowedFd<'_>, list: &[libc::iovec], offset: i64) -> io::Result<usize> {
         let fd = fd.as_raw_fd();
         match list {
+            [] => Ok(0),
             // SAFETY: the iovec points into guest memory borrowed for the whole call.
             [one] => retry(|| unsafe { libc::pread(fd, one.iov_base, one.iov_len, offset) }),
             _ => preadv_many(fd, list, offset),
         }
     }
 
-    /// `pwritev`, or `pwrite` for a single buffer.
+    /// `pwritev`, or `pwrite` for a single buffer; see [`readv`] for an empty list.
     pub fn pwritev(fd: BorrowedFd<'_>, list: &[libc::iovec], offset: i64) -> io::Result<usize> {
         let fd = fd.as_raw_fd();
         match list {
+            [] => Ok(0),
             // SAFETY: the iovec points into guest memory borrowed for the whole call.
             [one] => retry(|| unsafe { libc::pwrite(fd, one.iov_base, one.iov_len, offset) }),
             _ => pwritev_many(fd, list, offset),
