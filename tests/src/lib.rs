@@ -1,5 +1,9 @@
 //! Test support: a small preview1 host that records what the bindings decoded, and a harness
-//! that runs `.wat` guests against it.
+//! that runs `.wat` guests against it; the builders of Rust and C guests ([`guests`]) and a runner
+//! for whole programs ([`run`]).
+
+pub mod guests;
+pub mod run;
 
 use std::path::{Path, PathBuf};
 
@@ -311,4 +315,10 @@ impl Guest {
 /// The exit status carried by a trap, if it is a `proc_exit`.
 pub fn exit_status(e: &wasmtime::Error) -> Option<u32> {
     e.downcast_ref::<Exit>().map(|e| e.0)
+}
+
+/// The `wasi-host` command-line binary under test.
+pub fn cli_exe() -> &'static str {
+    option_env!("CARGO_BIN_EXE_wasi-host-under-test")
+        .expect("the tests crate has no wasi-host-under-test binary")
 }

@@ -1,28 +1,46 @@
-//! Arguments and environment variables.
+//! Arguments and environment variables: `*_sizes_get` reports exactly what `*_get` writes.
 
 use super::HostResult;
-#[allow(unused_imports)]
-use crate::Trap;
 use crate::ctx::WasiCtx;
-#[allow(unused_imports)]
-use crate::guest::{
-    GuestAddr, GuestArray, GuestArrayMut, GuestBuf, GuestBufMut, GuestPtr, Iovecs, IovecsMut,
-};
-#[allow(unused_imports)]
-use crate::preview1::*;
+use crate::guest::{GuestAddr, GuestPtr};
+use crate::preview1::{Errno, Size};
+
+/// The count and the bytes `strings` take NUL-terminated, as the guest's `*_sizes_get` sees them.
+fn sizes(strings: &[String]) -> HostResult<(Size, Size)> {
+    let bytes = strings.iter().map(|s| s.len() + 1).sum::<usize>();
+    let count = Size::try_from(strings.len()).map_err(|_| Errno::Overflow)?;
+    let bytes = Size::try_from(bytes).map_err(|_| Errno::Overflow)?;
+    Ok((count, bytes))
+}
+
+/// Writes one pointer per string into `ptrs` and the NUL-terminated strings into `buf`.
+fn write_strings(
+    strings: &[String],
+    ptrs: GuestPtr<'_, GuestAddr>,
+    buf: GuestPtr<'_, u8>,
+) -> HostResult<()> {
+    let mut at = buf;
+    for (i, s) in strings.iter().enumerate() {
+        let i = u32::try_from(i).map_err(|_| Errno::Overflow)?;
+        ptrs.add(i)?.write(&GuestAddr(at.addr()))?;
+        let len = u32::try_from(s.len()).map_err(|_| Errno::Overflow)?;
+        at.write_bytes(s.as_bytes())?;
+        at.add(len)?.write(&0)?;
+        at = at.add(len + 1)?;
+    }
+    Ok(())
+}
 
 pub(crate) fn get(
     ctx: &mut WasiCtx,
     argv: GuestPtr<'_, GuestAddr>,
     argv_buf: GuestPtr<'_, u8>,
 ) -> HostResult<()> {
-    let _ = (ctx, argv, argv_buf);
-    Err(Errno::Nosys.into())
+    write_strings(&ctx.args, argv, argv_buf)
 }
 
 pub(crate) fn sizes_get(ctx: &mut WasiCtx) -> HostResult<(Size, Size)> {
-    let _ = (ctx,);
-    Err(Errno::Nosys.into())
+    sizes(&ctx.args)
 }
 
 pub(crate) fn environ_get(
@@ -30,11 +48,9 @@ pub(crate) fn environ_get(
     environ: GuestPtr<'_, GuestAddr>,
     environ_buf: GuestPtr<'_, u8>,
 ) -> HostResult<()> {
-    let _ = (ctx, environ, environ_buf);
-    Err(Errno::Nosys.into())
+    write_strings(&ctx.env, environ, environ_buf)
 }
 
 pub(crate) fn environ_sizes_get(ctx: &mut WasiCtx) -> HostResult<(Size, Size)> {
-    let _ = (ctx,);
-    Err(Errno::Nosys.into())
+    sizes(&ctx.env)
 }

@@ -1,26 +1,24 @@
 //! Process exit, signals and yielding.
 
 use super::HostResult;
-#[allow(unused_imports)]
 use crate::Trap;
 use crate::ctx::WasiCtx;
-#[allow(unused_imports)]
-use crate::guest::{
-    GuestAddr, GuestArray, GuestArrayMut, GuestBuf, GuestBufMut, GuestPtr, Iovecs, IovecsMut,
-};
-#[allow(unused_imports)]
-use crate::preview1::*;
+use crate::preview1::{Errno, Exitcode, Signal};
 
-pub(crate) fn exit(ctx: &mut WasiCtx, rval: Exitcode) -> Trap {
+/// Unwinds the guest with its status (see [`crate::Exit`]).
+pub(crate) fn exit(_ctx: &mut WasiCtx, rval: Exitcode) -> Trap {
     Trap::Exit(rval)
 }
 
-pub(crate) fn raise(ctx: &mut WasiCtx, sig: Signal) -> HostResult<()> {
-    let _ = (ctx, sig);
+/// `ENOSYS`: a WASI guest is not an OS process. Delivering the signal to the host process would
+/// act on the embedder (and on every other instance in it), and preview1 defines no handlers a
+/// guest could install, so there is no meaning to give it. wasi-libc's `raise` reports the errno.
+pub(crate) fn raise(_ctx: &mut WasiCtx, _sig: Signal) -> HostResult<()> {
     Err(Errno::Nosys.into())
 }
 
-pub(crate) fn sched_yield(ctx: &mut WasiCtx) -> HostResult<()> {
-    let _ = (ctx,);
-    Err(Errno::Nosys.into())
+/// Gives up the host thread's time slice.
+pub(crate) fn sched_yield(_ctx: &mut WasiCtx) -> HostResult<()> {
+    std::thread::yield_now();
+    Ok(())
 }

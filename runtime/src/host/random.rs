@@ -1,24 +1,35 @@
-//! Random bytes.
+//! Random bytes from the context's [`RandomSource`](crate::RandomSource), by default the OS's
+//! `getrandom`.
 
 use super::HostResult;
-#[allow(unused_imports)]
-use crate::Trap;
-use crate::ctx::WasiCtx;
-#[allow(unused_imports)]
-use crate::guest::{
-    GuestAddr, GuestArray, GuestArrayMut, GuestBuf, GuestBufMut, GuestPtr, Iovecs, IovecsMut,
-};
-#[allow(unused_imports)]
-use crate::preview1::*;
+use crate::ctx::{OsRandom, RandomSource, WasiCtx};
+use crate::guest::GuestBufMut;
+use crate::preview1::Errno;
 
-pub(crate) fn get(ctx: &mut WasiCtx, buf: GuestBufMut<'_>) -> HostResult<()> {
-    let _ = (ctx, buf);
-    Err(Errno::Nosys.into())
+pub(crate) fn get(ctx: &mut WasiCtx, mut buf: GuestBufMut<'_>) -> HostResult<()> {
+    if let Some(bytes) = buf.as_mut_slice() {
+        return Ok(ctx.random.fill(bytes)?);
+    }
+    // Copying mode (shared memory): fill through a small stack buffer, any size.
+    let mut chunk = [0u8; 4096];
+    let mut at = 0;
+    while at < buf.len() {
+        let n = chunk.len().min(buf.len() - at);
+        ctx.random.fill(&mut chunk[..n])?;
+        at += buf.write_at(at, &chunk[..n]);
+    }
+    Ok(())
 }
 
-impl crate::ctx::RandomSource for crate::ctx::OsRandom {
-    fn fill(&mut self, buf: &mut [u8]) -> Result<(), Errno> {
-        let _ = buf;
-        Err(Errno::Nosys)
+impl RandomSource for OsRandom {
+    fn fill(&mut self, mut buf: &mut [u8]) -> Result<(), Errno> {
+        while !buf.is_empty() {
+            match rustix::rand::getrandom(&mut *buf, rustix::rand::GetRandomFlags::empty()) {
+                Ok(n) => buf = &mut buf[n..],
+                Err(rustix::io::Errno::INTR) => {}
+                Err(e) => return Err(Errno::from_raw_os_error(e.raw_os_error())),
+            }
+        }
+        Ok(())
     }
 }

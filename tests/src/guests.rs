@@ -1,0 +1,110 @@
+//! Builds the guest programs the tests run: Rust guests (`guests/rust/src/bin/*.rs`) with
+//! cargo for `wasm32-wasip1`, C guests (`guests/c/*.c`) with clang and wasi-libc.
+//!
+//! Each kind is built once per test process; cargo's own lock and write-then-rename keep
+//! concurrent test processes from seeing half-written files.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, OnceLock};
+
+fn workspace_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ lives in the workspace")
+}
+
+/// Where built guests go (inside the workspace's target directory, away from its lock).
+fn out_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
+    let target = if target.is_absolute() {
+        target
+    } else {
+        workspace_root().join(target)
+    };
+    target.join("guests")
+}
+
+/// The `.wasm` of Rust guest `name`, building every Rust guest the first time.
+pub fn rust(name: &str) -> PathBuf {
+    static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let dir = BUILT
+        .get_or_init(build_rust)
+        .as_ref()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.join(format!("{name}.wasm"));
+    assert!(
+        path.exists(),
+        "no Rust guest named {name} at {}",
+        path.display()
+    );
+    path
+}
+
+fn build_rust() -> Result<PathBuf, String> {
+    let manifest = workspace_root().join("tests/guests/rust/Cargo.toml");
+    let target_dir = out_dir().join("rust");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = Command::new(cargo)
+        .current_dir(workspace_root())
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "--target",
+            "wasm32-wasip1",
+            "--manifest-path",
+        ])
+        .arg(&manifest)
+        .arg("--target-dir")
+        .arg(&target_dir)
+        // Settings of the outer `cargo test` must not leak into the guest build.
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("CARGO_BUILD_TARGET")
+        .output()
+        .map_err(|e| format!("running cargo to build Rust guests: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "building Rust guests failed (is the wasm32-wasip1 target installed? `cargo xtask test` adds it):\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    Ok(target_dir.join("wasm32-wasip1/release"))
+}
+
+/// The `.wasm` of C guest `name` (`guests/c/<name>.c`), compiled on first use.
+pub fn c(name: &str) -> PathBuf {
+    static LOCK: Mutex<()> = Mutex::new(());
+    let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let source = workspace_root().join(format!("tests/guests/c/{name}.c"));
+    let dir = out_dir().join("c");
+    std::fs::create_dir_all(&dir).expect("create guest output dir");
+    let out = dir.join(format!("{name}.wasm"));
+    let fresh = match (std::fs::metadata(&out), std::fs::metadata(&source)) {
+        (Ok(o), Ok(s)) => o.modified().ok() >= s.modified().ok(),
+        _ => false,
+    };
+    if !fresh {
+        let tmp = dir.join(format!("{name}.{}.tmp", std::process::id()));
+        let output = Command::new("clang")
+            .args(["--target=wasm32-wasi", "-O2", "-Wall", "-Werror", "-o"])
+            .arg(&tmp)
+            .arg(&source)
+            .output()
+            .unwrap_or_else(|e| {
+                panic!("running clang (install clang, lld, wasi-libc: `cargo xtask test`): {e}")
+            });
+        assert!(
+            output.status.success(),
+            "compiling {}:\n{}",
+            source.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        std::fs::rename(&tmp, &out).expect("move guest into place");
+    }
+    out
+}

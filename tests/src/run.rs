@@ -1,0 +1,259 @@
+//! Runs a guest program the way users do: in-process through `WasiCtxBuilder`, or through the
+//! `wasi-host` command line; either way the test gets its exit status and output.
+
+use std::collections::HashMap;
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, OnceLock};
+
+use wasi_host::{Exit, Stdio, WasiCtx, WasiCtxBuilder};
+use wasmtime::{Engine, Linker, Module, Store};
+
+/// What a guest run produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    /// The exit status: the guest's `proc_exit` code, 0 when `_start` returns, or 134 on a trap.
+    pub status: i32,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+impl Output {
+    /// Stdout as text.
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    /// Stderr as text.
+    pub fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+
+    /// Panics with the guest's output unless it exited with status 0.
+    #[track_caller]
+    pub fn assert_success(&self) -> &Self {
+        assert_eq!(
+            self.status,
+            0,
+            "guest failed\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout_text(),
+            self.stderr_text()
+        );
+        self
+    }
+}
+
+/// A guest run being set up.
+#[derive(Debug, Clone)]
+pub struct Run {
+    wasm: PathBuf,
+    args: Vec<String>,
+    env: Vec<(String, Option<String>)>,
+    dirs: Vec<(PathBuf, String, bool)>,
+    stdin: Vec<u8>,
+    fd_limit: Option<u32>,
+}
+
+impl Run {
+    /// Runs the module at `wasm`.
+    pub fn new(wasm: impl AsRef<Path>) -> Run {
+        Run {
+            wasm: wasm.as_ref().to_path_buf(),
+            args: Vec::new(),
+            env: Vec::new(),
+            dirs: Vec::new(),
+            stdin: Vec::new(),
+            fd_limit: None,
+        }
+    }
+
+    /// Runs Rust guest `name` (`guests/rust/src/bin/<name>.rs`).
+    pub fn rust(name: &str) -> Run {
+        Run::new(crate::guests::rust(name))
+    }
+
+    /// Runs C guest `name` (`guests/c/<name>.c`).
+    pub fn c(name: &str) -> Run {
+        Run::new(crate::guests::c(name))
+    }
+
+    /// Runs `.wat` guest `name` (`guests/wat/<name>.wat`).
+    pub fn wat(name: &str) -> Run {
+        Run::new(crate::guest_dir().join("wat").join(format!("{name}.wat")))
+    }
+
+    /// Appends a guest argument (after the program name).
+    pub fn arg(mut self, arg: impl Into<String>) -> Run {
+        self.args.push(arg.into());
+        self
+    }
+
+    /// Sets a guest environment variable.
+    pub fn env(mut self, key: &str, value: &str) -> Run {
+        self.env.push((key.into(), Some(value.into())));
+        self
+    }
+
+    /// Preopens host directory `host` as `guest`.
+    pub fn dir(mut self, host: impl AsRef<Path>, guest: &str) -> Run {
+        self.dirs
+            .push((host.as_ref().to_path_buf(), guest.into(), false));
+        self
+    }
+
+    /// Preopens host directory `host` as `guest`, read-only.
+    pub fn dir_read_only(mut self, host: impl AsRef<Path>, guest: &str) -> Run {
+        self.dirs
+            .push((host.as_ref().to_path_buf(), guest.into(), true));
+        self
+    }
+
+    /// What the guest reads from stdin.
+    pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Run {
+        self.stdin = bytes.into();
+        self
+    }
+
+    /// Limits how many descriptors the guest may hold.
+    pub fn fd_limit(mut self, limit: u32) -> Run {
+        self.fd_limit = Some(limit);
+        self
+    }
+
+    fn program_name(&self) -> String {
+        self.wasm
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+
+    /// Runs the guest inside this process.
+    pub fn in_process(&self) -> Output {
+        let mut stdin = tempfile::tempfile().expect("stdin file");
+        stdin.write_all(&self.stdin).unwrap();
+        stdin.rewind().unwrap();
+        let stdout = tempfile::tempfile().expect("stdout file");
+        let stderr = tempfile::tempfile().expect("stderr file");
+
+        let mut builder = WasiCtxBuilder::new();
+        builder
+            .arg(self.program_name())
+            .args(self.args.iter().cloned());
+        for (k, v) in &self.env {
+            match v {
+                Some(v) => builder.env(k, v),
+                None => builder.inherit_env_var(k),
+            };
+        }
+        for (host, guest, read_only) in &self.dirs {
+            if *read_only {
+                builder.preopen_dir_read_only(host, guest.clone());
+            } else {
+                builder.preopen_dir(host, guest.clone());
+            }
+        }
+        if let Some(limit) = self.fd_limit {
+            builder.fd_limit(limit);
+        }
+        builder
+            .stdin(Stdio::File(stdin))
+            .stdout(Stdio::File(stdout.try_clone().unwrap()))
+            .stderr(Stdio::File(stderr.try_clone().unwrap()));
+        let ctx = builder.build().expect("build WasiCtx");
+
+        let engine = engine();
+        let module = module(&self.wasm);
+        let mut linker: Linker<WasiCtx> = Linker::new(engine);
+        wasi_host::add_to_linker(&mut linker, |ctx| ctx).expect("link");
+        let mut store = Store::new(engine, ctx);
+        let mut trap_text = String::new();
+        let status = match linker
+            .instantiate(&mut store, &module)
+            .and_then(|i| i.get_typed_func::<(), ()>(&mut store, "_start"))
+            .and_then(|start| start.call(&mut store, ()))
+        {
+            Ok(()) => 0,
+            Err(e) => match e.downcast_ref::<Exit>() {
+                Some(Exit(code)) => *code as i32,
+                None => {
+                    trap_text = format!("{e:?}\n");
+                    134
+                }
+            },
+        };
+        drop(store);
+        let read_all = |mut f: std::fs::File| {
+            let mut bytes = Vec::new();
+            f.rewind().unwrap();
+            f.read_to_end(&mut bytes).unwrap();
+            bytes
+        };
+        let mut stderr = read_all(stderr);
+        stderr.extend_from_slice(trap_text.as_bytes());
+        Output {
+            status,
+            stdout: read_all(stdout),
+            stderr,
+        }
+    }
+
+    /// Runs the guest through the `wasi-host` command line (`wasi-host run ...`).
+    pub fn cli(&self) -> Output {
+        let exe = crate::cli_exe();
+        let mut cmd = Command::new(exe);
+        cmd.arg("run");
+        for (host, guest, read_only) in &self.dirs {
+            let spec = if *read_only {
+                format!("{}::{guest}::ro", host.display())
+            } else {
+                format!("{}::{guest}", host.display())
+            };
+            cmd.arg("--dir").arg(spec);
+        }
+        for (k, v) in &self.env {
+            match v {
+                Some(v) => cmd.arg("--env").arg(format!("{k}={v}")),
+                None => cmd.arg("--env").arg(k),
+            };
+        }
+        if let Some(limit) = self.fd_limit {
+            cmd.arg("--fd-limit").arg(limit.to_string());
+        }
+        cmd.arg(&self.wasm).arg("--").args(&self.args);
+        cmd.stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().expect("start wasi-host");
+        let mut stdin = child.stdin.take().unwrap();
+        let input = self.stdin.clone();
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        });
+        let out = child.wait_with_output().expect("wait for wasi-host");
+        writer.join().unwrap();
+        Output {
+            status: out.status.code().unwrap_or(-1),
+            stdout: out.stdout,
+            stderr: out.stderr,
+        }
+    }
+}
+
+/// The engine every in-process run shares (compiled modules are cached per file).
+fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(Engine::default)
+}
+
+fn module(path: &Path) -> Module {
+    static MODULES: OnceLock<Mutex<HashMap<PathBuf, Module>>> = OnceLock::new();
+    let cache = MODULES.get_or_init(Default::default);
+    if let Some(m) = cache.lock().unwrap().get(path) {
+        return m.clone();
+    }
+    let m =
+        Module::from_file(engine(), path).unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
+    cache.lock().unwrap().insert(path.to_path_buf(), m.clone());
+    m
+}
