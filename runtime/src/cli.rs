@@ -42,6 +42,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Runs a WASI command module (`.wasm`, or `.wat` text) to completion.
+    #[command(override_usage = "wasi-host run [OPTIONS] <PROGRAM> [ARGS]...")]
     Run(RunArgs),
 }
 
@@ -72,18 +73,28 @@ struct RunArgs {
     #[arg(long = "fd-limit", value_name = "N")]
     fd_limit: Option<u32>,
 
-    /// The module to run: binary `.wasm` or text `.wat`. It must export `_start`.
-    #[arg(value_name = "PROGRAM")]
-    program: String,
+    /// The module to run (binary `.wasm` or text `.wat`, exporting `_start`), then the
+    /// guest's arguments. Everything after PROGRAM is the guest's, flags included; a `--`
+    /// directly after PROGRAM (or before it) only separates, and is not passed on. The guest's
+    /// argv[0] is PROGRAM as given.
+    #[arg(value_name = "PROGRAM", required = true, trailing_var_arg = true)]
+    program_and_args: Vec<String>,
+}
 
-    /// Arguments for the guest (its argv[0] is PROGRAM as given). Everything after PROGRAM is
-    /// the guest's, flags included; `--` may also separate host options from PROGRAM.
-    #[arg(
-        value_name = "ARGS",
-        trailing_var_arg = true,
-        allow_hyphen_values = true
-    )]
-    args: Vec<String>,
+impl RunArgs {
+    /// PROGRAM as given.
+    fn program(&self) -> &str {
+        self.program_and_args.first().map_or("", String::as_str)
+    }
+
+    /// The guest's arguments after argv[0], without a separating `--` right after PROGRAM.
+    fn guest_args(&self) -> &[String] {
+        let rest = self.program_and_args.get(1..).unwrap_or_default();
+        match rest.split_first() {
+            Some((first, after)) if first == "--" => after,
+            _ => rest,
+        }
+    }
 }
 
 /// One `--dir`.
@@ -209,16 +220,16 @@ fn execute(run: RunArgs) -> Result<ExitCode, SetupError> {
     config.wasm_backtrace_max_frames(NonZeroUsize::new(20));
     let engine = Engine::new(&config).map_err(|e| chain(&e))?;
 
-    let bytes =
-        std::fs::read(&run.program).map_err(|e| format!("cannot read `{}`: {e}", run.program))?;
+    let program = run.program();
+    let bytes = std::fs::read(program).map_err(|e| format!("cannot read `{program}`: {e}"))?;
     let module = Module::new(&engine, &bytes)
-        .map_err(|e| format!("`{}` is not a valid module: {}", run.program, chain(&e)))?;
+        .map_err(|e| format!("`{program}` is not a valid module: {}", chain(&e)))?;
     match module.get_export("_start") {
         Some(ExternType::Func(ty)) if ty.params().len() == 0 && ty.results().len() == 0 => {}
         Some(_) => {
             return Err(format!(
                 "`{}` exports `_start`, but not as a function without parameters and results",
-                run.program
+                program
             )
             .into());
         }
@@ -226,7 +237,7 @@ fn execute(run: RunArgs) -> Result<ExitCode, SetupError> {
             return Err(format!(
                 "`{}` has no `_start` export: it is not a WASI command (reactors and libraries \
                  cannot be run)",
-                run.program
+                program
             )
             .into());
         }
@@ -242,7 +253,7 @@ fn execute(run: RunArgs) -> Result<ExitCode, SetupError> {
         // A start function that exits or traps ran guest code: report it as a run would.
         Err(e) if is_guest_outcome(&e) => return Ok(guest_failed(&e)),
         Err(e) => {
-            return Err(format!("cannot instantiate `{}`: {}", run.program, chain(&e)).into());
+            return Err(format!("cannot instantiate `{program}`: {}", chain(&e)).into());
         }
     };
     let start = instance
@@ -256,7 +267,7 @@ fn execute(run: RunArgs) -> Result<ExitCode, SetupError> {
 
 fn build_ctx(run: &RunArgs) -> Result<WasiCtx, SetupError> {
     let mut b = WasiCtxBuilder::new();
-    b.arg(run.program.as_str()).args(run.args.iter().cloned());
+    b.arg(run.program()).args(run.guest_args().iter().cloned());
     if run.inherit_env {
         b.inherit_env();
     }
@@ -412,15 +423,26 @@ mod tests {
             r
         };
         let r = parse(&["w", "--env", "A=1", "p.wasm", "--env", "B", "-x", "--", "y"]);
-        assert_eq!(r.program, "p.wasm");
-        assert_eq!(r.args, ["--env", "B", "-x", "--", "y"]);
+        assert_eq!(r.program(), "p.wasm");
+        assert_eq!(r.guest_args(), ["--env", "B", "-x", "--", "y"]);
         assert_eq!(r.env, [("A".to_string(), Some("1".to_string()))]);
         let r = parse(&["w", "run", "--inherit-env", "--", "p.wasm", "--dir", "x"]);
         assert!(r.inherit_env);
+        assert_eq!(r.program(), "p.wasm");
+        assert_eq!(r.guest_args(), ["--dir", "x"]);
+        // A `--` right after PROGRAM ends the host's options; a later one is the guest's.
+        let r = parse(&["w", "p.wasm", "--", "a", "--", "b"]);
+        assert_eq!(r.guest_args(), ["a", "--", "b"]);
+        let r = parse(&["w", "p.wasm", "--", "--", "x"]);
+        assert_eq!(r.guest_args(), ["--", "x"]);
+        let r = parse(&["w", "p.wasm", "--dir", "x"]);
         assert_eq!(
-            (r.program.as_str(), &r.args[..]),
-            ("p.wasm", &["--dir", "x"][..])
+            (r.program(), r.guest_args()),
+            ("p.wasm", &["--dir".to_string(), "x".to_string()][..])
         );
+        assert!(r.dirs.is_empty());
+        let r = parse(&["w", "p.wasm"]);
+        assert!(r.guest_args().is_empty());
         let r = parse(&[
             "w",
             "--fd-limit",
