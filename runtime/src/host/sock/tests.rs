@@ -702,3 +702,61 @@ fn chunks_never_add_up_past_size_max() {
     let (n, next, want) = fill_chunk(&mut iov, 10, 200, 0, small);
     assert_eq!((n, next, want), (IOV_CHUNK, 10 + IOV_CHUNK, IOV_CHUNK));
 }
+
+#[test]
+fn a_datagram_socket_passed_as_stdio_reports_truncation() {
+    use std::os::unix::net::UnixDatagram;
+    let (mut ctx, _) = ctx();
+    let (ours, peer) = UnixDatagram::pair().unwrap();
+    peer.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    // What the builder makes of a socket given as stdin (its filetype found by fstat).
+    ctx.table.get(Fd(0), Rights::empty()).unwrap().kind = Kind::File(crate::table::FileEntry {
+        file: std::fs::File::from(std::os::fd::OwnedFd::from(ours)),
+        filetype: Filetype::SocketDgram,
+    });
+    let mut mem = vec![0u8; 4096];
+    peer.send(b"0123456789").unwrap();
+    peer.send(b"ab").unwrap();
+    let (n, ro) = recv_into(
+        &mut ctx,
+        &mut mem,
+        Fd(0),
+        &[(1024, 4)],
+        Riflags::empty(),
+        true,
+    )
+    .unwrap();
+    assert_eq!((n, ro), (4, Roflags::RECV_DATA_TRUNCATED));
+    assert_eq!(&mem[1024..1028], b"0123");
+    // The rest of that datagram is gone; the next one fits.
+    let (n, ro) = recv_into(
+        &mut ctx,
+        &mut mem,
+        Fd(0),
+        &[(1024, 4)],
+        Riflags::empty(),
+        true,
+    )
+    .unwrap();
+    assert_eq!((n, ro, &mem[1024..1026]), (2, Roflags::empty(), &b"ab"[..]));
+
+    mem[2048..2053].copy_from_slice(b"hello");
+    assert_eq!(
+        send_from(&mut ctx, &mut mem, Fd(0), &[(2048, 2), (2050, 3)], 0).unwrap(),
+        5
+    );
+    let mut got = [0u8; 16];
+    let n = peer.recv(&mut got).unwrap();
+    assert_eq!(&got[..n], b"hello");
+
+    // Stdio has no shutdown right, and is not a listener.
+    assert_eq!(
+        errno(shutdown(&mut ctx, Fd(0), Sdflags::WR)),
+        Errno::Notcapable
+    );
+    assert_eq!(
+        errno(accept(&mut ctx, Fd(0), Fdflags::empty())),
+        Errno::Inval
+    );
+}
