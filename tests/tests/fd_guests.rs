@@ -44,3 +44,18 @@ fn descriptor_table_preopens_rights_renumber_and_close() {
     assert_eq!(out.stdout_text(), "to stdout\n");
     assert_eq!(out.stderr_text(), "moved to stderr\nfd_table ok\n");
 }
+
+#[test]
+fn descriptor_table_through_the_cli() {
+    // The same checks with the command line's inherited stdio (pipes) and `--dir` preopens.
+    let rw = tempfile::tempdir().unwrap();
+    let ro = tempfile::tempdir().unwrap();
+    let out = Run::rust("fd_table")
+        .stdin("data")
+        .dir(rw.path(), "/sandbox")
+        .dir_read_only(ro.path(), "ro")
+        .cli();
+    out.assert_success();
+    assert_eq!(out.stdout_text(), "to stdout\n");
+    assert_eq!(out.stderr_text(), "moved to stderr\nfd_table ok\n");
+}

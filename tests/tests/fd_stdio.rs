@@ -220,7 +220,6 @@ fn the_guest_checks_are_real() {
 }
 
 #[test]
-#[ignore = "needs the wasi-host command line (runtime/src/main.rs is still a stub)"]
 fn through_the_cli_every_stream_is_a_pipe() {
     use wasi_host_tests::run::Run;
     // The runner connects the CLI's stdin, stdout and stderr to pipes, which it inherits.

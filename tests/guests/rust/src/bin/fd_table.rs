@@ -95,9 +95,11 @@ fn main() {
     check_eq!(fdstat(2).unwrap_err(), EBADF);
     check_eq!(write_bufs(1, &[b"moved to stderr\n"]), Ok(16));
     // stdin onto a preopen: the preopen is gone, its number holds stdin's file.
+    let stdin = fdstat(0).unwrap();
     check_eq!(unsafe { fd_renumber(0, 3) }, 0);
     check_eq!(prestat(3).unwrap_err(), EBADF);
-    check_eq!(fdstat(3).unwrap().filetype, FT_REGULAR);
+    check_eq!(fdstat(3).unwrap().filetype, stdin.filetype);
+    check_eq!(fdstat(3).unwrap().rights_base, stdin.rights_base);
     check_eq!(fdstat(0).unwrap_err(), EBADF);
     let mut four = [0u8; 4];
     check_eq!(read_bufs(3, &mut [&mut four]), Ok(4));
