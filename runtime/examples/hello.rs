@@ -1,5 +1,5 @@
 //! Embedding wasi-host's generated bindings: a host that implements four preview1 calls and
-//! runs `examples/hello.wat`. Every other call answers `ENOSYS` through the trait's defaults.
+//! runs `examples/hello-embed.wat`. Every other call answers `ENOSYS` through the trait's defaults.
 //!
 //! ```text
 //! cargo run --example hello -- Ada Grace
@@ -59,13 +59,13 @@ impl WasiSnapshotPreview1 for Host {
 }
 
 fn main() -> wasmtime::Result<()> {
-    let wat = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/hello.wat");
+    let wat = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/hello-embed.wat");
     let engine = Engine::default();
     let module = Module::from_file(&engine, &wat)?;
     let mut linker = Linker::new(&engine);
     preview1::add_to_linker(&mut linker, |host: &mut Host| host)?;
 
-    let args = std::iter::once("hello.wat".to_string())
+    let args = std::iter::once("hello-embed.wat".to_string())
         .chain(std::env::args().skip(1))
         .collect();
     let mut store = Store::new(

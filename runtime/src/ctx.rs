@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use cap_std::ambient_authority;
 
 use crate::guest::{CachedMemory, MemoryCache};
-use crate::preview1::{Clockid, Errno, Fdflags, Filetype, Timestamp};
+use crate::preview1::{Clockid, Errno, Fdflags, Timestamp};
 use crate::table::{
     DIR_RIGHTS, DIR_WRITE_RIGHTS, DirEntry, FILE_RIGHTS, FILE_WRITE_RIGHTS, FdEntry, FdTable,
     FileEntry, Kind, LISTENER_RIGHTS,
@@ -221,7 +221,9 @@ impl WasiCtxBuilder {
             };
             let filetype = crate::host::fd::filetype_of(&file);
             let mut rights = FILE_RIGHTS;
-            if filetype != Filetype::RegularFile {
+            // Seekability, not filetype: `/dev/null` seeks, a tty does not, and wasi-libc's
+            // `isatty` tells them apart by these rights.
+            if !crate::host::fd::is_seekable(&file) {
                 rights.remove(crate::preview1::Rights::FD_SEEK | crate::preview1::Rights::FD_TELL);
             }
             let flags = crate::host::fd::fdflags_of(&file);

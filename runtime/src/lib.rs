@@ -9,6 +9,8 @@
 #![deny(missing_docs)]
 
 pub mod call;
+#[cfg(feature = "cli")]
+pub mod cli;
 mod ctx;
 mod errno;
 pub mod guest;

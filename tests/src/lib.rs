@@ -318,7 +318,24 @@ pub fn exit_status(e: &wasmtime::Error) -> Option<u32> {
 }
 
 /// The `wasi-host` command-line binary under test.
-pub fn cli_exe() -> &'static str {
-    option_env!("CARGO_BIN_EXE_wasi-host-under-test")
-        .expect("the tests crate has no wasi-host-under-test binary")
+///
+/// Cargo sets `CARGO_BIN_EXE_*` only when compiling integration tests, not this library, so
+/// the binary is found beside them: tests run from `target/<profile>/deps/`, the binary is
+/// built into `target/<profile>/`.
+pub fn cli_exe() -> PathBuf {
+    let exe = std::env::current_exe().expect("path of the test executable");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("test executables live in target/<profile>/deps");
+    let cli = profile_dir.join(format!(
+        "wasi-host-under-test{}",
+        std::env::consts::EXE_SUFFIX
+    ));
+    assert!(
+        cli.exists(),
+        "{} is missing (cargo builds it for the tests crate's integration tests)",
+        cli.display()
+    );
+    cli
 }

@@ -1,21 +1,760 @@
 //! `poll_oneoff`: waiting for clocks and descriptors.
+//!
+//! Every subscription is decided up front where it can be (errors, regular files, expired
+//! clocks), and the rest wait together in one `poll(2)` whose timeout is the nearest clock
+//! deadline, so the host sleeps in the kernel and never spins. Semantics are described in
+//! `docs/descriptors.md`.
+
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+
+use rustix::event::{PollFd, PollFlags, Timespec};
+use smallvec::SmallVec;
 
 use super::HostResult;
-#[allow(unused_imports)]
-use crate::Trap;
+use super::fd::host_fd;
 use crate::ctx::WasiCtx;
-#[allow(unused_imports)]
-use crate::guest::{
-    GuestAddr, GuestArray, GuestArrayMut, GuestBuf, GuestBufMut, GuestPtr, Iovecs, IovecsMut,
-};
-#[allow(unused_imports)]
+use crate::guest::{GuestArray, GuestArrayMut};
 use crate::preview1::*;
+use crate::table::Kind;
+
+/// What one subscription waits for, once decoded and checked.
+#[derive(Clone, Copy)]
+enum Wait {
+    /// Already decided: an error, a regular file, a directory or an unusable clock.
+    Done(Event),
+    /// A clock deadline, in host monotonic nanoseconds.
+    Clock(u64),
+    /// Readiness of a host descriptor, at `slot` in the poll set.
+    Fd {
+        slot: usize,
+        read: bool,
+        socket: bool,
+    },
+}
+
+/// Subscriptions handled without allocating.
+const INLINE: usize = 8;
 
 pub(crate) fn oneoff(
     ctx: &mut WasiCtx,
-    in_: GuestArray<'_, Subscription>,
-    out: GuestArrayMut<'_, Event>,
+    subscriptions: GuestArray<'_, Subscription>,
+    mut events: GuestArrayMut<'_, Event>,
 ) -> HostResult<Size> {
-    let _ = (ctx, in_, out);
-    Err(Errno::Nosys.into())
+    // Nothing to wait for would block forever.
+    if subscriptions.is_empty() {
+        return Err(Errno::Inval.into());
+    }
+    // Decode every subscription before writing any event: the two arrays may overlap, and a
+    // malformed subscription fails the whole call.
+    let mut subs: SmallVec<[Subscription; INLINE]> = SmallVec::with_capacity(subscriptions.len());
+    for sub in subscriptions.iter() {
+        subs.push(sub?);
+    }
+
+    let start = monotonic_ns();
+    let mut fds: SmallVec<[(RawFd, PollFlags); INLINE]> = SmallVec::new();
+    let mut waits: SmallVec<[(Userdata, Eventtype, Wait); INLINE]> = SmallVec::new();
+    for sub in &subs {
+        let (kind, wait) = match sub.u {
+            SubscriptionU::Clock(clock) => (
+                Eventtype::Clock,
+                clock_wait(ctx, &clock, start, sub.userdata),
+            ),
+            SubscriptionU::FdRead(f) => (
+                Eventtype::FdRead,
+                fd_wait(ctx, f.file_descriptor, true, sub.userdata, &mut fds),
+            ),
+            SubscriptionU::FdWrite(f) => (
+                Eventtype::FdWrite,
+                fd_wait(ctx, f.file_descriptor, false, sub.userdata, &mut fds),
+            ),
+        };
+        waits.push((sub.userdata, kind, wait));
+    }
+
+    loop {
+        let now = monotonic_ns();
+        let ready_now = waits.iter().any(|&(_, _, w)| match w {
+            Wait::Done(_) => true,
+            Wait::Clock(deadline) => deadline <= now,
+            Wait::Fd { .. } => false,
+        });
+        // With something already ready, still look at the descriptors (without waiting) so
+        // that every ready subscription is reported, not just the first.
+        let timeout = if ready_now {
+            Some(0)
+        } else {
+            waits
+                .iter()
+                .filter_map(|&(_, _, w)| match w {
+                    Wait::Clock(deadline) => Some(deadline - now),
+                    _ => None,
+                })
+                .min()
+        };
+        // SAFETY: each raw fd belongs to a table entry, and the table cannot change while
+        // this call holds `&mut WasiCtx`.
+        let mut pollfds: SmallVec<[PollFd<'_>; INLINE]> = fds
+            .iter()
+            .map(|&(raw, flags)| {
+                PollFd::from_borrowed_fd(unsafe { BorrowedFd::borrow_raw(raw) }, flags)
+            })
+            .collect();
+        if !(pollfds.is_empty() && timeout == Some(0)) {
+            let timeout = timeout.map(timespec);
+            match rustix::event::poll(&mut pollfds, timeout.as_ref()) {
+                Ok(_) => {}
+                // A host signal: recompute the remaining time and wait again.
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(e) => return Err(io::Error::from(e).into()),
+            }
+        }
+
+        let now = monotonic_ns();
+        let mut n = 0usize;
+        for &(userdata, type_, wait) in &waits {
+            let event = match wait {
+                Wait::Done(event) => Some(event),
+                Wait::Clock(deadline) => {
+                    (deadline <= now).then(|| event(userdata, type_, Errno::Success, 0, false))
+                }
+                Wait::Fd { slot, read, socket } => fd_event(
+                    userdata,
+                    type_,
+                    pollfds[slot].as_fd(),
+                    pollfds[slot].revents(),
+                    read,
+                    socket,
+                ),
+            };
+            if let Some(event) = event {
+                events.set(n, &event)?;
+                n += 1;
+            }
+        }
+        if n > 0 {
+            return Ok(n as Size);
+        }
+        // Woken with nothing to report (a timeout that ended just short of a deadline):
+        // go round again.
+    }
+}
+
+/// An event record.
+fn event(userdata: Userdata, type_: Eventtype, error: Errno, nbytes: u64, hangup: bool) -> Event {
+    Event {
+        userdata,
+        error,
+        type_,
+        fd_readwrite: EventFdReadwrite {
+            nbytes,
+            flags: if hangup {
+                Eventrwflags::FD_READWRITE_HANGUP
+            } else {
+                Eventrwflags::empty()
+            },
+        },
+    }
+}
+
+/// A clock subscription as a host monotonic deadline.
+///
+/// Relative timeouts are durations and are measured on the host's monotonic clock, immune to
+/// wall-clock changes. Absolute ones are readings of the guest's clock (`WasiCtx::clock`,
+/// which an embedder may replace), converted once into the time left.
+fn clock_wait(ctx: &WasiCtx, clock: &SubscriptionClock, start: u64, userdata: Userdata) -> Wait {
+    let error = |e| Wait::Done(event(userdata, Eventtype::Clock, e, 0, false));
+    match clock.id {
+        Clockid::Realtime | Clockid::Monotonic => {}
+        // Time a sleeping guest does not consume: waiting on it could never end.
+        Clockid::ProcessCputimeId | Clockid::ThreadCputimeId => return error(Errno::Notsup),
+    }
+    let remaining = if clock
+        .flags
+        .contains(Subclockflags::SUBSCRIPTION_CLOCK_ABSTIME)
+    {
+        match ctx.clock.now(clock.id, 0) {
+            Ok(now) => clock.timeout.saturating_sub(now),
+            Err(e) => return error(e),
+        }
+    } else {
+        clock.timeout
+    };
+    Wait::Clock(start.saturating_add(remaining))
+}
+
+/// An fd subscription: decided at once for errors, regular files and directories, otherwise
+/// added to the poll set.
+fn fd_wait(
+    ctx: &mut WasiCtx,
+    fd: Fd,
+    read: bool,
+    userdata: Userdata,
+    fds: &mut SmallVec<[(RawFd, PollFlags); INLINE]>,
+) -> Wait {
+    let type_ = if read {
+        Eventtype::FdRead
+    } else {
+        Eventtype::FdWrite
+    };
+    let done = |error, nbytes| Wait::Done(event(userdata, type_, error, nbytes, false));
+    // A bad descriptor fails this subscription only, not the call.
+    let entry = match ctx.table.get(fd, Rights::empty()) {
+        Ok(entry) => entry,
+        Err(e) => return done(e, 0),
+    };
+    let io_right = if read {
+        Rights::FD_READ
+    } else {
+        Rights::FD_WRITE
+    };
+    if !entry
+        .rights
+        .intersects(Rights::POLL_FD_READWRITE | io_right)
+    {
+        return done(Errno::Notcapable, 0);
+    }
+    match &entry.kind {
+        // Regular files never block: ready now, with what is left to read.
+        Kind::File(f) if f.filetype == Filetype::RegularFile => {
+            if !read {
+                return done(Errno::Success, 0);
+            }
+            match bytes_left(f.file.as_fd()) {
+                Ok(n) => done(Errno::Success, n),
+                Err(e) => done(Errno::from(e), 0),
+            }
+        }
+        Kind::Dir(_) => done(Errno::Success, 0),
+        kind => {
+            let socket = matches!(
+                entry.filetype(),
+                Filetype::SocketStream | Filetype::SocketDgram
+            );
+            let mut flags = if read { PollFlags::IN } else { PollFlags::OUT };
+            // A peer's close shows up on a socket as RDHUP, not HUP (which needs both
+            // directions shut); ask for it so the guest sees the hangup.
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            if read && socket {
+                flags |= PollFlags::RDHUP;
+            }
+            fds.push((host_fd(kind).as_raw_fd(), flags));
+            Wait::Fd {
+                slot: fds.len() - 1,
+                read,
+                socket,
+            }
+        }
+    }
+}
+
+/// Bytes between a regular file's offset and its end.
+fn bytes_left(fd: BorrowedFd<'_>) -> io::Result<u64> {
+    let size = rustix::fs::fstat(fd)?.st_size.max(0) as u64;
+    let pos = rustix::fs::tell(fd)?;
+    Ok(size.saturating_sub(pos))
+}
+
+/// The event for a polled descriptor, if `poll(2)` reported anything.
+fn fd_event(
+    userdata: Userdata,
+    type_: Eventtype,
+    fd: BorrowedFd<'_>,
+    revents: PollFlags,
+    read: bool,
+    socket: bool,
+) -> Option<Event> {
+    if revents.is_empty() {
+        return None;
+    }
+    if revents.contains(PollFlags::NVAL) {
+        return Some(event(userdata, type_, Errno::Badf, 0, false));
+    }
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let hup = revents.intersects(PollFlags::HUP | PollFlags::RDHUP);
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let hup = revents.contains(PollFlags::HUP);
+    // A pending socket error (a refused connection, a reset) is the most precise answer.
+    let socket_error = || -> Option<Errno> {
+        if !socket {
+            return None;
+        }
+        match rustix::net::sockopt::socket_error(fd) {
+            Ok(Err(e)) => Some(Errno::from_raw_os_error(e.raw_os_error())),
+            _ => None,
+        }
+    };
+    Some(if read {
+        if revents.intersects(PollFlags::IN | PollFlags::PRI) || hup {
+            // Data, or the end of it: a read will not block. The count is a hint; devices
+            // without FIONREAD report 0.
+            let nbytes = rustix::io::ioctl_fionread(fd).unwrap_or(0);
+            event(userdata, type_, Errno::Success, nbytes, hup)
+        } else {
+            let error = socket_error().unwrap_or(Errno::Io);
+            event(userdata, type_, error, 0, false)
+        }
+    } else if hup || revents.contains(PollFlags::ERR) {
+        // Nobody reads the other end: a write would fail with EPIPE, so report that now
+        // (wasi-libc's `poll` turns it into POLLHUP).
+        let error = socket_error().unwrap_or(Errno::Pipe);
+        event(userdata, type_, error, 0, true)
+    } else {
+        event(userdata, type_, Errno::Success, 0, false)
+    })
+}
+
+/// The host monotonic clock, in nanoseconds.
+fn monotonic_ns() -> u64 {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::Monotonic);
+    (t.tv_sec.max(0) as u64)
+        .saturating_mul(1_000_000_000)
+        .saturating_add(t.tv_nsec as u64)
+}
+
+/// Nanoseconds as a `poll` timeout.
+fn timespec(ns: u64) -> Timespec {
+    Timespec {
+        tv_sec: (ns / 1_000_000_000) as i64,
+        tv_nsec: (ns % 1_000_000_000) as _,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::net::{TcpListener, TcpStream};
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::call::CallError;
+    use crate::ctx::{Clock, Stdio};
+    use crate::host::fd::testing::{IOV, Mem, ctx, pipe};
+
+    /// The host's clocks, standing in for the clock area's `SystemClock`.
+    struct HostClock;
+
+    impl Clock for HostClock {
+        fn resolution(&self, _id: Clockid) -> Result<Timestamp, Errno> {
+            Ok(1)
+        }
+        fn now(&self, id: Clockid, _precision: Timestamp) -> Result<Timestamp, Errno> {
+            use rustix::time::ClockId;
+            let id = match id {
+                Clockid::Realtime => ClockId::Realtime,
+                Clockid::Monotonic => ClockId::Monotonic,
+                _ => return Err(Errno::Inval),
+            };
+            let t = rustix::time::clock_gettime(id);
+            Ok(t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64)
+        }
+    }
+
+    fn clock(userdata: u64, id: Clockid, timeout: u64, abs: bool) -> Subscription {
+        Subscription {
+            userdata,
+            u: SubscriptionU::Clock(SubscriptionClock {
+                id,
+                timeout,
+                precision: 0,
+                flags: if abs {
+                    Subclockflags::SUBSCRIPTION_CLOCK_ABSTIME
+                } else {
+                    Subclockflags::empty()
+                },
+            }),
+        }
+    }
+
+    fn fd_read(userdata: u64, fd: u32) -> Subscription {
+        Subscription {
+            userdata,
+            u: SubscriptionU::FdRead(SubscriptionFdReadwrite {
+                file_descriptor: Fd(fd),
+            }),
+        }
+    }
+
+    fn fd_write(userdata: u64, fd: u32) -> Subscription {
+        Subscription {
+            userdata,
+            u: SubscriptionU::FdWrite(SubscriptionFdReadwrite {
+                file_descriptor: Fd(fd),
+            }),
+        }
+    }
+
+    /// Runs `poll_oneoff` and returns the events it wrote.
+    fn poll(ctx: &mut WasiCtx, subs: &[Subscription]) -> Vec<Event> {
+        let mut m = Mem::new();
+        let (in_, out) = m.poll_arrays(subs);
+        let n = oneoff(ctx, in_, out).unwrap();
+        (0..n).map(|i| m.event(i)).collect()
+    }
+
+    const SECOND: u64 = 1_000_000_000;
+    const MS: u64 = 1_000_000;
+
+    fn null_ctx() -> WasiCtx {
+        WasiCtx::builder()
+            .stdin(Stdio::Null)
+            .stdout(Stdio::Null)
+            .stderr(Stdio::Null)
+            .clock(HostClock)
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn no_subscriptions_is_einval() {
+        let mut ctx = null_ctx();
+        let mut m = Mem::new();
+        let (in_, out) = m.poll_arrays(&[]);
+        assert!(matches!(
+            oneoff(&mut ctx, in_, out),
+            Err(CallError::Errno(Errno::Inval))
+        ));
+    }
+
+    #[test]
+    fn a_malformed_subscription_fails_the_call() {
+        let mut ctx = null_ctx();
+        let mut m = Mem::new();
+        let subs = [clock(1, Clockid::Monotonic, 0, false), fd_read(2, 0)];
+        m.poll_arrays(&subs);
+        // The second subscription's tag byte: no such event type.
+        m.0[IOV as usize + 48 + 8] = 9;
+        let mem = m.mem();
+        let in_ = GuestArray::new(mem, IOV, 2).unwrap();
+        let out = GuestArrayMut::new(mem, 0x1000, 2).unwrap();
+        assert!(matches!(
+            oneoff(&mut ctx, in_, out),
+            Err(CallError::Guest(_))
+        ));
+        // Nothing was written.
+        assert!(m.get(0x1000, 64).iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn relative_clocks_wait_at_least_their_timeout() {
+        let mut ctx = null_ctx();
+        for id in [Clockid::Monotonic, Clockid::Realtime] {
+            let start = Instant::now();
+            let events = poll(&mut ctx, &[clock(7, id, 30 * MS, false)]);
+            assert!(start.elapsed() >= Duration::from_millis(30));
+            assert_eq!(events.len(), 1);
+            assert_eq!(events[0].userdata, 7);
+            assert_eq!(events[0].type_, Eventtype::Clock);
+            assert_eq!(events[0].error, Errno::Success);
+        }
+        // The nearer of two deadlines fires alone.
+        let start = Instant::now();
+        let events = poll(
+            &mut ctx,
+            &[
+                clock(1, Clockid::Monotonic, 60 * SECOND, false),
+                clock(2, Clockid::Monotonic, 20 * MS, false),
+            ],
+        );
+        assert!(start.elapsed() >= Duration::from_millis(20));
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].userdata, 2);
+    }
+
+    #[test]
+    fn absolute_clocks_wait_until_the_deadline() {
+        let mut ctx = null_ctx();
+        for id in [Clockid::Monotonic, Clockid::Realtime] {
+            let deadline = HostClock.now(id, 0).unwrap() + 30 * MS;
+            let events = poll(&mut ctx, &[clock(3, id, deadline, true)]);
+            // The wall clock may be stepped meanwhile; the monotonic one may not.
+            if id == Clockid::Monotonic {
+                assert!(HostClock.now(id, 0).unwrap() >= deadline);
+            }
+            assert_eq!(events.len(), 1);
+            assert_eq!(events[0].userdata, 3);
+        }
+        // A deadline in the past fires at once, alongside every other expired one.
+        let events = poll(
+            &mut ctx,
+            &[
+                clock(4, Clockid::Monotonic, 1, true),
+                clock(5, Clockid::Realtime, 0, false),
+                clock(6, Clockid::Monotonic, 60 * SECOND, false),
+            ],
+        );
+        let ids: Vec<u64> = events.iter().map(|e| e.userdata).collect();
+        assert_eq!(ids, [4, 5]);
+    }
+
+    #[test]
+    fn cpu_time_clocks_are_not_supported() {
+        let mut ctx = null_ctx();
+        for id in [Clockid::ProcessCputimeId, Clockid::ThreadCputimeId] {
+            let events = poll(&mut ctx, &[clock(9, id, SECOND, false)]);
+            assert_eq!(events.len(), 1);
+            assert_eq!(events[0].error, Errno::Notsup);
+            assert_eq!(events[0].type_, Eventtype::Clock);
+        }
+    }
+
+    #[test]
+    fn a_bad_descriptor_is_an_event_not_a_failure() {
+        let mut ctx = null_ctx();
+        let events = poll(
+            &mut ctx,
+            &[
+                fd_read(1, 77),
+                fd_write(2, 78),
+                clock(3, Clockid::Monotonic, 60 * SECOND, false),
+            ],
+        );
+        assert_eq!(events.len(), 2);
+        assert_eq!(
+            (events[0].userdata, events[0].type_, events[0].error),
+            (1, Eventtype::FdRead, Errno::Badf)
+        );
+        assert_eq!(
+            (events[1].userdata, events[1].type_, events[1].error),
+            (2, Eventtype::FdWrite, Errno::Badf)
+        );
+    }
+
+    #[test]
+    fn regular_files_are_ready_with_the_bytes_left() {
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(b"0123456789").unwrap();
+        let mut ctx = ctx(Stdio::File(file), Stdio::Null);
+        crate::host::fd::seek(&mut ctx, Fd(0), 4, Whence::Set).unwrap();
+        let events = poll(&mut ctx, &[fd_read(1, 0), fd_write(2, 0)]);
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[0].fd_readwrite.nbytes, 6);
+        assert_eq!(events[0].error, Errno::Success);
+        assert_eq!(events[1].type_, Eventtype::FdWrite);
+        assert_eq!(events[1].error, Errno::Success);
+        // Past the end: ready, nothing to read.
+        crate::host::fd::seek(&mut ctx, Fd(0), 50, Whence::Set).unwrap();
+        let events = poll(&mut ctx, &[fd_read(1, 0)]);
+        assert_eq!(events[0].fd_readwrite.nbytes, 0);
+        // /dev/null (stdout) is writable at once.
+        let events = poll(&mut ctx, &[fd_write(5, 1)]);
+        assert_eq!((events[0].userdata, events[0].error), (5, Errno::Success));
+    }
+
+    #[test]
+    fn a_pipe_wakes_the_poll_when_written_from_another_thread() {
+        let (r, mut w) = pipe();
+        let mut ctx = ctx(Stdio::File(r), Stdio::Null);
+        let writer = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            w.write_all(b"hello").unwrap();
+            w
+        });
+        let events = poll(
+            &mut ctx,
+            &[
+                fd_read(1, 0),
+                clock(2, Clockid::Monotonic, 60 * SECOND, false),
+            ],
+        );
+        let w = writer.join().unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].userdata, 1);
+        assert_eq!(events[0].type_, Eventtype::FdRead);
+        assert_eq!(events[0].error, Errno::Success);
+        assert_eq!(events[0].fd_readwrite.nbytes, 5);
+        assert!(events[0].fd_readwrite.flags.is_empty());
+
+        // The writer's close is a hangup, still readable.
+        drop(w);
+        let events = poll(&mut ctx, &[fd_read(1, 0)]);
+        assert_eq!(events[0].fd_readwrite.nbytes, 5);
+        assert_eq!(
+            events[0].fd_readwrite.flags,
+            Eventrwflags::FD_READWRITE_HANGUP
+        );
+    }
+
+    #[test]
+    fn the_longest_timeouts_are_valid() {
+        let (r, mut w) = pipe();
+        w.write_all(b"x").unwrap();
+        let mut ctx = ctx(Stdio::File(r), Stdio::Null);
+        let events = poll(
+            &mut ctx,
+            &[
+                clock(1, Clockid::Monotonic, u64::MAX, false),
+                clock(2, Clockid::Realtime, u64::MAX, true),
+                fd_read(3, 0),
+            ],
+        );
+        let ids: Vec<u64> = events.iter().map(|e| e.userdata).collect();
+        assert_eq!(ids, [3]);
+    }
+
+    #[test]
+    fn an_empty_pipe_times_out() {
+        let (r, _w) = pipe();
+        let mut ctx = ctx(Stdio::File(r), Stdio::Null);
+        let start = Instant::now();
+        let events = poll(
+            &mut ctx,
+            &[fd_read(1, 0), clock(2, Clockid::Monotonic, 30 * MS, false)],
+        );
+        assert!(start.elapsed() >= Duration::from_millis(30));
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].userdata, 2);
+    }
+
+    #[test]
+    fn writing_to_a_pipe_nobody_reads_is_epipe() {
+        let (r, w) = pipe();
+        let mut ctx = ctx(Stdio::Null, Stdio::File(w));
+        let events = poll(&mut ctx, &[fd_write(1, 1)]);
+        assert_eq!(
+            (events[0].error, events[0].type_),
+            (Errno::Success, Eventtype::FdWrite)
+        );
+        drop(r);
+        let events = poll(&mut ctx, &[fd_write(1, 1)]);
+        assert_eq!(events[0].error, Errno::Pipe);
+        assert_eq!(
+            events[0].fd_readwrite.flags,
+            Eventrwflags::FD_READWRITE_HANGUP
+        );
+    }
+
+    #[test]
+    fn several_subscriptions_ready_together() {
+        let (r, mut w) = pipe();
+        let (_r2, w2) = pipe();
+        w.write_all(b"abc").unwrap();
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(b"xy").unwrap();
+        let mut ctx = WasiCtx::builder()
+            .stdin(Stdio::File(r))
+            .stdout(Stdio::File(w2))
+            .stderr(Stdio::File(file))
+            .build()
+            .unwrap();
+        crate::host::fd::seek(&mut ctx, Fd(2), 0, Whence::Set).unwrap();
+        let events = poll(
+            &mut ctx,
+            &[
+                fd_read(10, 0),
+                fd_write(11, 1),
+                fd_read(12, 2),
+                clock(13, Clockid::Monotonic, 0, false),
+                fd_read(14, 99),
+            ],
+        );
+        let got: Vec<(u64, Errno, u64)> = events
+            .iter()
+            .map(|e| (e.userdata, e.error, e.fd_readwrite.nbytes))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (10, Errno::Success, 3),
+                (11, Errno::Success, 0),
+                (12, Errno::Success, 2),
+                (13, Errno::Success, 0),
+                (14, Errno::Badf, 0),
+            ]
+        );
+    }
+
+    #[test]
+    fn rights_decide_what_may_be_polled() {
+        let dir = tempfile::tempdir().unwrap();
+        let (r, mut w) = pipe();
+        w.write_all(b"!").unwrap();
+        let mut ctx = WasiCtx::builder()
+            .stdin(Stdio::File(r))
+            .preopen_dir(dir.path(), "/d")
+            .build()
+            .unwrap();
+        // Directories hold neither fd_read nor poll_fd_readwrite.
+        let events = poll(&mut ctx, &[fd_read(1, 3)]);
+        assert_eq!(events[0].error, Errno::Notcapable);
+        // fd_read alone is enough to poll for reading, but not for writing.
+        let entry = ctx.table.get(Fd(0), Rights::empty()).unwrap();
+        entry.rights = Rights::FD_READ;
+        let events = poll(&mut ctx, &[fd_read(1, 0), fd_write(2, 0)]);
+        assert_eq!(events[0].error, Errno::Success);
+        assert_eq!(events[1].error, Errno::Notcapable);
+        ctx.table.get(Fd(0), Rights::empty()).unwrap().rights = Rights::empty();
+        let events = poll(&mut ctx, &[fd_read(1, 0)]);
+        assert_eq!(events[0].error, Errno::Notcapable);
+    }
+
+    #[test]
+    fn listeners_and_sockets() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut ctx = WasiCtx::builder()
+            .stdin(Stdio::Null)
+            .stdout(Stdio::Null)
+            .stderr(Stdio::Null)
+            .tcp_listener(listener)
+            .build()
+            .unwrap();
+        // A pending connection makes the listener readable.
+        let connector = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(30));
+            TcpStream::connect(addr).unwrap()
+        });
+        let events = poll(
+            &mut ctx,
+            &[
+                fd_read(1, 3),
+                clock(2, Clockid::Monotonic, 60 * SECOND, false),
+            ],
+        );
+        let mut peer = connector.join().unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!((events[0].userdata, events[0].error), (1, Errno::Success));
+
+        let Kind::Listener(l) = &ctx.table.get(Fd(3), Rights::empty()).unwrap().kind else {
+            unreachable!()
+        };
+        let (ours, _) = l.accept().unwrap();
+        let fd = ctx
+            .table
+            .insert(crate::table::FdEntry {
+                kind: Kind::Socket(ours),
+                rights: crate::table::SOCKET_RIGHTS,
+                inheriting: Rights::empty(),
+                flags: Fdflags::empty(),
+                preopen: None,
+            })
+            .unwrap();
+        let events = poll(
+            &mut ctx,
+            &[
+                fd_read(1, fd.0),
+                fd_write(2, fd.0),
+                clock(3, Clockid::Monotonic, 60 * SECOND, false),
+            ],
+        );
+        let got: Vec<u64> = events.iter().map(|e| e.userdata).collect();
+        assert_eq!(got, [2]);
+        peer.write_all(b"12345678").unwrap();
+        let events = poll(&mut ctx, &[fd_read(1, fd.0)]);
+        assert_eq!(events[0].fd_readwrite.nbytes, 8);
+        assert!(events[0].fd_readwrite.flags.is_empty());
+        // The peer closing is a hangup; buffered bytes are still counted.
+        drop(peer);
+        let events = poll(&mut ctx, &[fd_read(1, fd.0)]);
+        assert_eq!(events[0].error, Errno::Success);
+        assert_eq!(events[0].fd_readwrite.nbytes, 8);
+        assert_eq!(
+            events[0].fd_readwrite.flags,
+            Eventrwflags::FD_READWRITE_HANGUP
+        );
+        let mut m = Mem::new();
+        let iovs = m.iovecs_mut(&[(0x1000, 16)]);
+        assert_eq!(crate::host::fd::read(&mut ctx, fd, iovs).unwrap(), 8);
+    }
 }

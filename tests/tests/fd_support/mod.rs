@@ -1,0 +1,116 @@
+//! Running guests with standard streams of a chosen kind (pipes, `/dev/null`, terminals),
+//! which the shared runner does not offer; used by the `fd_*` and `poll*` tests.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+
+use wasi_host::{Exit, Stdio, WasiCtx};
+use wasmtime::{Engine, Linker, Module, Store};
+
+fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(Engine::default)
+}
+
+fn module(path: &Path) -> Module {
+    static MODULES: OnceLock<Mutex<HashMap<PathBuf, Module>>> = OnceLock::new();
+    let cache = MODULES.get_or_init(Default::default);
+    if let Some(m) = cache.lock().unwrap().get(path) {
+        return m.clone();
+    }
+    let m = Module::from_file(engine(), path).unwrap_or_else(|e| panic!("{e:?}"));
+    cache.lock().unwrap().insert(path.to_path_buf(), m.clone());
+    m
+}
+
+/// Compiles the guest now, so that a test's timing-sensitive part does not include it.
+pub fn precompile(wasm: &Path) {
+    module(wasm);
+}
+
+/// Runs `wasm` in this thread with the given streams and preopens; returns its exit status
+/// (134 for a trap, whose message goes to this process's stderr).
+pub fn run(wasm: &Path, args: &[&str], stdio: [Stdio; 3], dirs: &[(&Path, &str)]) -> i32 {
+    let [stdin, stdout, stderr] = stdio;
+    let mut builder = WasiCtx::builder();
+    builder
+        .arg(wasm.file_name().unwrap().to_string_lossy())
+        .args(args.iter().copied())
+        .stdin(stdin)
+        .stdout(stdout)
+        .stderr(stderr);
+    for (host, guest) in dirs {
+        builder.preopen_dir(host, *guest);
+    }
+    let ctx = builder.build().expect("build WasiCtx");
+    let mut linker: Linker<WasiCtx> = Linker::new(engine());
+    wasi_host::add_to_linker(&mut linker, |ctx| ctx).unwrap();
+    let mut store = Store::new(engine(), ctx);
+    let outcome = linker
+        .instantiate(&mut store, &module(wasm))
+        .and_then(|i| i.get_typed_func::<(), ()>(&mut store, "_start"))
+        .and_then(|start| start.call(&mut store, ()));
+    match outcome {
+        Ok(()) => 0,
+        Err(e) => match e.downcast_ref::<Exit>() {
+            Some(Exit(code)) => *code as i32,
+            None => {
+                eprintln!("guest trapped: {e:?}");
+                134
+            }
+        },
+    }
+}
+
+/// A pipe as (read end, write end).
+pub fn pipe() -> (File, File) {
+    let (r, w) = std::io::pipe().unwrap();
+    (
+        File::from(std::os::fd::OwnedFd::from(r)),
+        File::from(std::os::fd::OwnedFd::from(w)),
+    )
+}
+
+/// A read-write `/dev/null`.
+pub fn null() -> File {
+    File::options()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+        .unwrap()
+}
+
+/// A pseudo-terminal as (master, slave), if this host can make one.
+pub fn pty() -> Option<(File, File)> {
+    use std::os::fd::{AsRawFd, FromRawFd};
+    use std::os::unix::fs::OpenOptionsExt;
+    // SAFETY: plain libc calls on descriptors this function owns.
+    unsafe {
+        let master = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC);
+        if master < 0 {
+            return None;
+        }
+        let master = File::from_raw_fd(master);
+        if libc::grantpt(master.as_raw_fd()) != 0 || libc::unlockpt(master.as_raw_fd()) != 0 {
+            return None;
+        }
+        let mut name = [0 as libc::c_char; 128];
+        if libc::ptsname_r(master.as_raw_fd(), name.as_mut_ptr(), name.len()) != 0 {
+            return None;
+        }
+        let name = std::ffi::CStr::from_ptr(name.as_ptr())
+            .to_str()
+            .ok()?
+            .to_owned();
+        let slave = File::options()
+            .read(true)
+            .write(true)
+            .custom_flags(libc::O_NOCTTY)
+            .open(name)
+            .ok()?;
+        Some((master, slave))
+    }
+}
