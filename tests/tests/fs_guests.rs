@@ -135,7 +135,6 @@ fn raw_calls_in_process() {
 }
 
 #[test]
-#[ignore = "needs the wasi-host command line (runtime/src/main.rs)"]
 fn raw_calls_cli() {
     raw_guest(true);
 }
@@ -158,25 +157,21 @@ fn std_or_c_guest(run: Run, cli: bool) {
 }
 
 #[test]
-#[ignore = "needs the fd_* calls of area-fd (prestat, fdstat, read, write, close)"]
 fn rust_std_fs_in_process() {
     std_or_c_guest(Run::rust("fs_std"), false);
 }
 
 #[test]
-#[ignore = "needs the wasi-host command line and the fd_* calls of area-fd"]
 fn rust_std_fs_cli() {
     std_or_c_guest(Run::rust("fs_std"), true);
 }
 
 #[test]
-#[ignore = "needs the fd_* calls of area-fd (prestat, fdstat, read, write, close)"]
 fn wasi_libc_in_process() {
     std_or_c_guest(Run::c("fs_c"), false);
 }
 
 #[test]
-#[ignore = "needs the wasi-host command line and the fd_* calls of area-fd"]
 fn wasi_libc_cli() {
     std_or_c_guest(Run::c("fs_c"), true);
 }

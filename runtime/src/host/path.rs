@@ -641,9 +641,7 @@ pub(crate) fn open(
             Filetype::SocketStream | Filetype::SocketDgram => true,
             // A terminal cannot seek, /dev/null can; asked only of character devices, so
             // opening a regular file costs no extra call.
-            Filetype::CharacterDevice => {
-                rustix::fs::seek(&file, rustix::fs::SeekFrom::Current(0)).is_err()
-            }
+            Filetype::CharacterDevice => !crate::host::fd::is_seekable(&file),
             _ => false,
         };
         if stream {
