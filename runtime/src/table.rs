@@ -225,12 +225,4 @@ impl FdTable {
         self.slots[to.0 as usize] = Some(entry);
         Ok(())
     }
-
-    /// Iterates over open descriptors.
-    pub fn iter(&self) -> impl Iterator<Item = (Fd, &FdEntry)> {
-        self.slots
-            .iter()
-            .enumerate()
-            .filter_map(|(i, e)| e.as_ref().map(|e| (Fd(i as u32), e)))
-    }
 }

@@ -628,19 +628,10 @@ pub(crate) fn filestat_from(stat: &rustix::fs::Stat) -> Filestat {
     }
 }
 
-/// The filetype of a `st_mode`. FIFOs have no preview1 type and are `unknown`; sockets are
-/// reported as stream sockets (callers holding the descriptor ask it for the real type).
+/// The filetype of a `st_mode` (FIFOs have no preview1 type and are `unknown`; a socket's
+/// mode cannot tell stream from datagram, so callers holding the descriptor ask it).
 fn filetype_of_mode(mode: rustix::fs::RawMode) -> Filetype {
-    use rustix::fs::FileType as T;
-    match T::from_raw_mode(mode) {
-        T::RegularFile => Filetype::RegularFile,
-        T::Directory => Filetype::Directory,
-        T::CharacterDevice => Filetype::CharacterDevice,
-        T::BlockDevice => Filetype::BlockDevice,
-        T::Symlink => Filetype::SymbolicLink,
-        T::Socket => Filetype::SocketStream,
-        T::Fifo | T::Unknown => Filetype::Unknown,
-    }
+    super::path::filetype_from(rustix::fs::FileType::from_raw_mode(mode))
 }
 
 pub(crate) fn prestat_get(ctx: &mut WasiCtx, fd: Fd) -> HostResult<Prestat> {

@@ -10,9 +10,10 @@
 use std::fs::File;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
-use rustix::fs::{AtFlags, FileType, Mode, OFlags, Stat, Timespec, Timestamps};
+use rustix::fs::{AtFlags, FileType, Mode, OFlags, Stat, Timestamps};
 
 use super::HostResult;
+use super::fd::{filestat_from, timestamps};
 use crate::ctx::WasiCtx;
 use crate::guest::GuestBufMut;
 use crate::preview1::*;
@@ -269,26 +270,6 @@ pub(crate) fn filetype_from(t: FileType) -> Filetype {
     }
 }
 
-/// Nanoseconds since the epoch, clamped to what a `timestamp` can hold.
-fn nanos(sec: i64, nsec: i64) -> Timestamp {
-    (i128::from(sec) * 1_000_000_000 + i128::from(nsec)).clamp(0, i128::from(u64::MAX)) as u64
-}
-
-/// A host `stat` as preview1 reports it.
-#[allow(clippy::unnecessary_cast)] // field types differ between targets
-pub(crate) fn filestat_from(st: &Stat) -> Filestat {
-    Filestat {
-        dev: st.st_dev as u64,
-        ino: st.st_ino as u64,
-        filetype: filetype_from(FileType::from_raw_mode(st.st_mode as _)),
-        nlink: st.st_nlink as u64,
-        size: st.st_size as u64,
-        atim: nanos(st.st_atime as i64, st.st_atime_nsec as i64),
-        mtim: nanos(st.st_mtime as i64, st.st_mtime_nsec as i64),
-        ctim: nanos(st.st_ctime as i64, st.st_ctime_nsec as i64),
-    }
-}
-
 #[inline]
 #[allow(clippy::unnecessary_cast)]
 fn is_symlink(st: &Stat) -> bool {
@@ -353,52 +334,6 @@ pub(crate) fn filestat_get(
         }
     };
     Ok(filestat_from(&st))
-}
-
-/// One timestamp for `utimensat`: the given time, now, or unchanged.
-fn time_spec(value: Timestamp, set: bool, now: bool) -> Timespec {
-    if now {
-        Timespec {
-            tv_sec: 0,
-            tv_nsec: rustix::fs::UTIME_NOW,
-        }
-    } else if set {
-        Timespec {
-            tv_sec: (value / 1_000_000_000) as _,
-            tv_nsec: (value % 1_000_000_000) as _,
-        }
-    } else {
-        Timespec {
-            tv_sec: 0,
-            tv_nsec: rustix::fs::UTIME_OMIT,
-        }
-    }
-}
-
-/// The `utimensat` times for preview1's `fstflags` (`EINVAL` when a time is both given and
-/// "now"). Shared with `fd_filestat_set_times`.
-pub(crate) fn timestamps(
-    atim: Timestamp,
-    mtim: Timestamp,
-    fst: Fstflags,
-) -> Result<Timestamps, Errno> {
-    if fst.contains(Fstflags::ATIM | Fstflags::ATIM_NOW)
-        || fst.contains(Fstflags::MTIM | Fstflags::MTIM_NOW)
-    {
-        return Err(Errno::Inval);
-    }
-    Ok(Timestamps {
-        last_access: time_spec(
-            atim,
-            fst.contains(Fstflags::ATIM),
-            fst.contains(Fstflags::ATIM_NOW),
-        ),
-        last_modification: time_spec(
-            mtim,
-            fst.contains(Fstflags::MTIM),
-            fst.contains(Fstflags::MTIM_NOW),
-        ),
-    })
 }
 
 /// Sets the times of an object opened with [`PATH_ONLY`].
