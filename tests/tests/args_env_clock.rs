@@ -62,3 +62,37 @@ fn exit_status_is_the_guests() {
         "returning from main is status 0"
     );
 }
+
+#[test]
+fn the_cli_passes_the_same_args_env_and_status() {
+    let out = Run::rust("args_env")
+        .arg("one")
+        .arg("two words")
+        .arg("ünïcödé")
+        .env("FOO", "bar=baz")
+        .env("EMPTY", "")
+        .env("LONG", &"x".repeat(10_000))
+        .cli();
+    assert_eq!(
+        out.status,
+        0,
+        "failed check at line {}: {}",
+        out.status,
+        out.stderr_text()
+    );
+    let out = Run::c("args_env_c")
+        .arg("alpha")
+        .arg("")
+        .env("FOO", "bar=baz")
+        .env("X", "1")
+        .cli();
+    assert_eq!(
+        out.status,
+        0,
+        "failed check at line {}: {}",
+        out.status,
+        out.stderr_text()
+    );
+    assert_eq!(Run::rust("clock_random").cli().status, 0);
+    assert_eq!(Run::rust("exit_code").arg("42").cli().status, 42);
+}
