@@ -241,12 +241,13 @@ impl Run {
 }
 
 /// The engine every in-process run shares (compiled modules are cached per file).
-fn engine() -> &'static Engine {
+pub fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(Engine::default)
 }
 
-fn module(path: &Path) -> Module {
+/// The compiled module at `path`, compiled once per test process.
+pub fn module(path: &Path) -> Module {
     static MODULES: OnceLock<Mutex<HashMap<PathBuf, Module>>> = OnceLock::new();
     let cache = MODULES.get_or_init(Default::default);
     if let Some(m) = cache.lock().unwrap().get(path) {

@@ -2,29 +2,12 @@
 //! which the shared runner does not offer; used by the `fd_*` and `poll*` tests.
 #![allow(dead_code)]
 
-use std::collections::HashMap;
 use std::fs::File;
-use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::path::Path;
 
 use wasi_host::{Exit, Stdio, WasiCtx};
-use wasmtime::{Engine, Linker, Module, Store};
-
-fn engine() -> &'static Engine {
-    static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(Engine::default)
-}
-
-fn module(path: &Path) -> Module {
-    static MODULES: OnceLock<Mutex<HashMap<PathBuf, Module>>> = OnceLock::new();
-    let cache = MODULES.get_or_init(Default::default);
-    if let Some(m) = cache.lock().unwrap().get(path) {
-        return m.clone();
-    }
-    let m = Module::from_file(engine(), path).unwrap_or_else(|e| panic!("{e:?}"));
-    cache.lock().unwrap().insert(path.to_path_buf(), m.clone());
-    m
-}
+use wasi_host_tests::run::{engine, module};
+use wasmtime::{Linker, Store};
 
 /// Compiles the guest now, so that a test's timing-sensitive part does not include it.
 pub fn precompile(wasm: &Path) {
