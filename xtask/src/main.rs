@@ -1,5 +1,6 @@
 //! `cargo xtask`: repository maintenance commands. Run `cargo xtask help`.
 
+mod bench;
 mod codegen;
 mod spec;
 mod test;
@@ -20,6 +21,9 @@ commands:
   test [ARGS]           install what the tests need (wasm32-wasip1 target; clang and
                         wasi-libc on Debian, as root) and run every test; ARGS go to
                         `cargo test --workspace`
+  bench [--quick] [ARGS] run the benchmarks: guest workloads under wasi-host, wasmtime-wasi
+                        and natively, ripgrep, allocations and memory (--quick: once, small
+                        sizes, no ripgrep; for CI). ARGS go to the runner (see bench/)
   help                  show this message";
 
 /// A command's verdict when it ran to completion.
@@ -49,6 +53,10 @@ fn run(args: &[String]) -> Result<Outcome> {
     };
     // `bench` is expected to join this list.
     match command {
+        "bench" => {
+            bench::run(rest)?;
+            Ok(Outcome::Success)
+        }
         "test" => {
             test::run(rest)?;
             Ok(Outcome::Success)

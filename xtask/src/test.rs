@@ -14,7 +14,7 @@ use crate::workspace_root;
 /// Debian packages that C guests are built with.
 const C_PACKAGES: &[&str] = &["clang", "lld", "wasi-libc", "libclang-rt-14-dev-wasm32"];
 
-fn status(cmd: &mut Command) -> Result<bool> {
+pub fn status(cmd: &mut Command) -> Result<bool> {
     Ok(cmd
         .status()
         .with_context(|| format!("running {cmd:?}"))?
@@ -26,7 +26,7 @@ fn output(cmd: &mut Command) -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-fn ensure_wasm_target() -> Result<()> {
+pub fn ensure_wasm_target() -> Result<()> {
     let installed = output(Command::new("rustup").args(["target", "list", "--installed"]))?;
     if installed.lines().any(|l| l.trim() == "wasm32-wasip1") {
         return Ok(());

@@ -1,0 +1,544 @@
+//! `cargo xtask bench`: the guest workloads under wasi-host, wasmtime-wasi's preview1 and
+//! natively, timed inside the guest; ripgrep on a generated tree; host allocations per hot call;
+//! host memory per idle instance. See docs/bench.md.
+
+mod alloc;
+mod data;
+mod peers;
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail, ensure};
+use peers::{Guest, Invocation, Outcome};
+
+#[global_allocator]
+static ALLOCATOR: alloc::Counting = alloc::Counting;
+
+const USAGE: &str = "\
+usage: wasi-host-bench --wasm WORKLOADS.wasm --native WORKLOADS [--quick] [--runs N]
+                       [--rg-wasm RG.wasm] [--rg-native RG] [--only NAME]";
+
+/// One guest workload.
+struct Workload {
+    name: &'static str,
+    /// What one operation is.
+    label: &'static str,
+    iterations: u64,
+    quick_iterations: u64,
+    /// A hot call: must allocate nothing on the host heap.
+    hot: bool,
+    /// Has a native counterpart doing the same work (reading the environment natively does not).
+    native: bool,
+}
+
+const fn w(name: &'static str, label: &'static str, iterations: u64, hot: bool) -> Workload {
+    Workload {
+        name,
+        label,
+        iterations,
+        quick_iterations: 1 + iterations / 1000,
+        hot,
+        native: true,
+    }
+}
+
+const WORKLOADS: &[Workload] = &[
+    w("clock", "clock_time_get(monotonic)", 1_000_000, true),
+    w("write_null", "fd_write 1 B to /dev/null", 200_000, true),
+    w("write_file", "fd_write 1 B to a file", 100_000, true),
+    w("pwrite", "fd_pwrite 1 B", 100_000, true),
+    w("pread4k", "fd_pread 4 KiB, random offset", 50_000, true),
+    // The iterations of a sequential read are replaced by one pass over the file.
+    w("read_seq64k", "fd_read 64 KiB, sequential", 0, true),
+    w("seek", "fd_seek(0, cur)", 500_000, true),
+    w("fstat", "fd_filestat_get", 100_000, true),
+    w("stat1", "path_filestat_get, depth 1", 50_000, false),
+    w("stat5", "path_filestat_get, depth 5", 50_000, false),
+    w("open1", "path_open+fd_close, depth 1", 50_000, false),
+    w("open5", "path_open+fd_close, depth 5", 50_000, false),
+    w(
+        "errno_open",
+        "path_open missing file (ENOENT)",
+        50_000,
+        false,
+    ),
+    Workload {
+        name: "readdir",
+        label: "fd_readdir all entries (10,000)",
+        iterations: 3,
+        quick_iterations: 1,
+        hot: false,
+        native: true,
+    },
+    w("random256", "random_get 256 B", 100_000, true),
+    w("poll_elapsed", "poll_oneoff, elapsed clock", 100_000, false),
+    Workload {
+        name: "environ",
+        label: "environ_sizes_get+environ_get, 1,000 vars",
+        iterations: 2_000,
+        quick_iterations: 3,
+        hot: false,
+        native: false,
+    },
+];
+
+struct Options {
+    quick: bool,
+    runs: usize,
+    wasm: PathBuf,
+    native: PathBuf,
+    rg_wasm: Option<PathBuf>,
+    rg_native: Option<PathBuf>,
+    only: Option<String>,
+}
+
+fn parse_options() -> Result<Options> {
+    let mut args = std::env::args().skip(1);
+    let (mut quick, mut runs, mut wasm, mut native) = (false, None, None, None);
+    let (mut rg_wasm, mut rg_native, mut only) = (None, None, None);
+    while let Some(arg) = args.next() {
+        let mut value = || {
+            args.next()
+                .with_context(|| format!("{arg} needs a value\n{USAGE}"))
+        };
+        match arg.as_str() {
+            "--quick" => quick = true,
+            "--runs" => runs = Some(value()?.parse()?),
+            "--wasm" => wasm = Some(PathBuf::from(value()?)),
+            "--native" => native = Some(PathBuf::from(value()?)),
+            "--rg-wasm" => rg_wasm = Some(PathBuf::from(value()?)),
+            "--rg-native" => rg_native = Some(PathBuf::from(value()?)),
+            "--only" => only = Some(value()?),
+            _ => bail!("unknown argument {arg}\n{USAGE}"),
+        }
+    }
+    Ok(Options {
+        quick,
+        runs: runs.unwrap_or(if quick { 1 } else { 5 }),
+        wasm: wasm.context(USAGE)?,
+        native: native.context(USAGE)?,
+        rg_wasm,
+        rg_native,
+        only,
+    })
+}
+
+fn main() -> Result<()> {
+    let opts = parse_options()?;
+    let engine = wasmtime::Engine::default();
+    let guest = Guest::load(&engine, &opts.wasm)?;
+    let tmp = tempfile::tempdir()?;
+    let data = tmp.path().join("data");
+    std::fs::create_dir(&data)?;
+    let sizes = if opts.quick {
+        data::Sizes {
+            big: 4 << 20,
+            entries: 1_000,
+        }
+    } else {
+        data::Sizes {
+            big: 256 << 20,
+            entries: 10_000,
+        }
+    };
+    data::generate(&data, &sizes)?;
+    let env: Vec<(String, String)> = (0..1000)
+        .map(|i| {
+            (
+                format!("BENCH_VAR_{i:04}"),
+                format!("value-{i}-{}", "x".repeat(16)),
+            )
+        })
+        .collect();
+
+    println!(
+        "wasi-host bench ({}): median of {} runs, ns/op timed inside the guest; spread = (max-min)/median",
+        if opts.quick {
+            "quick: small sizes, numbers are not meaningful"
+        } else {
+            "full"
+        },
+        opts.runs
+    );
+    println!(
+        "{:<42} {:>16} {:>16} {:>16} {:>8} {:>8}",
+        "workload", "wasi-host", "wasmtime-wasi", "native", "wh/ww", "wh/nat"
+    );
+    let mut vs_wasmtime = Vec::new();
+    let mut vs_native = Vec::new();
+    let mut readdir_native = f64::NAN;
+    for workload in WORKLOADS {
+        if opts
+            .only
+            .as_deref()
+            .is_some_and(|only| only != workload.name)
+        {
+            continue;
+        }
+        let iterations = match (workload.name, opts.quick) {
+            ("read_seq64k", _) => sizes.big / (64 << 10),
+            (_, true) => workload.quick_iterations,
+            (_, false) => workload.iterations,
+        };
+        let env: &[(String, String)] = if workload.name == "environ" {
+            &env
+        } else {
+            &[]
+        };
+        let mut samples = [Vec::new(), Vec::new(), Vec::new()];
+        // Peers interleaved run by run, so a noisy moment hits all of them alike.
+        for _ in 0..opts.runs {
+            for (peer, samples) in samples.iter_mut().enumerate() {
+                samples.push(run_workload(
+                    &guest,
+                    &opts.native,
+                    peer,
+                    workload.name,
+                    iterations,
+                    &data,
+                    env,
+                )?);
+            }
+        }
+        let [wh, ww, nat] = samples.map(|s| Stats::of(&s));
+        let (r_ww, r_nat) = (wh.median / ww.median, wh.median / nat.median);
+        vs_wasmtime.push(r_ww);
+        if workload.native {
+            vs_native.push(r_nat);
+        }
+        if workload.name == "readdir" {
+            readdir_native = r_nat;
+        }
+        let label = match workload.name {
+            "readdir" => format!("fd_readdir all entries ({})", sizes.entries),
+            _ => workload.label.to_string(),
+        };
+        println!(
+            "{:<42} {:>16} {:>16} {:>16} {:>8.2} {:>8}",
+            label,
+            wh.show(),
+            ww.show(),
+            if workload.native {
+                nat.show()
+            } else {
+                "-".into()
+            },
+            r_ww,
+            if workload.native {
+                format!("{r_nat:.2}")
+            } else {
+                "-".into()
+            }
+        );
+    }
+
+    let allocs = allocations_per_hot_call(&guest, &data)?;
+    memory_per_instance(&guest, &data, if opts.quick { 100 } else { 1000 })?;
+    if let Some(rg) = &opts.rg_wasm {
+        ripgrep(&engine, rg, opts.rg_native.as_deref(), &opts, tmp.path())?;
+    }
+    println!(
+        "geomean wasi-host/wasmtime-wasi={:.3} wasi-host/native={:.3} readdir10k/native={:.3} allocs_per_hot_call={}",
+        geomean(&vs_wasmtime),
+        geomean(&vs_native),
+        readdir_native,
+        allocs
+    );
+    Ok(())
+}
+
+/// Runs one workload once under peer 0 (wasi-host), 1 (wasmtime-wasi) or 2 (native);
+/// returns the guest's ns/op.
+fn run_workload(
+    guest: &Guest,
+    native: &Path,
+    peer: usize,
+    name: &str,
+    iterations: u64,
+    data: &Path,
+    env: &[(String, String)],
+) -> Result<f64> {
+    let (outcome, stderr) = run_workload_outcome(guest, native, peer, name, iterations, data, env)?;
+    parse_ns_per_op(&stderr, outcome.status).with_context(|| {
+        format!(
+            "workload {name} under peer {}",
+            ["wasi-host", "wasmtime-wasi", "native"][peer]
+        )
+    })
+}
+
+fn run_workload_outcome(
+    guest: &Guest,
+    native: &Path,
+    peer: usize,
+    name: &str,
+    iterations: u64,
+    data: &Path,
+    env: &[(String, String)],
+) -> Result<(Outcome, String)> {
+    let dir_arg = if peer == 2 {
+        data.to_string_lossy().into_owned()
+    } else {
+        "/data".to_string()
+    };
+    let args = [
+        "workloads".to_string(),
+        name.to_string(),
+        iterations.to_string(),
+        dir_arg,
+    ];
+    let mut stderr = tempfile::tempfile()?;
+    let inv = Invocation {
+        args: &args,
+        env,
+        dir: data,
+        guest_dir: "/data",
+        stdout: File::options().write(true).open("/dev/null")?,
+        stderr: stderr.try_clone()?,
+    };
+    let outcome = match peer {
+        0 => guest.run_wasi_host(inv)?,
+        1 => guest.run_wasmtime_wasi(inv)?,
+        _ => peers::run_native(native, inv)?,
+    };
+    let mut text = String::new();
+    use std::io::Seek;
+    stderr.rewind()?;
+    stderr.read_to_string(&mut text)?;
+    Ok((outcome, text))
+}
+
+fn parse_ns_per_op(stderr: &str, status: i32) -> Result<f64> {
+    ensure!(status == 0, "exit status {status}; stderr: {stderr}");
+    stderr
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("ns_per_op=")?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()
+        })
+        .with_context(|| format!("no ns_per_op in guest output: {stderr}"))
+}
+
+/// Median and relative spread of a set of samples.
+struct Stats {
+    median: f64,
+    spread: f64,
+}
+
+impl Stats {
+    fn of(samples: &[f64]) -> Stats {
+        let mut sorted = samples.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        let median = sorted[sorted.len() / 2];
+        let spread = (sorted[sorted.len() - 1] - sorted[0]) / median;
+        Stats { median, spread }
+    }
+
+    fn show(&self) -> String {
+        format!("{} ±{:.0}%", human(self.median), self.spread * 100.0)
+    }
+}
+
+/// ns with a readable unit.
+fn human(ns: f64) -> String {
+    if ns >= 1e6 {
+        format!("{:.2} ms", ns / 1e6)
+    } else if ns >= 1e4 {
+        format!("{:.1} µs", ns / 1e3)
+    } else {
+        format!("{ns:.0} ns")
+    }
+}
+
+fn geomean(ratios: &[f64]) -> f64 {
+    (ratios.iter().map(|r| r.ln()).sum::<f64>() / ratios.len().max(1) as f64).exp()
+}
+
+/// Host allocations per call of each hot workload under wasi-host: the difference between runs
+/// of N and 2N iterations, so setup (opening files, printing the result) cancels out. Returns
+/// the worst.
+fn allocations_per_hot_call(guest: &Guest, data: &Path) -> Result<String> {
+    const N: u64 = 1000;
+    let mut worst = 0.0f64;
+    let mut report = Vec::new();
+    for workload in WORKLOADS.iter().filter(|w| w.hot) {
+        let count = |n| -> Result<u64> {
+            let (outcome, stderr) =
+                run_workload_outcome(guest, Path::new(""), 0, workload.name, n, data, &[])?;
+            parse_ns_per_op(&stderr, outcome.status)?;
+            Ok(outcome.allocations)
+        };
+        // One warm-up: first calls may fill lazily-initialised state.
+        count(N)?;
+        let (once, twice) = (count(N)?, count(2 * N)?);
+        let per_call = (twice as f64 - once as f64) / N as f64;
+        worst = worst.max(per_call);
+        report.push(format!("{}={per_call}", workload.name));
+    }
+    println!(
+        "host allocations per call under wasi-host (N vs 2N calls): {}",
+        report.join(" ")
+    );
+    Ok(if worst.fract() == 0.0 {
+        format!("{worst}")
+    } else {
+        format!("{worst:.3}")
+    })
+}
+
+/// Host memory per idle instance: `count` instances of the workloads module instantiated (not
+/// run) and alive at once, under each in-process peer.
+fn memory_per_instance(guest: &Guest, data: &Path, count: usize) -> Result<()> {
+    let args = ["workloads".to_string()];
+    let inv = || quiet_invocation(&args, data);
+    let measure = |make: &dyn Fn() -> Result<Box<dyn std::any::Any>>| -> Result<(f64, f64)> {
+        let (heap, rss) = (alloc::live_bytes(), rss_bytes());
+        let alive: Vec<_> = (0..count).map(|_| make()).collect::<Result<_>>()?;
+        let heap = (alloc::live_bytes() - heap) as f64 / count as f64;
+        let rss = (rss_bytes() - rss) as f64 / count as f64;
+        drop(alive);
+        Ok((heap, rss))
+    };
+    let (wh_heap, wh_rss) =
+        measure(&|| Ok(Box::new(guest.idle_wasi_host(inv()?)?) as Box<dyn std::any::Any>))?;
+    let (ww_heap, ww_rss) =
+        measure(&|| Ok(Box::new(guest.idle_wasmtime_wasi(inv()?)?) as Box<dyn std::any::Any>))?;
+    println!(
+        "memory per idle instance ({count} alive): wasi-host heap {:.1} KiB, RSS {:.1} KiB; wasmtime-wasi heap {:.1} KiB, RSS {:.1} KiB",
+        wh_heap / 1024.0,
+        wh_rss / 1024.0,
+        ww_heap / 1024.0,
+        ww_rss / 1024.0
+    );
+    Ok(())
+}
+
+/// An invocation of the workloads with no output.
+fn quiet_invocation<'a>(args: &'a [String], data: &'a Path) -> Result<Invocation<'a>> {
+    Ok(Invocation {
+        args,
+        env: &[],
+        dir: data,
+        guest_dir: "/data",
+        stdout: File::options().write(true).open("/dev/null")?,
+        stderr: File::options().write(true).open("/dev/null")?,
+    })
+}
+
+/// Resident set size of this process (0 where /proc is not available).
+fn rss_bytes() -> i64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: i64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    pages * 4096
+}
+
+/// ripgrep searching a generated tree: wall time (instantiation and run; compilation excluded)
+/// under each peer, outputs compared byte for byte.
+fn ripgrep(
+    engine: &wasmtime::Engine,
+    wasm: &Path,
+    native: Option<&Path>,
+    opts: &Options,
+    tmp: &Path,
+) -> Result<()> {
+    let rg = Guest::load(engine, wasm)?;
+    let tree = tmp.join("tree");
+    let (dirs, files) = if opts.quick { (10, 20) } else { (100, 200) };
+    data::generate_tree(&tree, dirs, files)?;
+    println!(
+        "ripgrep over {} files (wall ms, median of {}):",
+        dirs * files,
+        opts.runs
+    );
+    println!(
+        "{:<42} {:>16} {:>16} {:>16} {:>8} {:>8}",
+        "command", "wasi-host", "wasmtime-wasi", "native -j1", "wh/ww", "wh/nat"
+    );
+    for what in [&["--files"][..], &["needle"][..]] {
+        let mut args = vec![
+            "rg".to_string(),
+            "-j1".into(),
+            "--sort".into(),
+            "path".into(),
+        ];
+        args.extend(what.iter().map(|s| s.to_string()));
+        args.push(".".into());
+        let mut walls = [Vec::new(), Vec::new(), Vec::new()];
+        let mut outputs: [Option<Vec<u8>>; 3] = Default::default();
+        for _ in 0..opts.runs {
+            for peer in 0..3 {
+                if peer == 2 && native.is_none() {
+                    continue;
+                }
+                let mut stdout = tempfile::tempfile()?;
+                let inv = Invocation {
+                    args: &args,
+                    env: &[],
+                    dir: &tree,
+                    guest_dir: ".",
+                    stdout: stdout.try_clone()?,
+                    stderr: File::options().write(true).open("/dev/null")?,
+                };
+                let outcome = match peer {
+                    0 => rg.run_wasi_host(inv)?,
+                    1 => rg.run_wasmtime_wasi(inv)?,
+                    _ => peers::run_native(native.unwrap_or(Path::new("rg")), inv)?,
+                };
+                ensure!(
+                    outcome.status == 0,
+                    "rg {what:?} exited with {} under peer {peer}",
+                    outcome.status
+                );
+                let mut out = Vec::new();
+                use std::io::Seek;
+                stdout.rewind()?;
+                stdout.read_to_end(&mut out)?;
+                outputs[peer] = Some(out);
+                walls[peer].push(outcome.wall.as_secs_f64() * 1e3);
+            }
+        }
+        ensure!(
+            outputs[0] == outputs[1],
+            "rg {what:?}: wasi-host and wasmtime-wasi outputs differ"
+        );
+        if outputs[2].is_some() {
+            ensure!(
+                outputs[0] == outputs[2],
+                "rg {what:?}: wasi-host and native outputs differ"
+            );
+        }
+        let show = |w: &Vec<f64>| {
+            if w.is_empty() {
+                "-".to_string()
+            } else {
+                format!("{:.1} ms", Stats::of(w).median)
+            }
+        };
+        let med = |w: &Vec<f64>| {
+            if w.is_empty() {
+                f64::NAN
+            } else {
+                Stats::of(w).median
+            }
+        };
+        println!(
+            "{:<42} {:>16} {:>16} {:>16} {:>8.2} {:>8.2}",
+            format!("rg {}", what.join(" ")),
+            show(&walls[0]),
+            show(&walls[1]),
+            show(&walls[2]),
+            med(&walls[0]) / med(&walls[1]),
+            med(&walls[0]) / med(&walls[2]),
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,97 @@
+//! `cargo xtask bench [--quick] [ARGS]`: builds the guest workloads (for wasm32-wasip1 and for
+//! the host), and for the full bench ripgrep for wasm32-wasip1, then runs the bench runner
+//! (`bench/`). `--quick` runs everything once with small sizes, skips ripgrep, and builds the
+//! runner in the dev profile, whose wasmtime the tests have already compiled: it keeps the bench
+//! from rotting in CI; its numbers mean nothing. The full bench builds the runner in release.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Result, bail};
+
+use crate::test::{ensure_wasm_target, status};
+use crate::workspace_root;
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
+}
+
+/// Builds the workloads binary in release for `target` (None: the host) and returns its path.
+fn build_workloads(cargo: &str, target: Option<&str>) -> Result<PathBuf> {
+    let dir = target_dir().join("bench-workloads");
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(workspace_root().join("bench/workloads"))
+        .env("CARGO_TARGET_DIR", &dir)
+        .args(["build", "--release", "--locked"]);
+    if let Some(target) = target {
+        cmd.args(["--target", target]);
+    }
+    if !status(&mut cmd)? {
+        bail!("building the bench workloads failed");
+    }
+    Ok(match target {
+        Some(target) => dir.join(target).join("release/workloads.wasm"),
+        None => dir.join("release/workloads"),
+    })
+}
+
+/// ripgrep for wasm32-wasip1: `$WASI_HOST_BENCH_RG_WASM`, or built once with `cargo install`.
+fn ripgrep_wasm(cargo: &str) -> Result<PathBuf> {
+    if let Some(path) = std::env::var_os("WASI_HOST_BENCH_RG_WASM") {
+        return Ok(PathBuf::from(path));
+    }
+    let root = target_dir().join("bench-rg");
+    let wasm = root.join("bin/rg.wasm");
+    if !wasm.exists() {
+        println!("bench: building ripgrep for wasm32-wasip1 (once)");
+        let ok = status(
+            Command::new(cargo)
+                .args(["install", "ripgrep", "--locked"])
+                .args(["--target", "wasm32-wasip1", "--root"])
+                .arg(&root),
+        )?;
+        if !ok {
+            bail!("building ripgrep for wasm32-wasip1 failed");
+        }
+    }
+    Ok(wasm)
+}
+
+/// The native `rg` on PATH, if any.
+fn ripgrep_native() -> Option<&'static Path> {
+    let found = Command::new("rg")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    found.then_some(Path::new("rg"))
+}
+
+pub fn run(args: &[String]) -> Result<()> {
+    let quick = args.iter().any(|a| a == "--quick");
+    ensure_wasm_target()?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let wasm = build_workloads(&cargo, Some("wasm32-wasip1"))?;
+    let native = build_workloads(&cargo, None)?;
+    let mut cmd = Command::new(&cargo);
+    cmd.current_dir(workspace_root()).arg("run");
+    if !quick {
+        cmd.arg("--release");
+    }
+    cmd.args(["-q", "-p", "wasi-host-bench", "--", "--wasm"])
+        .arg(&wasm)
+        .arg("--native")
+        .arg(&native);
+    if !quick && !args.iter().any(|a| a == "--rg-wasm") {
+        cmd.arg("--rg-wasm").arg(ripgrep_wasm(&cargo)?);
+        if let Some(rg) = ripgrep_native() {
+            cmd.arg("--rg-native").arg(rg);
+        }
+    }
+    cmd.args(args);
+    if !status(&mut cmd)? {
+        bail!("the bench failed");
+    }
+    Ok(())
+}
