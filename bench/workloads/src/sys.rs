@@ -57,6 +57,7 @@ mod wasi {
         fn random_get(buf: *mut u8, len: usize) -> i32;
         fn poll_oneoff(subs: *const u8, events: *mut u8, n: usize, out: *mut usize) -> i32;
         fn environ_sizes_get(count: *mut usize, size: *mut usize) -> i32;
+        fn args_sizes_get(count: *mut usize, size: *mut usize) -> i32;
         fn environ_get(environ: *mut *mut u8, buf: *mut u8) -> i32;
     }
 
@@ -273,6 +274,15 @@ mod wasi {
         }
     }
 
+    /// A call the host answers without a syscall: the per-call floor.
+    pub fn floor() -> u64 {
+        let (mut count, mut size) = (0, 0);
+        match unsafe { args_sizes_get(&mut count, &mut size) } {
+            0 => count as u64,
+            e => die("args_sizes_get", e),
+        }
+    }
+
     /// Reads the environment the way a libc does at startup; returns its size in bytes.
     pub fn environ_bytes(buf: &mut Vec<u8>) -> u64 {
         let (mut count, mut size) = (0, 0);
@@ -438,6 +448,11 @@ mod native {
     pub fn poll_elapsed() -> u64 {
         check("poll", unsafe { libc::poll(std::ptr::null_mut(), 0, 0) }
             as isize) as u64
+    }
+
+    /// Natively there is no host call to make: a plain function call (no native ratio).
+    pub fn floor() -> u64 {
+        std::hint::black_box(4)
     }
 
     /// Natively the environment is already in memory: copying it is the comparable work.
