@@ -27,6 +27,7 @@ fn main() {
     let dir = sys::open_dir(&args[3]);
     let mut buf = vec![0u8; 64 * 1024];
     let mut op: Op<'_> = match args[1].as_str() {
+        "empty" => Box::new(std::hint::black_box),
         "floor" => Box::new(|_| sys::floor()),
         "clock" => Box::new(|_| sys::now_ns()),
         "write_null" => Box::new(|_| sys::write(1, b"x") as u64),
