@@ -4,6 +4,7 @@
 
 mod alloc;
 mod data;
+mod floor;
 mod peers;
 
 use std::fs::File;
@@ -145,6 +146,10 @@ fn parse_options() -> Result<Options> {
 }
 
 fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|a| a == "--child") {
+        return peers::child_main(&args);
+    }
     let opts = parse_options()?;
     let engine = wasmtime::Engine::default();
     let guest = Guest::load(&engine, &opts.wasm)?;
@@ -255,6 +260,15 @@ fn main() -> Result<()> {
         );
     }
 
+    let (n, runs) = if opts.quick {
+        (1000, 1)
+    } else {
+        (20_000_000, opts.runs)
+    };
+    let [wasi, bare, empty] = floor::measure(&engine, n, runs)?;
+    println!(
+        "per-call floor, one guest loop (median of {runs}): wasi-host args_sizes_get {wasi:.1} ns, bare wasmtime host function writing the same two results {bare:.1} ns, loop alone {empty:.1} ns"
+    );
     let allocs = allocations_per_hot_call(&guest, &data)?;
     memory_per_instance(&guest, &data, if opts.quick { 100 } else { 1000 })?;
     if let Some(rg) = &opts.rg_wasm {
@@ -281,7 +295,8 @@ fn run_workload(
     data: &Path,
     env: &[(String, String)],
 ) -> Result<f64> {
-    let (outcome, stderr) = run_workload_outcome(guest, native, peer, name, iterations, data, env)?;
+    let (outcome, stderr) =
+        run_workload_outcome(guest, native, peer, true, name, iterations, data, env)?;
     parse_ns_per_op(&stderr, outcome.status).with_context(|| {
         format!(
             "workload {name} under peer {}",
@@ -290,10 +305,15 @@ fn run_workload(
     })
 }
 
+/// Runs one workload once under a peer, the in-process ones in a fresh child process unless
+/// `in_child` is false (for counting allocations, which only wasi-host's run in this process
+/// can do).
+#[allow(clippy::too_many_arguments)]
 fn run_workload_outcome(
     guest: &Guest,
     native: &Path,
     peer: usize,
+    in_child: bool,
     name: &str,
     iterations: u64,
     data: &Path,
@@ -319,9 +339,9 @@ fn run_workload_outcome(
         stdout: File::options().write(true).open("/dev/null")?,
         stderr: stderr.try_clone()?,
     };
-    let outcome = match peer {
-        0 => guest.run_wasi_host(inv)?,
-        1 => guest.run_wasmtime_wasi(inv)?,
+    let outcome = match (peer, in_child) {
+        (0, false) => guest.run_wasi_host(inv)?,
+        (0 | 1, _) => peers::run_in_child(peer, &guest.wasm, inv)?,
         _ => peers::run_native(native, inv)?,
     };
     let mut text = String::new();
@@ -390,7 +410,7 @@ fn allocations_per_hot_call(guest: &Guest, data: &Path) -> Result<String> {
     for workload in WORKLOADS.iter().filter(|w| w.hot) {
         let count = |n| -> Result<u64> {
             let (outcome, stderr) =
-                run_workload_outcome(guest, Path::new(""), 0, workload.name, n, data, &[])?;
+                run_workload_outcome(guest, Path::new(""), 0, false, workload.name, n, data, &[])?;
             parse_ns_per_op(&stderr, outcome.status)?;
             Ok(outcome.allocations)
         };
@@ -465,8 +485,8 @@ fn rss_bytes() -> i64 {
     pages * 4096
 }
 
-/// ripgrep searching a generated tree: wall time (instantiation and run; compilation excluded)
-/// under each peer, outputs compared byte for byte.
+/// ripgrep searching a generated tree: wall time (instantiation and run, measured in a fresh
+/// child process; compilation excluded) under each peer, outputs compared byte for byte.
 fn ripgrep(
     engine: &wasmtime::Engine,
     wasm: &Path,
@@ -513,8 +533,7 @@ fn ripgrep(
                     stderr: File::options().write(true).open("/dev/null")?,
                 };
                 let outcome = match peer {
-                    0 => rg.run_wasi_host(inv)?,
-                    1 => rg.run_wasmtime_wasi(inv)?,
+                    0 | 1 => peers::run_in_child(peer, &rg.wasm, inv)?,
                     _ => peers::run_native(native.unwrap_or(Path::new("rg")), inv)?,
                 };
                 ensure!(

@@ -1,13 +1,20 @@
 //! Running one guest program under each peer: wasi-host and wasmtime-wasi's preview1 in-process
-//! (same engine, module compiled once), and the native build as a child process.
+//! (same engine configuration), and the native build as a child process.
+//!
+//! Timed runs of the in-process peers happen in a fresh process of this runner each
+//! ([`run_in_child`]): the native build runs alone in its process, and so should the hosts. A
+//! long-lived runner would carry threads from earlier runs (wasmtime-wasi's tokio workers,
+//! compiler threads), and Linux makes every descriptor call of a multi-threaded process pay
+//! for a file reference count and the file-position lock; see docs/bench.md.
 
 use std::fs::File;
+use std::os::fd::AsFd;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use wasmtime::{Engine, InstancePre, Linker, Module, Store};
+use wasmtime::{Engine, InstancePre, Linker, Store};
 
 use crate::alloc;
 
@@ -34,13 +41,17 @@ pub struct Outcome {
 
 /// One module, ready to instantiate under either in-process peer.
 pub struct Guest {
+    /// Where the module was read from, for runs in a child process.
+    pub wasm: std::path::PathBuf,
     wasi_host: InstancePre<wasi_host::WasiCtx>,
     wasmtime_wasi: InstancePre<wasmtime_wasi::p1::WasiP1Ctx>,
 }
 
 impl Guest {
     pub fn load(engine: &Engine, wasm: &Path) -> Result<Guest> {
-        let module = Module::from_file(engine, wasm)
+        let bytes = std::fs::read(wasm).with_context(|| format!("reading {}", wasm.display()))?;
+        // Compiled on a pool that leaves no threads behind (as `wasi-host run` does).
+        let module = wasi_host::compile_module(engine, &bytes)
             .map_err(|e| anyhow::Error::from(e).context(format!("compiling {}", wasm.display())))?;
         let mut linker = Linker::new(engine);
         wasi_host::add_to_linker(&mut linker, |ctx| ctx)?;
@@ -49,6 +60,7 @@ impl Guest {
         wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |ctx| ctx)?;
         let wasmtime_wasi = linker.instantiate_pre(&module)?;
         Ok(Guest {
+            wasm: wasm.to_path_buf(),
             wasi_host,
             wasmtime_wasi,
         })
@@ -164,4 +176,118 @@ pub fn run_native(program: &Path, inv: Invocation<'_>) -> Result<Outcome> {
         allocations: 0,
         wall: start.elapsed(),
     })
+}
+
+/// The in-process peers, by the name a child process is given.
+pub const PEERS: [&str; 2] = ["wasi-host", "wasmtime-wasi"];
+
+/// Runs `inv` under in-process peer `peer` (an index into [`PEERS`]) in a fresh process of
+/// this runner (see [`child_main`]); the outcome is the one measured inside the child.
+pub fn run_in_child(peer: usize, wasm: &Path, inv: Invocation<'_>) -> Result<Outcome> {
+    let report = tempfile::NamedTempFile::new()?;
+    let mut cmd = Command::new(std::env::current_exe()?);
+    cmd.arg("--child")
+        .arg(PEERS[peer])
+        .arg("--wasm")
+        .arg(wasm)
+        .arg("--dir")
+        .arg(inv.dir)
+        .arg("--guest-dir")
+        .arg(inv.guest_dir)
+        .arg("--report")
+        .arg(report.path());
+    for (k, v) in inv.env {
+        cmd.arg("--env").arg(format!("{k}={v}"));
+    }
+    // The runner's own environment is kept (RUST_BACKTRACE among it: it changes what an
+    // errno costs under wasmtime-wasi, and these machines set it).
+    let status = cmd
+        .arg("--")
+        .args(inv.args)
+        .stdin(Stdio::null())
+        .stdout(inv.stdout)
+        .stderr(inv.stderr)
+        .status()
+        .context("running a child of the bench runner")?;
+    let text = std::fs::read_to_string(report.path())?;
+    let fields: Vec<u64> = text
+        .split_whitespace()
+        .map(|f| f.parse())
+        .collect::<Result<_, _>>()
+        .with_context(|| {
+            format!(
+                "child under {} (exit {status}) reported {text:?}",
+                PEERS[peer]
+            )
+        })?;
+    let [status, allocations, wall_ns] = fields[..] else {
+        anyhow::bail!(
+            "child under {} (exit {status}) reported {text:?}",
+            PEERS[peer]
+        );
+    };
+    Ok(Outcome {
+        status: status as i32,
+        allocations,
+        wall: Duration::from_nanos(wall_ns),
+    })
+}
+
+/// The child side of [`run_in_child`]: `--child PEER --wasm M --dir D --guest-dir G --report R
+/// [--env K=V]... -- ARGS...`. Compiles M, runs it once with this process's stdout and
+/// stderr, and writes `status allocations wall_ns` to R.
+pub fn child_main(args: &[String]) -> Result<()> {
+    let mut it = args.iter();
+    let (mut peer, mut wasm, mut dir, mut guest_dir, mut report) = (None, None, None, None, None);
+    let mut env = Vec::new();
+    while let Some(arg) = it.next() {
+        let mut value = || {
+            it.next()
+                .cloned()
+                .with_context(|| format!("{arg} needs a value"))
+        };
+        match arg.as_str() {
+            "--child" => peer = Some(value()?),
+            "--wasm" => wasm = Some(value()?),
+            "--dir" => dir = Some(value()?),
+            "--guest-dir" => guest_dir = Some(value()?),
+            "--report" => report = Some(value()?),
+            "--env" => {
+                let kv = value()?;
+                let (k, v) = kv.split_once('=').context("--env needs K=V")?;
+                env.push((k.to_string(), v.to_string()));
+            }
+            "--" => break,
+            other => anyhow::bail!("unknown child argument {other}"),
+        }
+    }
+    let guest_args: Vec<String> = it.cloned().collect();
+    let peer = peer.context("--child needs a peer")?;
+    let engine = Engine::default();
+    let guest = Guest::load(&engine, Path::new(&wasm.context("--wasm")?))?;
+    let dir = std::path::PathBuf::from(dir.context("--dir")?);
+    let guest_dir = guest_dir.context("--guest-dir")?;
+    let inv = Invocation {
+        args: &guest_args,
+        env: &env,
+        dir: &dir,
+        guest_dir: &guest_dir,
+        stdout: std::io::stdout().as_fd().try_clone_to_owned()?.into(),
+        stderr: std::io::stderr().as_fd().try_clone_to_owned()?.into(),
+    };
+    let outcome = match peer.as_str() {
+        "wasi-host" => guest.run_wasi_host(inv)?,
+        "wasmtime-wasi" => guest.run_wasmtime_wasi(inv)?,
+        other => anyhow::bail!("unknown peer {other}"),
+    };
+    std::fs::write(
+        report.context("--report")?,
+        format!(
+            "{} {} {}",
+            outcome.status as u32,
+            outcome.allocations,
+            outcome.wall.as_nanos()
+        ),
+    )?;
+    Ok(())
 }

@@ -17,7 +17,7 @@ use std::num::NonZeroUsize;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use wasmtime::{Config, Engine, ExternType, Linker, Module, Store, WasmBacktrace};
+use wasmtime::{Config, Engine, ExternType, Linker, Store, WasmBacktrace};
 
 use crate::{Exit, WasiCtx, WasiCtxBuilder};
 
@@ -222,7 +222,7 @@ fn execute(run: RunArgs) -> Result<ExitCode, SetupError> {
 
     let program = run.program();
     let bytes = std::fs::read(program).map_err(|e| format!("cannot read `{program}`: {e}"))?;
-    let module = Module::new(&engine, &bytes)
+    let module = crate::compile_module(&engine, &bytes)
         .map_err(|e| format!("`{program}` is not a valid module: {}", chain(&e)))?;
     match module.get_export("_start") {
         Some(ExternType::Func(ty)) if ty.params().len() == 0 && ty.results().len() == 0 => {}

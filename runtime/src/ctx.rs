@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use cap_std::ambient_authority;
 
 use crate::guest::{CachedMemory, MemoryCache};
+use crate::host::args::GuestStrings;
 use crate::preview1::{Clockid, Errno, Fdflags, Timestamp};
 use crate::table::{
     DIR_RIGHTS, DIR_WRITE_RIGHTS, DirEntry, FILE_RIGHTS, FILE_WRITE_RIGHTS, FdEntry, FdTable,
@@ -272,8 +273,8 @@ impl WasiCtxBuilder {
                 .map_err(|_| io::Error::other("more listeners than the fd limit allows"))?;
         }
         Ok(WasiCtx {
-            args: std::mem::take(&mut self.args),
-            env: std::mem::take(&mut self.env),
+            args: GuestStrings::new(std::mem::take(&mut self.args)),
+            env: GuestStrings::new(std::mem::take(&mut self.env)),
             table,
             clock: std::mem::replace(&mut self.clock, Box::new(SystemClock)),
             random: std::mem::replace(&mut self.random, Box::new(OsRandom)),
@@ -286,9 +287,9 @@ impl WasiCtxBuilder {
 /// randomness. It implements [`WasiSnapshotPreview1`](crate::preview1::WasiSnapshotPreview1)
 /// on the host OS; register it with [`crate::add_to_linker`].
 pub struct WasiCtx {
-    pub(crate) args: Vec<String>,
+    pub(crate) args: GuestStrings,
     /// `KEY=value` strings.
-    pub(crate) env: Vec<String>,
+    pub(crate) env: GuestStrings,
     pub(crate) table: FdTable,
     pub(crate) clock: Box<dyn Clock>,
     pub(crate) random: Box<dyn RandomSource>,

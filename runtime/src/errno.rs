@@ -48,6 +48,22 @@ impl From<io::Error> for CallError<Errno> {
     }
 }
 
+#[cfg(unix)]
+impl From<rustix::io::Errno> for Errno {
+    #[inline]
+    fn from(error: rustix::io::Errno) -> Errno {
+        Errno::from_raw_os_error(error.raw_os_error())
+    }
+}
+
+#[cfg(unix)]
+impl From<rustix::io::Errno> for CallError<Errno> {
+    #[inline]
+    fn from(error: rustix::io::Errno) -> Self {
+        CallError::Errno(Errno::from(error))
+    }
+}
+
 /// The errnos POSIX defines, which every Unix `libc` module has.
 #[cfg(unix)]
 fn posix_errno(code: i32) -> Errno {

@@ -11,6 +11,7 @@
 pub mod call;
 #[cfg(feature = "cli")]
 pub mod cli;
+mod compile;
 mod ctx;
 mod errno;
 pub mod guest;
@@ -20,6 +21,7 @@ pub mod preview1;
 mod table;
 
 pub use call::{CallError, Exit, Trap};
+pub use compile::compile_module;
 pub use ctx::{Clock, OsRandom, RandomSource, Stdio, SystemClock, WasiCtx, WasiCtxBuilder};
 pub use wasi_host_macros::bindings;
 

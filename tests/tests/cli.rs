@@ -399,3 +399,53 @@ fn help_and_version_succeed() {
     let out = run(&[]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Compilation threads are gone by the time the guest runs: a single-threaded process makes
+/// every descriptor call cheaper for the kernel (docs/bench.md), so `wasi-host run` must not
+/// keep rayon's pool alive.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_guest_runs_on_the_only_thread_left() {
+    use std::io::Write;
+    use std::time::{Duration, Instant};
+
+    let mut child = Command::new(CLI)
+        .arg(path_str(&wat("cli_read_stdin")))
+        .env_clear()
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start wasi-host");
+    let status = format!("/proc/{}/status", child.id());
+    let threads = || -> Option<(u32, String)> {
+        let text = std::fs::read_to_string(&status).ok()?;
+        let field = |name: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name))
+                .map(|v| v.trim().to_string())
+        };
+        Some((field("Threads:")?.parse().ok()?, field("State:")?))
+    };
+    // The guest blocks reading stdin; by then the process should be down to one thread.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut seen = None;
+    while Instant::now() < deadline {
+        seen = threads();
+        if let Some((1, state)) = &seen
+            && state.starts_with('S')
+        {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(b"hello").expect("write stdin");
+    drop(stdin);
+    let out = child.wait_with_output().expect("wait");
+    assert!(
+        matches!(&seen, Some((1, state)) if state.starts_with('S')),
+        "threads and state while the guest waited: {seen:?}"
+    );
+    assert_eq!(out.status.code(), Some(5), "stderr: {}", stderr(&out));
+}

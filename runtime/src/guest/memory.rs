@@ -262,9 +262,14 @@ where
     T: 'static,
     H: MemoryCache + ?Sized,
 {
+    // `Memory` is a copyable handle; only a shared memory's handle is reference-counted.
     let cached = get(caller.data_mut())
         .memory_cache()
-        .and_then(|slot| slot.0.clone());
+        .and_then(|slot| match &slot.0 {
+            Some(MemoryExport::Unshared(memory)) => Some(MemoryExport::Unshared(*memory)),
+            Some(MemoryExport::Shared(memory)) => Some(MemoryExport::Shared(memory.clone())),
+            None => None,
+        });
     let export = match cached {
         Some(export) => export,
         None => {

@@ -13,7 +13,8 @@ pub const BUFFER_CHUNK: usize = 64 * 1024;
 /// than an unbounded host-side copy.
 pub const IOV_MAX: u32 = 1024;
 
-/// Inline capacity for iovec snapshots: lists up to this long never touch the host heap.
+/// Inline capacity for the entry snapshot [`IovecsMut::scatter`] takes: lists up to this long
+/// never touch the host heap.
 const IOVECS_INLINE: usize = 16;
 
 impl<'a> GuestMemory<'a> {
@@ -61,6 +62,7 @@ impl<'a> GuestBuf<'a> {
     /// # Safety
     /// With `direct`, no `&mut` view of the same call may cover these bytes while this view
     /// lives. Shared memory is always in copying mode.
+    #[inline]
     pub unsafe fn new(
         mem: GuestMemory<'a>,
         ptr: u32,
@@ -77,13 +79,24 @@ impl<'a> GuestBuf<'a> {
     }
 
     /// Length in bytes.
+    #[inline]
     pub fn len(&self) -> usize {
         self.len
     }
 
     /// Whether the view is empty.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+
+    /// The first `len` bytes (all of them if there are fewer).
+    #[inline]
+    pub fn prefix(self, len: usize) -> Self {
+        GuestBuf {
+            len: self.len.min(len),
+            ..self
+        }
     }
 
     /// The bytes, borrowed without a copy, when this view is direct.
@@ -126,6 +139,7 @@ impl<'a> GuestBuf<'a> {
     ///
     /// Dereferencing the pointer is only sound while this view lives, and (for shared memory)
     /// only by the kernel or atomically.
+    #[inline]
     pub fn as_raw(&self) -> (*const u8, usize) {
         (self.mem.host_ptr(self.offset), self.len)
     }
@@ -145,6 +159,7 @@ impl<'a> GuestBufMut<'a> {
     /// # Safety
     /// With `direct`, no other view of the same call may cover these bytes while this view
     /// lives. Shared memory is always in copying mode.
+    #[inline]
     pub unsafe fn new(
         mem: GuestMemory<'a>,
         ptr: u32,
@@ -161,13 +176,24 @@ impl<'a> GuestBufMut<'a> {
     }
 
     /// Length in bytes.
+    #[inline]
     pub fn len(&self) -> usize {
         self.len
     }
 
     /// Whether the view is empty.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+
+    /// The first `len` bytes (all of them if there are fewer).
+    #[inline]
+    pub fn prefix(self, len: usize) -> Self {
+        GuestBufMut {
+            len: self.len.min(len),
+            ..self
+        }
     }
 
     /// The bytes, mutably borrowed without a copy, when this view is direct.
@@ -208,21 +234,28 @@ impl<'a> GuestBufMut<'a> {
     ///
     /// Writing through the pointer is only sound while this view lives, and (for shared
     /// memory) only by the kernel or atomically.
+    #[inline]
     pub fn as_raw(&mut self) -> (*mut u8, usize) {
         (self.mem.host_ptr(self.offset), self.len)
     }
 }
 
-/// Snapshot of a guest iovec list: each entry's range was bounds-checked when decoded, and the
-/// snapshot means a guest writing into its own iovec array mid-call changes nothing here.
+/// A validated guest iovec list. Decoding checks the array and every entry's range once;
+/// entries are then read from guest memory when asked for, so a call that passes one or two
+/// buffers moves a few words around instead of a copy of the list. Every read is bounds-checked
+/// again, so a guest that rewrites its array mid-call (another thread, or a read landing on
+/// the array itself) can change what later buffers are, never where the host may go.
+#[derive(Clone, Copy)]
 struct IovecList<'a> {
     mem: GuestMemory<'a>,
-    entries: SmallVec<[(u32, u32); IOVECS_INLINE]>,
+    ptr: u32,
+    count: u32,
     total: usize,
     direct: bool,
 }
 
 impl<'a> IovecList<'a> {
+    #[inline]
     fn decode(
         mem: GuestMemory<'a>,
         ptr: u32,
@@ -238,22 +271,38 @@ impl<'a> IovecList<'a> {
         // Each iovec is a record of two u32s: address, then length.
         GuestMemory::check_aligned(ptr, 4)?;
         mem.check_range(ptr, u64::from(count) * 8)?;
-        let mut entries = SmallVec::with_capacity(count as usize);
         let mut total = 0usize;
         for i in 0..count {
-            let raw: [u8; 8] = mem.load(ptr + i * 8)?;
-            let buf = u32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]);
-            let len = u32::from_le_bytes([raw[4], raw[5], raw[6], raw[7]]);
+            let (buf, len) = Self::read_entry(mem, ptr + i * 8)?;
             mem.check_range(buf, u64::from(len))?;
             total = total.saturating_add(len as usize);
-            entries.push((buf, len));
         }
         Ok(IovecList {
             mem,
-            entries,
+            ptr,
+            count,
             total,
             direct: direct && !mem.is_shared(),
         })
+    }
+
+    #[inline]
+    fn read_entry(mem: GuestMemory<'a>, at: u32) -> Result<(u32, u32), GuestError> {
+        let raw: [u8; 8] = mem.load(at)?;
+        let buf = u32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]);
+        let len = u32::from_le_bytes([raw[4], raw[5], raw[6], raw[7]]);
+        Ok((buf, len))
+    }
+
+    /// Entry `i` as it is in guest memory now; `None` past the end.
+    #[inline]
+    fn entry(&self, i: usize) -> Option<(u32, u32)> {
+        let i = u32::try_from(i).ok().filter(|&i| i < self.count)?;
+        Self::read_entry(self.mem, self.ptr + i * 8).ok()
+    }
+
+    fn len(&self) -> usize {
+        self.count as usize
     }
 }
 
@@ -265,6 +314,7 @@ impl<'a> Iovecs<'a> {
     ///
     /// # Safety
     /// With `direct`, no `&mut` view of the same call may overlap any of the buffers.
+    #[inline]
     pub unsafe fn decode(
         mem: GuestMemory<'a>,
         ptr: u32,
@@ -275,13 +325,15 @@ impl<'a> Iovecs<'a> {
     }
 
     /// Number of buffers.
+    #[inline]
     pub fn len(&self) -> usize {
-        self.0.entries.len()
+        self.0.len()
     }
 
     /// Whether the list has no buffers.
+    #[inline]
     pub fn is_empty(&self) -> bool {
-        self.0.entries.is_empty()
+        self.0.count == 0
     }
 
     /// Sum of the buffers' lengths.
@@ -290,9 +342,10 @@ impl<'a> Iovecs<'a> {
     }
 
     /// Buffer `i`.
+    #[inline]
     pub fn get(&self, i: usize) -> Option<GuestBuf<'_>> {
-        let &(ptr, len) = self.0.entries.get(i)?;
-        // SAFETY: checked at decode; shared borrows may overlap each other, and the decode
+        let (ptr, len) = self.0.entry(i)?;
+        // SAFETY: `new` checks the range; shared borrows may overlap each other, and the decode
         // contract rules out `&mut` views over them.
         unsafe { GuestBuf::new(self.0.mem, ptr, len, self.0.direct) }.ok()
     }
@@ -314,6 +367,7 @@ impl<'a> IovecsMut<'a> {
     ///
     /// # Safety
     /// With `direct`, no other view of the same call may overlap any of the buffers.
+    #[inline]
     pub unsafe fn decode(
         mem: GuestMemory<'a>,
         ptr: u32,
@@ -324,13 +378,15 @@ impl<'a> IovecsMut<'a> {
     }
 
     /// Number of buffers.
+    #[inline]
     pub fn len(&self) -> usize {
-        self.0.entries.len()
+        self.0.len()
     }
 
     /// Whether the list has no buffers.
+    #[inline]
     pub fn is_empty(&self) -> bool {
-        self.0.entries.is_empty()
+        self.0.count == 0
     }
 
     /// Sum of the buffers' lengths.
@@ -338,21 +394,28 @@ impl<'a> IovecsMut<'a> {
         self.0.total
     }
 
-    /// Buffer `i`, lent until the returned view is dropped.
+    /// Buffer `i`, as the guest's array gives it now, lent until the returned view is dropped.
+    #[inline]
     pub fn get_mut(&mut self, i: usize) -> Option<GuestBufMut<'_>> {
-        let &(ptr, len) = self.0.entries.get(i)?;
-        // SAFETY: checked at decode; the `&mut self` borrow keeps this the only view lent out.
+        let (ptr, len) = self.0.entry(i)?;
+        // SAFETY: `new` checks the range; the `&mut self` borrow keeps this the only view lent
+        // out.
         unsafe { GuestBufMut::new(self.0.mem, ptr, len, self.0.direct) }.ok()
     }
 
     /// Fills the buffers in order from `src`, as a scatter read would; returns bytes copied.
     pub fn scatter(&mut self, mut src: &[u8]) -> usize {
+        // Like the kernel's readv, take the list before writing anything: a buffer that
+        // overlaps the iovec array must not redirect the buffers after it.
+        let entries: SmallVec<[(u32, u32); IOVECS_INLINE]> =
+            (0..self.len()).filter_map(|i| self.0.entry(i)).collect();
         let mut copied = 0;
-        for i in 0..self.len() {
+        for (ptr, len) in entries {
             if src.is_empty() {
                 break;
             }
-            if let Some(mut buf) = self.get_mut(i) {
+            // SAFETY: `new` checks the range; `&mut self` keeps this the only view lent out.
+            if let Ok(mut buf) = unsafe { GuestBufMut::new(self.0.mem, ptr, len, self.0.direct) } {
                 let n = buf.write_at(0, src);
                 copied += n;
                 src = &src[n..];
@@ -385,11 +448,13 @@ impl<'a, T: GuestType> GuestArray<'a, T> {
     }
 
     /// Number of elements.
+    #[inline]
     pub fn len(&self) -> usize {
         self.len as usize
     }
 
     /// Whether the array is empty.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -418,11 +483,13 @@ impl<'a, T: GuestType> GuestArrayMut<'a, T> {
     }
 
     /// Number of elements.
+    #[inline]
     pub fn len(&self) -> usize {
         self.inner.len()
     }
 
     /// Whether the array is empty.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.inner.is_empty()
     }
@@ -511,5 +578,57 @@ impl GuestPtr<'_, u8> {
         // SAFETY: bounds checked just above; copying borrows nothing.
         unsafe { self.mem.copy_out(offset, dst) };
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes iovec records `(addr, len)` at `at`.
+    fn put_iovecs(bytes: &mut [u8], at: usize, list: &[(u32, u32)]) {
+        for (i, &(addr, len)) in list.iter().enumerate() {
+            let o = at + i * 8;
+            bytes[o..o + 4].copy_from_slice(&addr.to_le_bytes());
+            bytes[o + 4..o + 8].copy_from_slice(&len.to_le_bytes());
+        }
+    }
+
+    #[test]
+    fn scatter_takes_the_list_before_writing_into_it() {
+        let mut bytes = vec![0u8; 256];
+        // Buffer 0 covers the bytes of entry 1 itself; entry 1 points at 100.
+        put_iovecs(&mut bytes, 0, &[(8, 8), (100, 4)]);
+        let mem = GuestMemory::unshared(&mut bytes);
+        // SAFETY: no other view of this memory exists.
+        let mut iovs = unsafe { IovecsMut::decode(mem, 0, 2, false) }.unwrap();
+        assert_eq!(iovs.total_len(), 12);
+        let copied = iovs.scatter(b"\xff\xff\xff\xff\xff\xff\xff\xffabcd");
+        assert_eq!(copied, 12);
+        assert_eq!(&bytes[8..16], &[0xff; 8]);
+        assert_eq!(&bytes[100..104], b"abcd");
+    }
+
+    #[test]
+    fn entries_are_checked_at_decode_and_again_when_read() {
+        let mut bytes = vec![0u8; 64];
+        put_iovecs(&mut bytes, 0, &[(16, 8), (60, 8)]);
+        let mem = GuestMemory::unshared(&mut bytes);
+        // SAFETY: no other view of this memory exists.
+        let err = unsafe { Iovecs::decode(mem, 0, 2, true) }.err();
+        assert!(matches!(
+            err,
+            Some(GuestError::OutOfBounds { ptr: 60, len: 8 })
+        ));
+
+        put_iovecs(&mut bytes, 0, &[(16, 8), (24, 8)]);
+        let mem = GuestMemory::unshared(&mut bytes);
+        // SAFETY: only copying views are made.
+        let iovs = unsafe { Iovecs::decode(mem, 0, 2, false) }.unwrap();
+        // The guest (another thread, in a shared memory) rewrites entry 1 out of bounds.
+        mem.store(8, &100u32.to_le_bytes()).unwrap();
+        assert_eq!(iovs.get(0).map(|b| b.len()), Some(8));
+        assert!(iovs.get(1).is_none(), "a rewritten entry is checked again");
+        assert!(iovs.get(2).is_none());
     }
 }

@@ -5,12 +5,24 @@ use crate::ctx::WasiCtx;
 use crate::guest::{GuestAddr, GuestPtr};
 use crate::preview1::{Errno, Size};
 
-/// The count and the bytes `strings` take NUL-terminated, as the guest's `*_sizes_get` sees them.
-fn sizes(strings: &[String]) -> HostResult<(Size, Size)> {
-    let bytes = strings.iter().map(|s| s.len() + 1).sum::<usize>();
-    let count = Size::try_from(strings.len()).map_err(|_| Errno::Overflow)?;
-    let bytes = Size::try_from(bytes).map_err(|_| Errno::Overflow)?;
-    Ok((count, bytes))
+/// The arguments or the environment of a guest, with what `*_sizes_get` reports for them
+/// counted once (a guest may ask often, and an environment may hold thousands of variables).
+pub(crate) struct GuestStrings {
+    strings: Vec<String>,
+    /// The count and the bytes the strings take NUL-terminated; `EOVERFLOW` if either does not
+    /// fit a guest `size`.
+    sizes: Result<(Size, Size), Errno>,
+}
+
+impl GuestStrings {
+    pub(crate) fn new(strings: Vec<String>) -> Self {
+        let bytes = strings.iter().map(|s| s.len() + 1).sum::<usize>();
+        let sizes = match (Size::try_from(strings.len()), Size::try_from(bytes)) {
+            (Ok(count), Ok(bytes)) => Ok((count, bytes)),
+            _ => Err(Errno::Overflow),
+        };
+        GuestStrings { strings, sizes }
+    }
 }
 
 /// Writes one pointer per string into `ptrs` and the NUL-terminated strings into `buf`.
@@ -36,11 +48,11 @@ pub(crate) fn get(
     argv: GuestPtr<'_, GuestAddr>,
     argv_buf: GuestPtr<'_, u8>,
 ) -> HostResult<()> {
-    write_strings(&ctx.args, argv, argv_buf)
+    write_strings(&ctx.args.strings, argv, argv_buf)
 }
 
 pub(crate) fn sizes_get(ctx: &mut WasiCtx) -> HostResult<(Size, Size)> {
-    sizes(&ctx.args)
+    Ok(ctx.args.sizes?)
 }
 
 pub(crate) fn environ_get(
@@ -48,9 +60,9 @@ pub(crate) fn environ_get(
     environ: GuestPtr<'_, GuestAddr>,
     environ_buf: GuestPtr<'_, u8>,
 ) -> HostResult<()> {
-    write_strings(&ctx.env, environ, environ_buf)
+    write_strings(&ctx.env.strings, environ, environ_buf)
 }
 
 pub(crate) fn environ_sizes_get(ctx: &mut WasiCtx) -> HostResult<(Size, Size)> {
-    sizes(&ctx.env)
+    Ok(ctx.env.sizes?)
 }

@@ -13,7 +13,7 @@ use smallvec::SmallVec;
 
 use super::HostResult;
 use crate::ctx::WasiCtx;
-use crate::guest::{GuestBufMut, Iovecs, IovecsMut};
+use crate::guest::{GuestBuf, GuestBufMut, Iovecs, IovecsMut};
 use crate::preview1::*;
 use crate::table::Kind;
 
@@ -75,8 +75,9 @@ type IoList = SmallVec<[libc::iovec; 16]>;
 /// be borrowed as a Rust slice, while the kernel may write through raw pointers in both cases.
 /// The pointers stay valid for the whole call because the guest memory borrow outlives it and
 /// wasm memory cannot move or shrink while the host runs.
-fn read_list(iovs: &mut IovecsMut<'_>) -> IoList {
-    let mut list = IoList::new();
+///
+/// The list is filled in place (not returned) so its inline storage is never copied.
+fn read_list(iovs: &mut IovecsMut<'_>, list: &mut IoList) {
     let mut budget = MAX_IO;
     for i in 0..iovs.len() {
         if budget == 0 {
@@ -95,12 +96,10 @@ fn read_list(iovs: &mut IovecsMut<'_>) -> IoList {
             budget -= len;
         }
     }
-    list
 }
 
 /// Raw host iovecs for a guest `ciovec` list (the source of a write); see [`read_list`].
-fn write_list(iovs: &Iovecs<'_>) -> IoList {
-    let mut list = IoList::new();
+fn write_list(iovs: &Iovecs<'_>, list: &mut IoList) {
     let mut budget = MAX_IO;
     for i in 0..iovs.len() {
         if budget == 0 {
@@ -119,7 +118,6 @@ fn write_list(iovs: &Iovecs<'_>) -> IoList {
             budget -= len;
         }
     }
-    list
 }
 
 /// A count from a read or write as a guest `size`; [`MAX_IO`] keeps it in range.
@@ -141,9 +139,20 @@ mod sys {
     use std::io;
     use std::os::fd::{AsRawFd, BorrowedFd};
 
-    /// Runs `f` until it does not fail with `EINTR`.
+    /// Runs a rustix call until it does not fail with `EINTR`.
     #[inline]
-    fn retry(mut f: impl FnMut() -> isize) -> io::Result<usize> {
+    pub fn retry<T>(mut f: impl FnMut() -> rustix::io::Result<T>) -> rustix::io::Result<T> {
+        loop {
+            match f() {
+                Err(rustix::io::Errno::INTR) => continue,
+                other => return other,
+            }
+        }
+    }
+
+    /// Runs a libc call until it does not fail with `EINTR`.
+    #[inline]
+    fn retry_raw(mut f: impl FnMut() -> isize) -> io::Result<usize> {
         loop {
             let n = f();
             if n >= 0 {
@@ -170,7 +179,7 @@ mod sys {
         }
         let fd = fd.as_raw_fd();
         // SAFETY: every iovec points into guest memory borrowed for the whole call.
-        retry(|| unsafe {
+        retry_raw(|| unsafe {
             match list {
                 [one] => libc::read(fd, one.iov_base, one.iov_len),
                 _ => libc::readv(fd, list.as_ptr(), count(list)),
@@ -185,7 +194,7 @@ mod sys {
         }
         let fd = fd.as_raw_fd();
         // SAFETY: every iovec points into guest memory borrowed for the whole call.
-        retry(|| unsafe {
+        retry_raw(|| unsafe {
             match list {
                 [one] => libc::write(fd, one.iov_base, one.iov_len),
                 _ => libc::writev(fd, list.as_ptr(), count(list)),
@@ -199,7 +208,7 @@ mod sys {
         match list {
             [] => Ok(0),
             // SAFETY: the iovec points into guest memory borrowed for the whole call.
-            [one] => retry(|| unsafe { libc::pread(fd, one.iov_base, one.iov_len, offset) }),
+            [one] => retry_raw(|| unsafe { libc::pread(fd, one.iov_base, one.iov_len, offset) }),
             _ => preadv_many(fd, list, offset),
         }
     }
@@ -210,7 +219,7 @@ mod sys {
         match list {
             [] => Ok(0),
             // SAFETY: the iovec points into guest memory borrowed for the whole call.
-            [one] => retry(|| unsafe { libc::pwrite(fd, one.iov_base, one.iov_len, offset) }),
+            [one] => retry_raw(|| unsafe { libc::pwrite(fd, one.iov_base, one.iov_len, offset) }),
             _ => pwritev_many(fd, list, offset),
         }
     }
@@ -218,13 +227,13 @@ mod sys {
     #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
     fn preadv_many(fd: libc::c_int, list: &[libc::iovec], offset: i64) -> io::Result<usize> {
         // SAFETY: every iovec points into guest memory borrowed for the whole call.
-        retry(|| unsafe { libc::preadv(fd, list.as_ptr(), count(list), offset) })
+        retry_raw(|| unsafe { libc::preadv(fd, list.as_ptr(), count(list), offset) })
     }
 
     #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
     fn pwritev_many(fd: libc::c_int, list: &[libc::iovec], offset: i64) -> io::Result<usize> {
         // SAFETY: every iovec points into guest memory borrowed for the whole call.
-        retry(|| unsafe { libc::pwritev(fd, list.as_ptr(), count(list), offset) })
+        retry_raw(|| unsafe { libc::pwritev(fd, list.as_ptr(), count(list), offset) })
     }
 
     /// Without `preadv`, one `pread` per buffer, stopping at the first short one (which is
@@ -234,7 +243,7 @@ mod sys {
         let mut done = 0usize;
         for iov in list {
             // SAFETY: the iovec points into guest memory borrowed for the whole call.
-            let r = retry(|| unsafe {
+            let r = retry_raw(|| unsafe {
                 libc::pread(fd, iov.iov_base, iov.iov_len, offset + done as i64)
             });
             match r {
@@ -257,7 +266,7 @@ mod sys {
         let mut done = 0usize;
         for iov in list {
             // SAFETY: the iovec points into guest memory borrowed for the whole call.
-            let r = retry(|| unsafe {
+            let r = retry_raw(|| unsafe {
                 libc::pwrite(fd, iov.iov_base, iov.iov_len, offset + done as i64)
             });
             match r {
@@ -278,17 +287,30 @@ mod sys {
 pub(crate) fn read(ctx: &mut WasiCtx, fd: Fd, mut iovs: IovecsMut<'_>) -> HostResult<Size> {
     let entry = ctx.table.get(fd, Rights::FD_READ)?;
     not_dir(&entry.kind)?;
-    let list = read_list(&mut iovs);
-    Ok(size(sys::readv(host_fd(&entry.kind), &list)?))
+    let fd = host_fd(&entry.kind);
+    if let Some(bytes) = single_mut(&mut iovs)
+        .as_mut()
+        .and_then(|b| b.as_mut_slice())
+    {
+        return Ok(size(sys::retry(|| rustix::io::read(fd, &mut *bytes))?));
+    }
+    let mut list = IoList::new();
+    read_list(&mut iovs, &mut list);
+    Ok(size(sys::readv(fd, &list)?))
 }
 
 pub(crate) fn write(ctx: &mut WasiCtx, fd: Fd, iovs: Iovecs<'_>) -> HostResult<Size> {
     let entry = ctx.table.get(fd, Rights::FD_WRITE)?;
     not_dir(&entry.kind)?;
-    let list = write_list(&iovs);
     // `APPEND` needs nothing here: the host descriptor carries `O_APPEND` (see
     // `fdstat_set_flags`), so the kernel moves to the end atomically with each write.
-    Ok(size(sys::writev(host_fd(&entry.kind), &list)?))
+    let fd = host_fd(&entry.kind);
+    if let Some(bytes) = single(&iovs).as_ref().and_then(|b| b.as_slice()) {
+        return Ok(size(sys::retry(|| rustix::io::write(fd, bytes))?));
+    }
+    let mut list = IoList::new();
+    write_list(&iovs, &mut list);
+    Ok(size(sys::writev(fd, &list)?))
 }
 
 pub(crate) fn pread(
@@ -300,8 +322,18 @@ pub(crate) fn pread(
     let entry = ctx.table.get(fd, Rights::FD_READ | Rights::FD_SEEK)?;
     not_dir(&entry.kind)?;
     let at = offset(at)?;
-    let list = read_list(&mut iovs);
-    Ok(size(sys::preadv(host_fd(&entry.kind), &list, at)?))
+    let fd = host_fd(&entry.kind);
+    if let Some(bytes) = single_mut(&mut iovs)
+        .as_mut()
+        .and_then(|b| b.as_mut_slice())
+    {
+        return Ok(size(sys::retry(|| {
+            rustix::io::pread(fd, &mut *bytes, at as u64)
+        })?));
+    }
+    let mut list = IoList::new();
+    read_list(&mut iovs, &mut list);
+    Ok(size(sys::preadv(fd, &list, at)?))
 }
 
 pub(crate) fn pwrite(
@@ -313,10 +345,42 @@ pub(crate) fn pwrite(
     let entry = ctx.table.get(fd, Rights::FD_WRITE | Rights::FD_SEEK)?;
     not_dir(&entry.kind)?;
     let at = offset(at)?;
-    let list = write_list(&iovs);
     // On an `APPEND` descriptor Linux appends and ignores `at`; we keep that (documented in
     // docs/descriptors.md) rather than emulate POSIX with a racy flag toggle.
-    Ok(size(sys::pwritev(host_fd(&entry.kind), &list, at)?))
+    let fd = host_fd(&entry.kind);
+    if let Some(bytes) = single(&iovs).as_ref().and_then(|b| b.as_slice()) {
+        return Ok(size(sys::retry(|| {
+            rustix::io::pwrite(fd, bytes, at as u64)
+        })?));
+    }
+    let mut list = IoList::new();
+    write_list(&iovs, &mut list);
+    Ok(size(sys::pwritev(fd, &list, at)?))
+}
+
+/// The one non-empty buffer of a single-entry list (the common case: Rust's std and most
+/// libc calls pass one), clamped to [`MAX_IO`], for a plain `read`/`write` through rustix:
+/// no host iovec list to build, and no libc wrapper (glibc's are thread-cancellation points,
+/// which costs two atomic updates per call in a multi-threaded host).
+#[inline]
+fn single<'a>(iovs: &'a Iovecs<'_>) -> Option<GuestBuf<'a>> {
+    if iovs.len() != 1 {
+        return None;
+    }
+    iovs.get(0)
+        .filter(|b| !b.is_empty())
+        .map(|b| b.prefix(MAX_IO))
+}
+
+/// [`single`] for a list the host fills.
+#[inline]
+fn single_mut<'a>(iovs: &'a mut IovecsMut<'_>) -> Option<GuestBufMut<'a>> {
+    if iovs.len() != 1 {
+        return None;
+    }
+    iovs.get_mut(0)
+        .filter(|b| !b.is_empty())
+        .map(|b| b.prefix(MAX_IO))
 }
 
 pub(crate) fn seek(
