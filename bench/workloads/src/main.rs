@@ -71,6 +71,8 @@ fn main() {
         }
         "stat1" => Box::new(move |_| sys::stat_at(dir, "f").unwrap()),
         "stat5" => Box::new(move |_| sys::stat_at(dir, "a/b/c/d/f").unwrap()),
+        #[cfg(target_os = "linux")]
+        "stat5_beneath" => Box::new(move |_| sys::stat_beneath(dir, "a/b/c/d/f").unwrap()),
         "open1" => Box::new(move |_| {
             let fd = sys::open_at(dir, "f", 0).unwrap();
             sys::close(fd);
@@ -97,6 +99,15 @@ fn main() {
             exit(2)
         }
     };
+    // The runner sets this for native reference runs: a second, idle thread makes the process
+    // multi-threaded, which changes what the kernel does on every descriptor call.
+    if std::env::var_os("WORKLOADS_IDLE_THREAD").is_some() {
+        std::thread::spawn(|| {
+            loop {
+                std::thread::park();
+            }
+        });
+    }
     let mut check = 0u64;
     let start = sys::now_ns();
     for i in 0..iterations {

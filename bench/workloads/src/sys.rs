@@ -386,6 +386,37 @@ mod native {
         }
     }
 
+    /// A stat that cannot leave `dir`, the way a sandboxing host must do it when `path` has
+    /// more than one component: `openat2` with `RESOLVE_BENEATH` for an `O_PATH` descriptor,
+    /// `fstat`, `close`. Native only: the kernel's floor for wasi-host's `path_filestat_get`.
+    #[cfg(target_os = "linux")]
+    pub fn stat_beneath(dir: u32, path: &str) -> Result<u64, i32> {
+        let path = cstr(path);
+        // SAFETY: `open_how` is plain data; all-zero is its default.
+        let mut how: libc::open_how = unsafe { std::mem::zeroed() };
+        how.flags = (libc::O_PATH | libc::O_CLOEXEC | libc::O_NOFOLLOW) as u64;
+        how.resolve = libc::RESOLVE_BENEATH | libc::RESOLVE_NO_MAGICLINKS;
+        let fd = unsafe {
+            libc::syscall(
+                libc::SYS_openat2,
+                dir as libc::c_long,
+                path.as_ptr(),
+                &how as *const libc::open_how,
+                std::mem::size_of::<libc::open_how>(),
+            )
+        };
+        if fd < 0 {
+            return Err(errno());
+        }
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        let r = unsafe { libc::fstat(fd as i32, &mut st) };
+        unsafe { libc::close(fd as i32) };
+        match r {
+            0 => Ok(st.st_size as u64),
+            _ => Err(errno()),
+        }
+    }
+
     pub fn open_at(dir: u32, path: &str, flags: u32) -> Result<u32, i32> {
         let mut oflags = libc::O_CLOEXEC;
         oflags |= if flags & WRITE != 0 {

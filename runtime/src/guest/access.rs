@@ -24,7 +24,14 @@ macro_rules! guest_int {
             const ALIGN: u32 = std::mem::size_of::<$ty>() as u32;
             #[inline]
             fn read(mem: &GuestMemory<'_>, ptr: u32) -> Result<Self, GuestError> {
-                Ok(<$ty>::from_le_bytes(mem.load(ptr)?))
+                // Checked and copied here rather than through `load`: a `Result<[u8; N], _>`
+                // keeps the bytes at an odd offset, and the byte-wise stores and wide reload
+                // that follow stall the CPU's store forwarding on every iovec and result.
+                let offset = mem.check_range(ptr, Self::SIZE.into())?;
+                let mut bytes = [0u8; std::mem::size_of::<$ty>()];
+                // SAFETY: the range was checked just above.
+                unsafe { mem.copy_out(offset, &mut bytes) };
+                Ok(<$ty>::from_le_bytes(bytes))
             }
             #[inline]
             fn write(&self, mem: &GuestMemory<'_>, ptr: u32) -> Result<(), GuestError> {

@@ -3,6 +3,7 @@ use std::marker::PhantomData;
 
 use smallvec::SmallVec;
 
+use super::memory::Flag;
 use super::{GuestError, GuestMemory, GuestType};
 
 /// How many bytes a copying-mode view hands to a closure at once (see
@@ -53,7 +54,7 @@ pub struct GuestBuf<'a> {
     mem: GuestMemory<'a>,
     offset: usize,
     len: usize,
-    direct: bool,
+    direct: Flag,
 }
 
 impl<'a> GuestBuf<'a> {
@@ -74,7 +75,7 @@ impl<'a> GuestBuf<'a> {
             mem,
             offset,
             len: len as usize,
-            direct: direct && !mem.is_shared(),
+            direct: Flag::new(direct && !mem.is_shared()),
         })
     }
 
@@ -104,6 +105,7 @@ impl<'a> GuestBuf<'a> {
     pub fn as_slice(&self) -> Option<&[u8]> {
         // SAFETY: bounds were checked at construction; aliasing is the constructor's contract.
         self.direct
+            .on()
             .then(|| unsafe { self.mem.slice(self.offset, self.len) })
     }
 
@@ -150,7 +152,7 @@ pub struct GuestBufMut<'a> {
     mem: GuestMemory<'a>,
     offset: usize,
     len: usize,
-    direct: bool,
+    direct: Flag,
 }
 
 impl<'a> GuestBufMut<'a> {
@@ -171,7 +173,7 @@ impl<'a> GuestBufMut<'a> {
             mem,
             offset,
             len: len as usize,
-            direct: direct && !mem.is_shared(),
+            direct: Flag::new(direct && !mem.is_shared()),
         })
     }
 
@@ -202,6 +204,7 @@ impl<'a> GuestBufMut<'a> {
         // SAFETY: bounds checked at construction; exclusivity is the constructor's contract,
         // and `&mut self` keeps this the only borrow handed out.
         self.direct
+            .on()
             .then(|| unsafe { self.mem.slice_mut(self.offset, self.len) })
     }
 
@@ -251,7 +254,7 @@ struct IovecList<'a> {
     ptr: u32,
     count: u32,
     total: usize,
-    direct: bool,
+    direct: Flag,
 }
 
 impl<'a> IovecList<'a> {
@@ -282,16 +285,15 @@ impl<'a> IovecList<'a> {
             ptr,
             count,
             total,
-            direct: direct && !mem.is_shared(),
+            direct: Flag::new(direct && !mem.is_shared()),
         })
     }
 
     #[inline]
     fn read_entry(mem: GuestMemory<'a>, at: u32) -> Result<(u32, u32), GuestError> {
-        let raw: [u8; 8] = mem.load(at)?;
-        let buf = u32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]);
-        let len = u32::from_le_bytes([raw[4], raw[5], raw[6], raw[7]]);
-        Ok((buf, len))
+        // One 8-byte little-endian read: the address is the low half, the length the high.
+        let raw = <u64 as GuestType>::read(&mem, at)?;
+        Ok((raw as u32, (raw >> 32) as u32))
     }
 
     /// Entry `i` as it is in guest memory now; `None` past the end.
@@ -347,7 +349,7 @@ impl<'a> Iovecs<'a> {
         let (ptr, len) = self.0.entry(i)?;
         // SAFETY: `new` checks the range; shared borrows may overlap each other, and the decode
         // contract rules out `&mut` views over them.
-        unsafe { GuestBuf::new(self.0.mem, ptr, len, self.0.direct) }.ok()
+        unsafe { GuestBuf::new(self.0.mem, ptr, len, self.0.direct.on()) }.ok()
     }
 
     /// All buffers in order.
@@ -400,7 +402,7 @@ impl<'a> IovecsMut<'a> {
         let (ptr, len) = self.0.entry(i)?;
         // SAFETY: `new` checks the range; the `&mut self` borrow keeps this the only view lent
         // out.
-        unsafe { GuestBufMut::new(self.0.mem, ptr, len, self.0.direct) }.ok()
+        unsafe { GuestBufMut::new(self.0.mem, ptr, len, self.0.direct.on()) }.ok()
     }
 
     /// Fills the buffers in order from `src`, as a scatter read would; returns bytes copied.
@@ -415,7 +417,9 @@ impl<'a> IovecsMut<'a> {
                 break;
             }
             // SAFETY: `new` checks the range; `&mut self` keeps this the only view lent out.
-            if let Ok(mut buf) = unsafe { GuestBufMut::new(self.0.mem, ptr, len, self.0.direct) } {
+            if let Ok(mut buf) =
+                unsafe { GuestBufMut::new(self.0.mem, ptr, len, self.0.direct.on()) }
+            {
                 let n = buf.write_at(0, src);
                 copied += n;
                 src = &src[n..];
