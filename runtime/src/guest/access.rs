@@ -24,18 +24,35 @@ macro_rules! guest_int {
             const ALIGN: u32 = std::mem::size_of::<$ty>() as u32;
             #[inline]
             fn read(mem: &GuestMemory<'_>, ptr: u32) -> Result<Self, GuestError> {
-                // Checked and copied here rather than through `load`: a `Result<[u8; N], _>`
-                // keeps the bytes at an odd offset, and the byte-wise stores and wide reload
-                // that follow stall the CPU's store forwarding on every iovec and result.
+                // One unaligned load for unshared memory. Copying through a byte array
+                // (`load`) makes LLVM split the load into bytes and reassemble them, since
+                // the shared path fills the same array byte by byte.
                 let offset = mem.check_range(ptr, Self::SIZE.into())?;
-                let mut bytes = [0u8; std::mem::size_of::<$ty>()];
-                // SAFETY: the range was checked just above.
-                unsafe { mem.copy_out(offset, &mut bytes) };
-                Ok(<$ty>::from_le_bytes(bytes))
+                let host = mem.host_ptr(offset);
+                Ok(if mem.is_shared() {
+                    let mut bytes = [0u8; std::mem::size_of::<$ty>()];
+                    // SAFETY: the range was checked just above.
+                    unsafe { mem.copy_out(offset, &mut bytes) };
+                    <$ty>::from_le_bytes(bytes)
+                } else {
+                    // SAFETY: in bounds; unshared memory is not written while the host runs
+                    // but through the host itself.
+                    <$ty>::from_le_bytes(unsafe { host.cast::<[u8; std::mem::size_of::<$ty>()]>().read_unaligned() })
+                })
             }
             #[inline]
             fn write(&self, mem: &GuestMemory<'_>, ptr: u32) -> Result<(), GuestError> {
-                mem.store(ptr, &self.to_le_bytes())
+                let offset = mem.check_range(ptr, Self::SIZE.into())?;
+                let bytes = self.to_le_bytes();
+                if mem.is_shared() {
+                    // SAFETY: the range was checked just above.
+                    unsafe { mem.copy_in(offset, &bytes) };
+                } else {
+                    // SAFETY: in bounds; no reference into guest memory covers a result slot
+                    // while the glue writes it.
+                    unsafe { mem.host_ptr(offset).cast::<[u8; std::mem::size_of::<$ty>()]>().write_unaligned(bytes) };
+                }
+                Ok(())
             }
         }
     )*};
