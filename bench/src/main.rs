@@ -193,7 +193,7 @@ fn main() -> Result<()> {
     let mut vs_wasmtime = Vec::new();
     let mut vs_native = Vec::new();
     let mut readdir_native = f64::NAN;
-    let mut medians: Vec<(&str, [f64; 3])> = Vec::new();
+    let mut references = Vec::new();
     for workload in WORKLOADS {
         if opts
             .only
@@ -214,6 +214,8 @@ fn main() -> Result<()> {
         };
         let mut samples = [Vec::new(), Vec::new(), Vec::new()];
         // Peers interleaved run by run, so a noisy moment hits all of them alike.
+        let reference = kernel_reference(workload.name);
+        let mut reference_samples = Vec::new();
         for _ in 0..opts.runs {
             for (peer, samples) in samples.iter_mut().enumerate() {
                 samples.push(run_workload(
@@ -226,10 +228,32 @@ fn main() -> Result<()> {
                     env,
                 )?);
             }
+            // In the same rotation, so that the reference sees the same machine.
+            if let Some((name, env, _)) = &reference {
+                let (outcome, stderr) = run_workload_outcome(
+                    &guest,
+                    &opts.native,
+                    2,
+                    true,
+                    name,
+                    iterations,
+                    &data,
+                    env,
+                )?;
+                reference_samples.push(parse_ns_per_op(&stderr, outcome.status)?);
+            }
         }
         let [wh, ww, nat] = samples.map(|s| Stats::of(&s));
         let (r_ww, r_nat) = (wh.median / ww.median, wh.median / nat.median);
-        medians.push((workload.name, [wh.median, ww.median, nat.median]));
+        if let Some((_, _, what)) = reference {
+            references.push((
+                workload.label,
+                what,
+                wh.median,
+                nat.median,
+                Stats::of(&reference_samples).median,
+            ));
+        }
         if workload.name != "empty" {
             vs_wasmtime.push(r_ww);
         }
@@ -262,7 +286,18 @@ fn main() -> Result<()> {
         );
     }
 
-    kernel_references(&opts, &guest, &data, &medians)?;
+    if !references.is_empty() {
+        println!("kernel reference points (native, same runs as the table):");
+    }
+    for (label, what, wh, nat, reference) in references {
+        println!(
+            "  {label}: wasi-host {}, native {}, {what} {} (wasi-host/that {:.2})",
+            human(wh),
+            human(nat),
+            human(reference),
+            wh / reference
+        );
+    }
     let (n, runs) = if opts.quick {
         (1000, 1)
     } else {
@@ -403,74 +438,32 @@ fn geomean(ratios: &[f64]) -> f64 {
     (ratios.iter().map(|r| r.ln()).sum::<f64>() / ratios.len().max(1) as f64).exp()
 }
 
-/// Native reference points for the ratios above: the same calls from a process with a second,
-/// idle thread (every embedding of wasmtime with threads pays this in the kernel), and the
-/// kernel's cheapest stat that cannot leave a directory (what a sandbox must do for a path of
-/// several components).
-fn kernel_references(
-    opts: &Options,
-    guest: &Guest,
-    data: &Path,
-    medians: &[(&str, [f64; 3])],
-) -> Result<()> {
-    let idle_thread = [("WORKLOADS_IDLE_THREAD".to_string(), "1".to_string())];
-    let native = |name: &str, env: &[(String, String)]| -> Result<f64> {
-        let iterations = WORKLOADS
-            .iter()
-            .find(|w| w.name == name || (name == "stat5_beneath" && w.name == "stat5"))
-            .map(|w| {
-                if opts.quick {
-                    w.quick_iterations
-                } else {
-                    w.iterations
-                }
-            })
-            .context("no such workload")?;
-        let mut samples = Vec::new();
-        for _ in 0..opts.runs {
-            let (outcome, stderr) =
-                run_workload_outcome(guest, &opts.native, 2, true, name, iterations, data, env)?;
-            samples.push(parse_ns_per_op(&stderr, outcome.status)?);
-        }
-        Ok(Stats::of(&samples).median)
-    };
-    let wasi_host = |name: &str| {
-        medians
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map_or(f64::NAN, |(_, m)| m[0])
-    };
-    println!("kernel reference points (native, median of {}):", opts.runs);
-    for (name, label) in [
-        ("write_null", "fd_write 1 B to /dev/null"),
-        ("seek", "fd_seek(0, cur)"),
-        ("pwrite", "fd_pwrite 1 B"),
-    ] {
-        if opts.only.as_deref().is_some_and(|o| o != name) {
-            continue;
-        }
-        let (one, two) = (native(name, &[])?, native(name, &idle_thread)?);
-        println!(
-            "  {label}: native {} one thread, {} with an idle second thread; wasi-host {} (one thread)",
-            human(one),
-            human(two),
-            human(wasi_host(name)),
-        );
+/// A native run that bounds a workload's ratio: the workload to run, its environment, and what
+/// it is.
+type KernelReference = (&'static str, Vec<(String, String)>, &'static str);
+
+/// The native run that bounds a workload's ratio, if it has one: the same calls from a process
+/// with a second, idle thread (every embedding of wasmtime with threads pays this in the
+/// kernel), or the kernel's cheapest stat that cannot leave a directory (what a sandbox must do
+/// for a path of several components).
+fn kernel_reference(name: &str) -> Option<KernelReference> {
+    let idle_thread = || vec![("WORKLOADS_IDLE_THREAD".to_string(), "1".to_string())];
+    match name {
+        "write_null" => Some((
+            "write_null",
+            idle_thread(),
+            "native with an idle second thread",
+        )),
+        "seek" => Some(("seek", idle_thread(), "native with an idle second thread")),
+        "pwrite" => Some(("pwrite", idle_thread(), "native with an idle second thread")),
+        #[cfg(target_os = "linux")]
+        "stat5" => Some((
+            "stat5_beneath",
+            Vec::new(),
+            "native openat2(RESOLVE_BENEATH, O_PATH)+fstat+close",
+        )),
+        _ => None,
     }
-    #[cfg(target_os = "linux")]
-    if opts.only.as_deref().is_none_or(|o| o == "stat5") {
-        let (plain, beneath) = (native("stat5", &[])?, native("stat5_beneath", &[])?);
-        let wh = wasi_host("stat5");
-        println!(
-            "  path_filestat_get depth 5: native fstatat {}, native openat2(RESOLVE_BENEATH, O_PATH)+fstat+close {} ({:.2}x fstatat); wasi-host {} ({:.2}x the beneath floor)",
-            human(plain),
-            human(beneath),
-            beneath / plain,
-            human(wh),
-            wh / beneath,
-        );
-    }
-    Ok(())
 }
 
 /// Host allocations per call of each hot workload under wasi-host: the difference between runs
