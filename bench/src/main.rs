@@ -82,7 +82,8 @@ const WORKLOADS: &[Workload] = &[
         "errno_open",
         "path_open missing file (ENOENT)",
         50_000,
-        false,
+        // An errno must cost no allocation either (nor a backtrace, whatever RUST_BACKTRACE).
+        true,
     ),
     Workload {
         name: "readdir",
@@ -187,8 +188,11 @@ fn main() -> Result<()> {
         opts.runs
     );
     println!(
-        "{:<42} {:>16} {:>16} {:>16} {:>8} {:>8}",
-        "workload", "wasi-host", "wasmtime-wasi", "native", "wh/ww", "wh/nat"
+        "ratios: of the medians, and (best) of each peer's fastest run, which a loaded machine disturbs least"
+    );
+    println!(
+        "{:<42} {:>16} {:>16} {:>16} {:>8} {:>8} {:>8}",
+        "workload", "wasi-host", "wasmtime-wasi", "native", "wh/ww", "wh/nat", "(best)"
     );
     let mut vs_wasmtime = Vec::new();
     let mut vs_native = Vec::new();
@@ -252,6 +256,7 @@ fn main() -> Result<()> {
                 wh.median,
                 nat.median,
                 Stats::of(&reference_samples).median,
+                wh.best / Stats::of(&reference_samples).best,
             ));
         }
         if workload.name != "empty" {
@@ -268,7 +273,7 @@ fn main() -> Result<()> {
             _ => workload.label.to_string(),
         };
         println!(
-            "{:<42} {:>16} {:>16} {:>16} {:>8.2} {:>8}",
+            "{:<42} {:>16} {:>16} {:>16} {:>8.2} {:>8} {:>8}",
             label,
             wh.show(),
             ww.show(),
@@ -282,6 +287,11 @@ fn main() -> Result<()> {
                 format!("{r_nat:.2}")
             } else {
                 "-".into()
+            },
+            if workload.native {
+                format!("{:.2}", wh.best / nat.best)
+            } else {
+                "-".into()
             }
         );
     }
@@ -289,9 +299,9 @@ fn main() -> Result<()> {
     if !references.is_empty() {
         println!("kernel reference points (native, same runs as the table):");
     }
-    for (label, what, wh, nat, reference) in references {
+    for (label, what, wh, nat, reference, best) in references {
         println!(
-            "  {label}: wasi-host {}, native {}, {what} {} (wasi-host/that {:.2})",
+            "  {label}: wasi-host {}, native {}, {what} {} (wasi-host/that {:.2}, best runs {best:.2})",
             human(wh),
             human(nat),
             human(reference),
@@ -406,6 +416,8 @@ fn parse_ns_per_op(stderr: &str, status: i32) -> Result<f64> {
 /// Median and relative spread of a set of samples.
 struct Stats {
     median: f64,
+    /// The fastest run: on a shared machine, the one least disturbed by other work.
+    best: f64,
     spread: f64,
 }
 
@@ -415,7 +427,11 @@ impl Stats {
         sorted.sort_by(f64::total_cmp);
         let median = sorted[sorted.len() / 2];
         let spread = (sorted[sorted.len() - 1] - sorted[0]) / median;
-        Stats { median, spread }
+        Stats {
+            median,
+            best: sorted[0],
+            spread,
+        }
     }
 
     fn show(&self) -> String {
@@ -570,8 +586,8 @@ fn ripgrep(
         opts.runs
     );
     println!(
-        "{:<42} {:>16} {:>16} {:>16} {:>8} {:>8}",
-        "command", "wasi-host", "wasmtime-wasi", "native -j1", "wh/ww", "wh/nat"
+        "{:<42} {:>16} {:>16} {:>16} {:>8} {:>8} {:>8}",
+        "command", "wasi-host", "wasmtime-wasi", "native -j1", "wh/ww", "wh/nat", "(best)"
     );
     for what in [&["--files"][..], &["needle"][..]] {
         let mut args = vec![
@@ -639,14 +655,22 @@ fn ripgrep(
                 Stats::of(w).median
             }
         };
+        let best = |w: &Vec<f64>| {
+            if w.is_empty() {
+                f64::NAN
+            } else {
+                Stats::of(w).best
+            }
+        };
         println!(
-            "{:<42} {:>16} {:>16} {:>16} {:>8.2} {:>8.2}",
+            "{:<42} {:>16} {:>16} {:>16} {:>8.2} {:>8.2} {:>8.2}",
             format!("rg {}", what.join(" ")),
             show(&walls[0]),
             show(&walls[1]),
             show(&walls[2]),
             med(&walls[0]) / med(&walls[1]),
             med(&walls[0]) / med(&walls[2]),
+            best(&walls[0]) / best(&walls[2]),
         );
     }
     Ok(())
