@@ -7,42 +7,35 @@
 use anyhow::Result;
 use wasmtime::{Caller, Engine, Linker, Memory, Module, Store};
 
-const GUEST: &str = r#"
-(module
+/// The guest: one exported loop per way of calling, built from the same text so the loops
+/// differ only in the call.
+fn guest() -> String {
+    let timed = |name: &str, call: &str| {
+        format!(
+            r#"
+  (func (export "{name}") (param $n i32) (result i64)
+    (local $t i64)
+    (local.set $t (call $now))
+    (block $done
+      (loop $next
+        (br_if $done (i32.eqz (local.get $n)))
+        {call}
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $next)))
+    (i64.sub (call $now) (local.get $t)))"#
+        )
+    };
+    format!(
+        r#"(module
   (import "wasi_snapshot_preview1" "args_sizes_get" (func $wasi (param i32 i32) (result i32)))
   (import "bench" "two_results" (func $bare (param i32 i32) (result i32)))
   (import "bench" "now" (func $now (result i64)))
-  (memory (export "memory") 1)
-  (func (export "wasi") (param $n i32) (result i64)
-    (local $t i64)
-    (local.set $t (call $now))
-    (block $done
-      (loop $next
-        (br_if $done (i32.eqz (local.get $n)))
-        (drop (call $wasi (i32.const 16) (i32.const 20)))
-        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-        (br $next)))
-    (i64.sub (call $now) (local.get $t)))
-  (func (export "bare") (param $n i32) (result i64)
-    (local $t i64)
-    (local.set $t (call $now))
-    (block $done
-      (loop $next
-        (br_if $done (i32.eqz (local.get $n)))
-        (drop (call $bare (i32.const 16) (i32.const 20)))
-        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-        (br $next)))
-    (i64.sub (call $now) (local.get $t)))
-  (func (export "empty") (param $n i32) (result i64)
-    (local $t i64)
-    (local.set $t (call $now))
-    (block $done
-      (loop $next
-        (br_if $done (i32.eqz (local.get $n)))
-        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-        (br $next)))
-    (i64.sub (call $now) (local.get $t))))
-"#;
+  (memory (export "memory") 1){}{}{})"#,
+        timed("wasi", "(drop (call $wasi (i32.const 16) (i32.const 20)))"),
+        timed("bare", "(drop (call $bare (i32.const 16) (i32.const 20)))"),
+        timed("empty", ""),
+    )
+}
 
 struct Host {
     wasi: wasi_host::WasiCtx,
@@ -66,7 +59,7 @@ fn put(bytes: &mut [u8], at: i32, value: u32) -> bool {
 
 /// ns per call of each loop (`wasi`, `bare`, `empty`), median of `runs` runs of `n` calls.
 pub fn measure(engine: &Engine, n: u32, runs: usize) -> Result<[f64; 3]> {
-    let module = Module::new(engine, GUEST)
+    let module = Module::new(engine, guest())
         .map_err(|e| anyhow::Error::from(e).context("compiling the floor guest"))?;
     let mut linker = Linker::<Host>::new(engine);
     wasi_host::add_to_linker(&mut linker, |h: &mut Host| &mut h.wasi)?;

@@ -10,7 +10,7 @@ use wasmtime::{Engine, Module};
 /// wasmtime compiles functions in parallel on rayon's global pool, whose threads then live as
 /// long as the process. A process with a single thread is cheaper for the kernel on every
 /// descriptor call: Linux then skips the file reference count in `fdget` and the
-/// file-position lock of `read`, `write` and `lseek` (15–30 ns a call on the machines of
+/// file-position lock of `read`, `write` and `lseek` (10–45 ns a call on the machine of
 /// docs/bench.md). A host that runs guests on one thread, like `wasi-host run`, compiles
 /// with this; in a process that has other threads anyway it makes no difference.
 pub fn compile_module(engine: &Engine, bytes: &[u8]) -> wasmtime::Result<Module> {
