@@ -111,51 +111,59 @@ impl Guest {
     }
 
     pub fn run_wasi_host(&self, inv: Invocation<'_>) -> Result<Outcome> {
-        let start = Instant::now();
-        let mut store = Store::new(self.wasi_host.module().engine(), Self::wasi_host_ctx(inv)?);
-        let instance = self.wasi_host.instantiate(&mut store)?;
-        let entry = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
-        let before = alloc::allocations();
-        let result = entry.call(&mut store, ());
-        let allocations = alloc::allocations() - before;
-        let status = match result {
-            Ok(()) => 0,
-            Err(e) => match e.downcast_ref::<wasi_host::Exit>() {
-                Some(exit) => exit.0 as i32,
-                None => return Err(anyhow::Error::from(e).context("guest trapped under wasi-host")),
+        run(
+            &self.wasi_host,
+            Self::wasi_host_ctx(inv)?,
+            "wasi-host",
+            |e| {
+                e.downcast_ref::<wasi_host::Exit>()
+                    .map(|exit| exit.0 as i32)
             },
-        };
-        Ok(Outcome {
-            status,
-            allocations,
-            wall: start.elapsed(),
-        })
+        )
     }
 
     pub fn run_wasmtime_wasi(&self, inv: Invocation<'_>) -> Result<Outcome> {
-        let start = Instant::now();
-        let engine = self.wasmtime_wasi.module().engine();
-        let mut store = Store::new(engine, Self::wasmtime_wasi_ctx(inv)?);
-        let instance = self.wasmtime_wasi.instantiate(&mut store)?;
-        let entry = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
-        let before = alloc::allocations();
-        let result = entry.call(&mut store, ());
-        let allocations = alloc::allocations() - before;
-        let status = match result {
-            Ok(()) => 0,
-            Err(e) => match e.downcast_ref::<wasmtime_wasi::I32Exit>() {
-                Some(exit) => exit.0,
-                None => {
-                    return Err(anyhow::Error::from(e).context("guest trapped under wasmtime-wasi"));
-                }
+        run(
+            &self.wasmtime_wasi,
+            Self::wasmtime_wasi_ctx(inv)?,
+            "wasmtime-wasi",
+            |e| {
+                e.downcast_ref::<wasmtime_wasi::I32Exit>()
+                    .map(|exit| exit.0)
             },
-        };
-        Ok(Outcome {
-            status,
-            allocations,
-            wall: start.elapsed(),
-        })
+        )
     }
+}
+
+/// Instantiates `pre` with `ctx` and runs `_start`, counting host allocations while it runs;
+/// `exit_status` recognises the peer's way of reporting `proc_exit`.
+fn run<T: 'static>(
+    pre: &InstancePre<T>,
+    ctx: T,
+    peer: &str,
+    exit_status: impl Fn(&wasmtime::Error) -> Option<i32>,
+) -> Result<Outcome> {
+    let start = Instant::now();
+    let mut store = Store::new(pre.module().engine(), ctx);
+    let instance = pre.instantiate(&mut store)?;
+    let entry = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
+    let before = alloc::allocations();
+    let result = entry.call(&mut store, ());
+    let allocations = alloc::allocations() - before;
+    let status = match result {
+        Ok(()) => 0,
+        Err(e) => match exit_status(&e) {
+            Some(status) => status,
+            None => {
+                return Err(anyhow::Error::from(e).context(format!("guest trapped under {peer}")));
+            }
+        },
+    };
+    Ok(Outcome {
+        status,
+        allocations,
+        wall: start.elapsed(),
+    })
 }
 
 /// Runs the native build of a program as a child process with only `inv.env` in its environment.

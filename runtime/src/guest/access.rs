@@ -28,7 +28,6 @@ macro_rules! guest_int {
                 // (`load`) makes LLVM split the load into bytes and reassemble them, since
                 // the shared path fills the same array byte by byte.
                 let offset = mem.check_range(ptr, Self::SIZE.into())?;
-                let host = mem.host_ptr(offset);
                 Ok(if mem.is_shared() {
                     let mut bytes = [0u8; std::mem::size_of::<$ty>()];
                     // SAFETY: the range was checked just above.
@@ -37,7 +36,7 @@ macro_rules! guest_int {
                 } else {
                     // SAFETY: in bounds; unshared memory is not written while the host runs
                     // but through the host itself.
-                    <$ty>::from_le_bytes(unsafe { host.cast::<[u8; std::mem::size_of::<$ty>()]>().read_unaligned() })
+                    <$ty>::from_le_bytes(unsafe { mem.host_ptr(offset).cast::<[u8; std::mem::size_of::<$ty>()]>().read_unaligned() })
                 })
             }
             #[inline]

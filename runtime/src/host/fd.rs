@@ -407,7 +407,7 @@ pub(crate) fn seek(
         Whence::Cur => SeekFrom::Current(delta),
         Whence::End => SeekFrom::End(delta),
     };
-    Ok(rustix::fs::seek(host_fd(&entry.kind), pos).map_err(io::Error::from)?)
+    Ok(rustix::fs::seek(host_fd(&entry.kind), pos)?)
 }
 
 pub(crate) fn tell(ctx: &mut WasiCtx, fd: Fd) -> HostResult<Filesize> {
@@ -418,7 +418,7 @@ pub(crate) fn tell(ctx: &mut WasiCtx, fd: Fd) -> HostResult<Filesize> {
     if let Kind::Dir(_) = entry.kind {
         return Err(Errno::Spipe.into());
     }
-    Ok(rustix::fs::tell(host_fd(&entry.kind)).map_err(io::Error::from)?)
+    Ok(rustix::fs::tell(host_fd(&entry.kind))?)
 }
 
 pub(crate) fn advise(
@@ -489,13 +489,13 @@ pub(crate) fn allocate(ctx: &mut WasiCtx, fd: Fd, at: Filesize, len: Filesize) -
         // Filesystems without preallocation (NFSv3, some FUSE): still guarantee the size
         // `posix_fallocate` promises, as glibc's fallback does, minus the block reservation.
         Err(rustix::io::Errno::OPNOTSUPP) => {
-            let stat = rustix::fs::fstat(fd).map_err(io::Error::from)?;
+            let stat = rustix::fs::fstat(fd)?;
             if (stat.st_size as u64) < end {
-                rustix::fs::ftruncate(fd, end).map_err(io::Error::from)?;
+                rustix::fs::ftruncate(fd, end)?;
             }
             Ok(())
         }
-        Err(e) => Err(io::Error::from(e).into()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -569,13 +569,13 @@ pub(crate) fn fdstat_set_flags(ctx: &mut WasiCtx, fd: Fd, flags: Fdflags) -> Hos
         return Ok(());
     }
     let host = host_fd(&entry.kind);
-    let mut oflags = rustix::fs::fcntl_getfl(host).map_err(io::Error::from)?;
+    let mut oflags = rustix::fs::fcntl_getfl(host)?;
     oflags.set(rustix::fs::OFlags::APPEND, flags.contains(Fdflags::APPEND));
     oflags.set(
         rustix::fs::OFlags::NONBLOCK,
         flags.contains(Fdflags::NONBLOCK),
     );
-    rustix::fs::fcntl_setfl(host, oflags).map_err(io::Error::from)?;
+    rustix::fs::fcntl_setfl(host, oflags)?;
     entry.flags = flags;
     Ok(())
 }
@@ -598,7 +598,7 @@ pub(crate) fn fdstat_set_rights(
 
 pub(crate) fn filestat_get(ctx: &mut WasiCtx, fd: Fd) -> HostResult<Filestat> {
     let entry = ctx.table.get(fd, Rights::FD_FILESTAT_GET)?;
-    let stat = rustix::fs::fstat(host_fd(&entry.kind)).map_err(io::Error::from)?;
+    let stat = rustix::fs::fstat(host_fd(&entry.kind))?;
     let mut filestat = filestat_from(&stat);
     if let Kind::Socket(_) | Kind::Listener(_) = entry.kind {
         // fstat says "socket"; the entry knows which kind.
@@ -611,7 +611,7 @@ pub(crate) fn filestat_set_size(ctx: &mut WasiCtx, fd: Fd, len: Filesize) -> Hos
     let entry = ctx.table.get(fd, Rights::FD_FILESTAT_SET_SIZE)?;
     not_dir(&entry.kind)?;
     offset(len)?;
-    rustix::fs::ftruncate(host_fd(&entry.kind), len).map_err(io::Error::from)?;
+    rustix::fs::ftruncate(host_fd(&entry.kind), len)?;
     Ok(())
 }
 

@@ -31,12 +31,6 @@ const PATH_ONLY: OFlags = OFlags::PATH;
 #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
 const PATH_ONLY: OFlags = OFlags::RDONLY.union(OFlags::NONBLOCK);
 
-/// The WASI errno for a host errno.
-#[inline]
-fn os(e: rustix::io::Errno) -> Errno {
-    Errno::from_raw_os_error(e.raw_os_error())
-}
-
 /// The directory behind `fd`: `ENOTDIR` if it is something else, `ENOTCAPABLE` without `need`.
 fn dir_of(table: &FdTable, fd: Fd, need: Rights) -> Result<(&FdEntry, &cap_std::fs::Dir), Errno> {
     let entry = table.get_ref(fd, Rights::empty())?;
@@ -188,7 +182,7 @@ mod beneath {
                 // Some seccomp profiles answer EPERM for syscalls they do not know; the other
                 // resolver then reports a real EPERM itself.
                 Err(E::PERM) => return None,
-                Err(e) => return Some(Err(os(e))),
+                Err(e) => return Some(Err(Errno::from(e))),
             }
         }
         None
@@ -285,7 +279,7 @@ fn is_dir(st: &Stat) -> bool {
 /// `lstat` of the last component.
 #[inline]
 fn lstat(at: &At<'_>, name: &str) -> Result<Stat, Errno> {
-    rustix::fs::statat(at, name, AtFlags::SYMLINK_NOFOLLOW).map_err(os)
+    rustix::fs::statat(at, name, AtFlags::SYMLINK_NOFOLLOW).map_err(Errno::from)
 }
 
 pub(crate) fn create_directory(ctx: &mut WasiCtx, fd: Fd, path: &str) -> HostResult<()> {
@@ -293,7 +287,7 @@ pub(crate) fn create_directory(ctx: &mut WasiCtx, fd: Fd, path: &str) -> HostRes
     let s = split(path)?;
     let at = parent(dir, &s)?;
     // A trailing slash is fine for mkdir; "." gives EEXIST from the kernel.
-    rustix::fs::mkdirat(&at, s.name, Mode::from_bits_truncate(0o777)).map_err(os)?;
+    rustix::fs::mkdirat(&at, s.name, Mode::from_bits_truncate(0o777)).map_err(Errno::from)?;
     Ok(())
 }
 
@@ -316,19 +310,21 @@ pub(crate) fn filestat_get(
             OFlags::NOFOLLOW
         };
         let target = resolve(dir, path, PATH_ONLY | nofollow, Mode::empty())?;
-        return Ok(filestat_from(&rustix::fs::fstat(&target).map_err(os)?));
+        return Ok(filestat_from(
+            &rustix::fs::fstat(&target).map_err(Errno::from)?,
+        ));
     }
     let s = split(path)?;
     let st = if s.slash {
         // "x/" names a directory, through a symbolic link if x is one.
         let target = resolve(dir, path, PATH_ONLY | OFlags::DIRECTORY, Mode::empty())?;
-        rustix::fs::fstat(&target).map_err(os)?
+        rustix::fs::fstat(&target).map_err(Errno::from)?
     } else {
         let at = parent(dir, &s)?;
         let st = lstat(&at, s.name)?;
         if follow && is_symlink(&st) {
             let target = resolve(dir, path, PATH_ONLY, Mode::empty())?;
-            rustix::fs::fstat(&target).map_err(os)?
+            rustix::fs::fstat(&target).map_err(Errno::from)?
         } else {
             st
         }
@@ -339,9 +335,9 @@ pub(crate) fn filestat_get(
 /// Sets the times of an object opened with [`PATH_ONLY`].
 fn set_times_of(target: &OwnedFd, times: &Timestamps) -> Result<(), Errno> {
     #[cfg(any(target_os = "linux", target_os = "android"))]
-    return rustix::fs::utimensat(target, "", times, AtFlags::EMPTY_PATH).map_err(os);
+    return rustix::fs::utimensat(target, "", times, AtFlags::EMPTY_PATH).map_err(Errno::from);
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    return rustix::fs::futimens(target, times).map_err(os);
+    return rustix::fs::futimens(target, times).map_err(Errno::from);
 }
 
 pub(crate) fn filestat_set_times(
@@ -364,7 +360,8 @@ pub(crate) fn filestat_set_times(
         let nofollow =
             !flags.contains(Lookupflags::SYMLINK_FOLLOW) || !is_symlink(&lstat(&at, s.name)?);
         if nofollow {
-            rustix::fs::utimensat(&at, s.name, &times, AtFlags::SYMLINK_NOFOLLOW).map_err(os)?;
+            rustix::fs::utimensat(&at, s.name, &times, AtFlags::SYMLINK_NOFOLLOW)
+                .map_err(Errno::from)?;
             return Ok(());
         }
     }
@@ -416,7 +413,8 @@ pub(crate) fn link(
         return link_target(old_dir, old_path, &dst_at, dst.name);
     }
     // linkat without AT_SYMLINK_FOLLOW links the last component itself, never its target.
-    rustix::fs::linkat(&src_at, src.name, &dst_at, dst.name, AtFlags::empty()).map_err(os)?;
+    rustix::fs::linkat(&src_at, src.name, &dst_at, dst.name, AtFlags::empty())
+        .map_err(Errno::from)?;
     Ok(())
 }
 
@@ -444,9 +442,9 @@ fn link_target(
                 dst_name,
                 AtFlags::SYMLINK_FOLLOW,
             )
-            .map_err(|e| os(e).into())
+            .map_err(|e| Errno::from(e).into())
         }
-        Err(e) => Err(os(e).into()),
+        Err(e) => Err(Errno::from(e).into()),
     }
 }
 
@@ -547,7 +545,7 @@ pub(crate) fn open(
             Err(rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR) if follow => {
                 resolve(dir, path, flags, mode)?
             }
-            r => r.map_err(os)?,
+            r => r.map_err(Errno::from)?,
         }
     } else {
         resolve(dir, path, flags, mode)?
@@ -611,7 +609,7 @@ pub(crate) fn readlink(
     if buf.is_empty() {
         // readlink(2) rejects an empty buffer; preview1 reports how much fit: nothing.
         let mut probe = [0u8; 1];
-        rustix::fs::readlinkat_raw(&at, s.name, &mut probe[..]).map_err(os)?;
+        rustix::fs::readlinkat_raw(&at, s.name, &mut probe[..]).map_err(Errno::from)?;
         return Ok(0);
     }
     let mut result = Ok(());
@@ -620,7 +618,7 @@ pub(crate) fn readlink(
             // The kernel truncates a long target to the buffer, as POSIX readlink does.
             Ok(n) => n,
             Err(e) => {
-                result = Err(os(e));
+                result = Err(Errno::from(e));
                 0
             }
         },
@@ -637,7 +635,7 @@ pub(crate) fn remove_directory(ctx: &mut WasiCtx, fd: Fd, path: &str) -> HostRes
         // As Linux says for "x/..": a parent is never empty.
         return Err(Errno::Notempty.into());
     }
-    rustix::fs::unlinkat(&at, s.name, AtFlags::REMOVEDIR).map_err(os)?;
+    rustix::fs::unlinkat(&at, s.name, AtFlags::REMOVEDIR).map_err(Errno::from)?;
     Ok(())
 }
 
@@ -660,7 +658,7 @@ pub(crate) fn rename(
         return Err(Errno::Notdir.into());
     }
     // renameat never follows either last component.
-    rustix::fs::renameat(&src_at, src.name, &dst_at, dst.name).map_err(os)?;
+    rustix::fs::renameat(&src_at, src.name, &dst_at, dst.name).map_err(Errno::from)?;
     Ok(())
 }
 
@@ -684,7 +682,7 @@ pub(crate) fn symlink(ctx: &mut WasiCtx, old_path: &str, fd: Fd, new_path: &str)
         lstat(&at, s.name)?;
         return Err(Errno::Exist.into());
     }
-    rustix::fs::symlinkat(old_path, &at, s.name).map_err(os)?;
+    rustix::fs::symlinkat(old_path, &at, s.name).map_err(Errno::from)?;
     Ok(())
 }
 
@@ -710,7 +708,7 @@ pub(crate) fn unlink_file(ctx: &mut WasiCtx, fd: Fd, path: &str) -> HostResult<(
         Err(rustix::io::Errno::PERM) if lstat(&at, s.name).is_ok_and(|st| is_dir(&st)) => {
             Err(Errno::Isdir.into())
         }
-        Err(e) => Err(os(e).into()),
+        Err(e) => Err(Errno::from(e).into()),
     }
 }
 

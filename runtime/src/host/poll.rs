@@ -281,7 +281,7 @@ fn fd_event(
             return None;
         }
         match rustix::net::sockopt::socket_error(fd) {
-            Ok(Err(e)) => Some(Errno::from_raw_os_error(e.raw_os_error())),
+            Ok(Err(e)) => Some(Errno::from(e)),
             _ => None,
         }
     };

@@ -27,7 +27,7 @@ impl RandomSource for OsRandom {
             match rustix::rand::getrandom(&mut *buf, rustix::rand::GetRandomFlags::empty()) {
                 Ok(n) => buf = &mut buf[n..],
                 Err(rustix::io::Errno::INTR) => {}
-                Err(e) => return Err(Errno::from_raw_os_error(e.raw_os_error())),
+                Err(e) => return Err(Errno::from(e)),
             }
         }
         Ok(())

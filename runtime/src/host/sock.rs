@@ -221,7 +221,7 @@ pub(crate) fn shutdown(ctx: &mut WasiCtx, fd: Fd, how: Sdflags) -> HostResult<()
         // No direction at all: nothing POSIX `shutdown` accepts.
         return Err(Errno::Inval.into());
     };
-    rustix::net::shutdown(sock, how).map_err(|e| Errno::from_raw_os_error(e.raw_os_error()))?;
+    rustix::net::shutdown(sock, how)?;
     Ok(())
 }
 
