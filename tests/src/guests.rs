@@ -24,7 +24,18 @@ fn out_dir() -> PathBuf {
     } else {
         workspace_root().join(target)
     };
-    target.join("guests")
+    // Worktrees that share one target directory keep their own guests: the same file names
+    // built from different sources must not overwrite each other.
+    if target.starts_with(workspace_root()) {
+        target.join("guests")
+    } else {
+        let tree: String = workspace_root()
+            .to_string_lossy()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        target.join("guests").join(tree)
+    }
 }
 
 /// The `.wasm` of Rust guest `name`, building every Rust guest the first time.
