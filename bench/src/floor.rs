@@ -62,7 +62,6 @@ pub fn measure(engine: &Engine, n: u32, runs: usize) -> Result<[f64; 3]> {
     let module = Module::new(engine, guest())
         .map_err(|e| anyhow::Error::from(e).context("compiling the floor guest"))?;
     let mut linker = Linker::<Host>::new(engine);
-    wasi_host::add_to_linker(&mut linker, |h: &mut Host| &mut h.wasi)?;
     linker.func_wrap(
         "bench",
         "two_results",
@@ -90,7 +89,8 @@ pub fn measure(engine: &Engine, n: u32, runs: usize) -> Result<[f64; 3]> {
             epoch: std::time::Instant::now(),
         },
     );
-    let instance = linker.instantiate(&mut store, &module)?;
+    let instance =
+        wasi_host::instantiate(&mut store, &linker, &module, |h: &mut Host| &mut h.wasi)?;
     store.data_mut().memory = instance.get_memory(&mut store, "memory");
     let mut samples = [Vec::new(), Vec::new(), Vec::new()];
     for _ in 0..runs {

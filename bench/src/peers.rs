@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use wasmtime::{Engine, InstancePre, Linker, Store};
+use wasmtime::{Engine, InstancePre, Linker, Module, Store};
 
 use crate::alloc;
 
@@ -43,7 +43,8 @@ pub struct Outcome {
 pub struct Guest {
     /// Where the module was read from, for runs in a child process.
     pub wasm: std::path::PathBuf,
-    wasi_host: InstancePre<wasi_host::WasiCtx>,
+    /// wasi-host binds each instance's functions to it, so it instantiates from the module.
+    wasi_host: Module,
     wasmtime_wasi: InstancePre<wasmtime_wasi::p1::WasiP1Ctx>,
 }
 
@@ -53,9 +54,7 @@ impl Guest {
         // Compiled on a pool that leaves no threads behind (as `wasi-host run` does).
         let module = wasi_host::compile_module(engine, &bytes)
             .map_err(|e| anyhow::Error::from(e).context(format!("compiling {}", wasm.display())))?;
-        let mut linker = Linker::new(engine);
-        wasi_host::add_to_linker(&mut linker, |ctx| ctx)?;
-        let wasi_host = linker.instantiate_pre(&module)?;
+        let wasi_host = module.clone();
         let mut linker = Linker::new(engine);
         wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |ctx| ctx)?;
         let wasmtime_wasi = linker.instantiate_pre(&module)?;
@@ -94,8 +93,13 @@ impl Guest {
 
     /// Instantiates under wasi-host without running: an idle instance.
     pub fn idle_wasi_host(&self, inv: Invocation<'_>) -> Result<Store<wasi_host::WasiCtx>> {
-        let mut store = Store::new(self.wasi_host.module().engine(), Self::wasi_host_ctx(inv)?);
-        self.wasi_host.instantiate(&mut store)?;
+        let mut store = Store::new(self.wasi_host.engine(), Self::wasi_host_ctx(inv)?);
+        wasi_host::instantiate(
+            &mut store,
+            &Linker::new(self.wasi_host.engine()),
+            &self.wasi_host,
+            |c| c,
+        )?;
         Ok(store)
     }
 
@@ -111,8 +115,10 @@ impl Guest {
     }
 
     pub fn run_wasi_host(&self, inv: Invocation<'_>) -> Result<Outcome> {
+        let linker = Linker::new(self.wasi_host.engine());
         run(
-            &self.wasi_host,
+            self.wasi_host.engine(),
+            |store| wasi_host::instantiate(store, &linker, &self.wasi_host, |c| c),
             Self::wasi_host_ctx(inv)?,
             "wasi-host",
             |e| {
@@ -124,7 +130,8 @@ impl Guest {
 
     pub fn run_wasmtime_wasi(&self, inv: Invocation<'_>) -> Result<Outcome> {
         run(
-            &self.wasmtime_wasi,
+            self.wasmtime_wasi.module().engine(),
+            |store| self.wasmtime_wasi.instantiate(store),
             Self::wasmtime_wasi_ctx(inv)?,
             "wasmtime-wasi",
             |e| {
@@ -135,17 +142,18 @@ impl Guest {
     }
 }
 
-/// Instantiates `pre` with `ctx` and runs `_start`, counting host allocations while it runs;
+/// Instantiates with `ctx` and runs `_start`, counting host allocations while it runs;
 /// `exit_status` recognises the peer's way of reporting `proc_exit`.
 fn run<T: 'static>(
-    pre: &InstancePre<T>,
+    engine: &Engine,
+    instantiate: impl FnOnce(&mut Store<T>) -> wasmtime::Result<wasmtime::Instance>,
     ctx: T,
     peer: &str,
     exit_status: impl Fn(&wasmtime::Error) -> Option<i32>,
 ) -> Result<Outcome> {
     let start = Instant::now();
-    let mut store = Store::new(pre.module().engine(), ctx);
-    let instance = pre.instantiate(&mut store)?;
+    let mut store = Store::new(engine, ctx);
+    let instance = instantiate(&mut store)?;
     let entry = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
     let before = alloc::allocations();
     let result = entry.call(&mut store, ());

@@ -8,21 +8,14 @@
 use std::io::Write;
 use std::path::Path;
 
-use wasi_host::guest::{CachedMemory, GuestAddr, GuestPtr, Iovecs, MemoryCache};
+use wasi_host::guest::{GuestAddr, GuestPtr, Iovecs};
 use wasi_host::preview1::{self, Errno, Fd, Size, WasiSnapshotPreview1};
 use wasi_host::{CallError, Exit};
 use wasmtime::{Engine, Linker, Module, Store};
 
-/// The whole host: the guest's arguments, and a slot for the bindings' memory cache.
+/// The whole host: the guest's arguments.
 struct Host {
     args: Vec<String>,
-    memory: CachedMemory,
-}
-
-impl MemoryCache for Host {
-    fn memory_cache(&mut self) -> Option<&mut CachedMemory> {
-        Some(&mut self.memory)
-    }
 }
 
 impl WasiSnapshotPreview1 for Host {
@@ -68,13 +61,7 @@ fn main() -> wasmtime::Result<()> {
     let args = std::iter::once("hello-embed.wat".to_string())
         .chain(std::env::args().skip(1))
         .collect();
-    let mut store = Store::new(
-        &engine,
-        Host {
-            args,
-            memory: CachedMemory::default(),
-        },
-    );
+    let mut store = Store::new(&engine, Host { args });
     let instance = linker.instantiate(&mut store, &module)?;
     let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
     match start.call(&mut store, ()) {

@@ -244,11 +244,10 @@ fn execute(run: RunArgs) -> Result<ExitCode, SetupError> {
     }
 
     let ctx = build_ctx(&run)?;
-    let mut linker = Linker::new(&engine);
-    crate::add_to_linker(&mut linker, |ctx: &mut WasiCtx| ctx).map_err(|e| chain(&e))?;
+    let linker = Linker::new(&engine);
     let mut store = Store::new(&engine, ctx);
 
-    let instance = match linker.instantiate(&mut store, &module) {
+    let instance = match crate::instantiate(&mut store, &linker, &module, |ctx: &mut WasiCtx| ctx) {
         Ok(instance) => instance,
         // A start function that exits or traps ran guest code: report it as a run would.
         Err(e) if is_guest_outcome(&e) => return Ok(guest_failed(&e)),

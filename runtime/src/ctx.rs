@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use cap_std::ambient_authority;
 
-use crate::guest::{CachedMemory, MemoryCache};
 use crate::host::args::GuestStrings;
 use crate::preview1::{Clockid, Errno, Fdflags, Timestamp};
 use crate::table::{
@@ -278,7 +277,6 @@ impl WasiCtxBuilder {
             table,
             clock: std::mem::replace(&mut self.clock, Box::new(SystemClock)),
             random: std::mem::replace(&mut self.random, Box::new(OsRandom)),
-            memory: CachedMemory::default(),
         })
     }
 }
@@ -293,18 +291,11 @@ pub struct WasiCtx {
     pub(crate) table: FdTable,
     pub(crate) clock: Box<dyn Clock>,
     pub(crate) random: Box<dyn RandomSource>,
-    memory: CachedMemory,
 }
 
 impl WasiCtx {
     /// Starts configuring a context.
     pub fn builder() -> WasiCtxBuilder {
         WasiCtxBuilder::new()
-    }
-}
-
-impl MemoryCache for WasiCtx {
-    fn memory_cache(&mut self) -> Option<&mut CachedMemory> {
-        Some(&mut self.memory)
     }
 }

@@ -3373,1241 +3373,1702 @@ pub trait WasiSnapshotPreview1 {
         Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
     }
 }
+/// Every function of `wasi_snapshot_preview1`, in WITX order.
+pub const FUNCTIONS: &[&str] = &[
+    "args_get",
+    "args_sizes_get",
+    "environ_get",
+    "environ_sizes_get",
+    "clock_res_get",
+    "clock_time_get",
+    "fd_advise",
+    "fd_allocate",
+    "fd_close",
+    "fd_datasync",
+    "fd_fdstat_get",
+    "fd_fdstat_set_flags",
+    "fd_fdstat_set_rights",
+    "fd_filestat_get",
+    "fd_filestat_set_size",
+    "fd_filestat_set_times",
+    "fd_pread",
+    "fd_prestat_get",
+    "fd_prestat_dir_name",
+    "fd_pwrite",
+    "fd_read",
+    "fd_readdir",
+    "fd_renumber",
+    "fd_seek",
+    "fd_sync",
+    "fd_tell",
+    "fd_write",
+    "path_create_directory",
+    "path_filestat_get",
+    "path_filestat_set_times",
+    "path_link",
+    "path_open",
+    "path_readlink",
+    "path_remove_directory",
+    "path_rename",
+    "path_symlink",
+    "path_unlink_file",
+    "poll_oneoff",
+    "proc_exit",
+    "proc_raise",
+    "sched_yield",
+    "random_get",
+    "sock_accept",
+    "sock_recv",
+    "sock_send",
+    "sock_shutdown",
+];
 /** Defines every function of `wasi_snapshot_preview1` in `linker`, calling the host that `get` finds in
-the store's data. Calls look up nothing by name (the memory export is cached through
-[`MemoryCache`](crate::guest::MemoryCache)), allocate nothing, and use no async machinery.*/
-#[allow(clippy::redundant_closure_call)]
+the store's data. Right for any number of instances in one store: each call finds its
+caller's memory by name. [`instantiate_bound`](crate::guest::instantiate_bound) with
+[`define`] saves that lookup for one instance.*/
 pub fn add_to_linker<T, H>(
     linker: &mut crate::__private::wasmtime::Linker<T>,
     get: impl Fn(&mut T) -> &mut H + Send + Sync + Copy + 'static,
 ) -> crate::__private::wasmtime::Result<()>
 where
     T: 'static,
-    H: WasiSnapshotPreview1 + crate::guest::MemoryCache,
+    H: WasiSnapshotPreview1,
 {
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "args_get",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_argv: i32,
-              arg_argv_buf: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let outcome = crate::guest::with_guest_memory(
-                &mut caller,
-                get,
-                |mem, host| -> Result<(), crate::CallError<Errno>> {
-                    let argv = crate::guest::GuestPtr::<GuestAddr>::new(mem, arg_argv as u32);
-                    let argv_buf = crate::guest::GuestPtr::<u8>::new(mem, arg_argv_buf as u32);
-                    host.args_get(argv, argv_buf)?;
-                    Ok(())
-                },
-            );
-            crate::call::finish(
-                "wasi_snapshot_preview1::args_get",
-                outcome.unwrap_or_else(|e| Err(e.into())),
-            )
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "args_sizes_get",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              out_0: i32,
-              out_1: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let outcome = crate::guest::with_guest_memory(
-                &mut caller,
-                get,
-                |mem, host| -> Result<(), crate::CallError<Errno>> {
-                    let out_0 = mem.out_param::<Size>(out_0 as u32)?;
-                    let out_1 = mem.out_param::<Size>(out_1 as u32)?;
-                    let (result_0, result_1) = host.args_sizes_get()?;
-                    out_0.write(&mem, &result_0)?;
-                    out_1.write(&mem, &result_1)?;
-                    Ok(())
-                },
-            );
-            crate::call::finish(
-                "wasi_snapshot_preview1::args_sizes_get",
-                outcome.unwrap_or_else(|e| Err(e.into())),
-            )
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "environ_get",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_environ: i32,
-              arg_environ_buf: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let outcome = crate::guest::with_guest_memory(
-                &mut caller,
-                get,
-                |mem, host| -> Result<(), crate::CallError<Errno>> {
-                    let environ = crate::guest::GuestPtr::<GuestAddr>::new(mem, arg_environ as u32);
-                    let environ_buf =
-                        crate::guest::GuestPtr::<u8>::new(mem, arg_environ_buf as u32);
-                    host.environ_get(environ, environ_buf)?;
-                    Ok(())
-                },
-            );
-            crate::call::finish(
-                "wasi_snapshot_preview1::environ_get",
-                outcome.unwrap_or_else(|e| Err(e.into())),
-            )
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "environ_sizes_get",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              out_0: i32,
-              out_1: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let outcome = crate::guest::with_guest_memory(
-                &mut caller,
-                get,
-                |mem, host| -> Result<(), crate::CallError<Errno>> {
-                    let out_0 = mem.out_param::<Size>(out_0 as u32)?;
-                    let out_1 = mem.out_param::<Size>(out_1 as u32)?;
-                    let (result_0, result_1) = host.environ_sizes_get()?;
-                    out_0.write(&mem, &result_0)?;
-                    out_1.write(&mem, &result_1)?;
-                    Ok(())
-                },
-            );
-            crate::call::finish(
-                "wasi_snapshot_preview1::environ_sizes_get",
-                outcome.unwrap_or_else(|e| Err(e.into())),
-            )
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "clock_res_get",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_id: i32,
-              out_0: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let outcome = crate::guest::with_guest_memory(
-                &mut caller,
-                get,
-                |mem, host| -> Result<(), crate::CallError<Errno>> {
-                    let id = <Clockid>::from_abi(u64::from(arg_id as u32))?;
-                    let out_0 = mem.out_param::<Timestamp>(out_0 as u32)?;
-                    let result = host.clock_res_get(id)?;
-                    out_0.write(&mem, &result)?;
-                    Ok(())
-                },
-            );
-            crate::call::finish(
-                "wasi_snapshot_preview1::clock_res_get",
-                outcome.unwrap_or_else(|e| Err(e.into())),
-            )
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "clock_time_get",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_id: i32,
-              arg_precision: i64,
-              out_0: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let outcome = crate::guest::with_guest_memory(
-                &mut caller,
-                get,
-                |mem, host| -> Result<(), crate::CallError<Errno>> {
-                    let id = <Clockid>::from_abi(u64::from(arg_id as u32))?;
-                    let precision = arg_precision as u64;
-                    let out_0 = mem.out_param::<Timestamp>(out_0 as u32)?;
-                    let result = host.clock_time_get(id, precision)?;
-                    out_0.write(&mem, &result)?;
-                    Ok(())
-                },
-            );
-            crate::call::finish(
-                "wasi_snapshot_preview1::clock_time_get",
-                outcome.unwrap_or_else(|e| Err(e.into())),
-            )
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "fd_advise",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_fd: i32,
-              arg_offset: i64,
-              arg_len: i64,
-              arg_advice: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let host = get(caller.data_mut());
-            let outcome = (|| -> Result<(), crate::CallError<Errno>> {
-                let fd = Fd(arg_fd as u32);
-                let offset = arg_offset as u64;
-                let len = arg_len as u64;
-                let advice = <Advice>::from_abi(u64::from(arg_advice as u32))?;
-                host.fd_advise(fd, offset, len, advice)?;
-                Ok(())
-            })();
-            crate::call::finish("wasi_snapshot_preview1::fd_advise", outcome)
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "fd_allocate",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_fd: i32,
-              arg_offset: i64,
-              arg_len: i64|
-              -> crate::__private::wasmtime::Result<i32> {
-            let host = get(caller.data_mut());
-            let outcome = (|| -> Result<(), crate::CallError<Errno>> {
-                let fd = Fd(arg_fd as u32);
-                let offset = arg_offset as u64;
-                let len = arg_len as u64;
-                host.fd_allocate(fd, offset, len)?;
-                Ok(())
-            })();
-            crate::call::finish("wasi_snapshot_preview1::fd_allocate", outcome)
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "fd_close",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_fd: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let host = get(caller.data_mut());
-            let outcome = (|| -> Result<(), crate::CallError<Errno>> {
-                let fd = Fd(arg_fd as u32);
-                host.fd_close(fd)?;
-                Ok(())
-            })();
-            crate::call::finish("wasi_snapshot_preview1::fd_close", outcome)
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "fd_datasync",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_fd: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let host = get(caller.data_mut());
-            let outcome = (|| -> Result<(), crate::CallError<Errno>> {
-                let fd = Fd(arg_fd as u32);
-                host.fd_datasync(fd)?;
-                Ok(())
-            })();
-            crate::call::finish("wasi_snapshot_preview1::fd_datasync", outcome)
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "fd_fdstat_get",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_fd: i32,
-              out_0: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let outcome = crate::guest::with_guest_memory(
-                &mut caller,
-                get,
-                |mem, host| -> Result<(), crate::CallError<Errno>> {
-                    let fd = Fd(arg_fd as u32);
-                    let out_0 = mem.out_param::<Fdstat>(out_0 as u32)?;
-                    let result = host.fd_fdstat_get(fd)?;
-                    out_0.write(&mem, &result)?;
-                    Ok(())
-                },
-            );
-            crate::call::finish(
-                "wasi_snapshot_preview1::fd_fdstat_get",
-                outcome.unwrap_or_else(|e| Err(e.into())),
-            )
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "fd_fdstat_set_flags",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_fd: i32,
-              arg_flags: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let host = get(caller.data_mut());
-            let outcome = (|| -> Result<(), crate::CallError<Errno>> {
-                let fd = Fd(arg_fd as u32);
-                let flags = <Fdflags>::from_abi(u64::from(arg_flags as u32))?;
-                host.fd_fdstat_set_flags(fd, flags)?;
-                Ok(())
-            })();
-            crate::call::finish("wasi_snapshot_preview1::fd_fdstat_set_flags", outcome)
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "fd_fdstat_set_rights",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_fd: i32,
-              arg_fs_rights_base: i64,
-              arg_fs_rights_inheriting: i64|
-              -> crate::__private::wasmtime::Result<i32> {
-            let host = get(caller.data_mut());
-            let outcome = (|| -> Result<(), crate::CallError<Errno>> {
-                let fd = Fd(arg_fd as u32);
-                let fs_rights_base = <Rights>::from_abi(arg_fs_rights_base as u64)?;
-                let fs_rights_inheriting = <Rights>::from_abi(arg_fs_rights_inheriting as u64)?;
-                host.fd_fdstat_set_rights(fd, fs_rights_base, fs_rights_inheriting)?;
-                Ok(())
-            })();
-            crate::call::finish("wasi_snapshot_preview1::fd_fdstat_set_rights", outcome)
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "fd_filestat_get",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_fd: i32,
-              out_0: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let outcome = crate::guest::with_guest_memory(
-                &mut caller,
-                get,
-                |mem, host| -> Result<(), crate::CallError<Errno>> {
-                    let fd = Fd(arg_fd as u32);
-                    let out_0 = mem.out_param::<Filestat>(out_0 as u32)?;
-                    let result = host.fd_filestat_get(fd)?;
-                    out_0.write(&mem, &result)?;
-                    Ok(())
-                },
-            );
-            crate::call::finish(
-                "wasi_snapshot_preview1::fd_filestat_get",
-                outcome.unwrap_or_else(|e| Err(e.into())),
-            )
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "fd_filestat_set_size",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_fd: i32,
-              arg_size: i64|
-              -> crate::__private::wasmtime::Result<i32> {
-            let host = get(caller.data_mut());
-            let outcome = (|| -> Result<(), crate::CallError<Errno>> {
-                let fd = Fd(arg_fd as u32);
-                let size = arg_size as u64;
-                host.fd_filestat_set_size(fd, size)?;
-                Ok(())
-            })();
-            crate::call::finish("wasi_snapshot_preview1::fd_filestat_set_size", outcome)
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "fd_filestat_set_times",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_fd: i32,
-              arg_atim: i64,
-              arg_mtim: i64,
-              arg_fst_flags: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let host = get(caller.data_mut());
-            let outcome = (|| -> Result<(), crate::CallError<Errno>> {
-                let fd = Fd(arg_fd as u32);
-                let atim = arg_atim as u64;
-                let mtim = arg_mtim as u64;
-                let fst_flags = <Fstflags>::from_abi(u64::from(arg_fst_flags as u32))?;
-                host.fd_filestat_set_times(fd, atim, mtim, fst_flags)?;
-                Ok(())
-            })();
-            crate::call::finish("wasi_snapshot_preview1::fd_filestat_set_times", outcome)
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "fd_pread",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_fd: i32,
-              arg_iovs_ptr: i32,
-              arg_iovs_len: i32,
-              arg_offset: i64,
-              out_0: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let outcome = crate::guest::with_guest_memory(
-                &mut caller,
-                get,
-                |mem, host| -> Result<(), crate::CallError<Errno>> {
-                    let fd = Fd(arg_fd as u32);
-                    let iovs = unsafe {
-                        crate::guest::IovecsMut::decode(
-                            mem,
-                            arg_iovs_ptr as u32,
-                            arg_iovs_len as u32,
-                            true,
-                        )
-                    }?;
-                    let offset = arg_offset as u64;
-                    let out_0 = mem.out_param::<Size>(out_0 as u32)?;
-                    let result = host.fd_pread(fd, iovs, offset)?;
-                    out_0.write(&mem, &result)?;
-                    Ok(())
-                },
-            );
-            crate::call::finish(
-                "wasi_snapshot_preview1::fd_pread",
-                outcome.unwrap_or_else(|e| Err(e.into())),
-            )
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "fd_prestat_get",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_fd: i32,
-              out_0: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let outcome = crate::guest::with_guest_memory(
-                &mut caller,
-                get,
-                |mem, host| -> Result<(), crate::CallError<Errno>> {
-                    let fd = Fd(arg_fd as u32);
-                    let out_0 = mem.out_param::<Prestat>(out_0 as u32)?;
-                    let result = host.fd_prestat_get(fd)?;
-                    out_0.write(&mem, &result)?;
-                    Ok(())
-                },
-            );
-            crate::call::finish(
-                "wasi_snapshot_preview1::fd_prestat_get",
-                outcome.unwrap_or_else(|e| Err(e.into())),
-            )
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "fd_prestat_dir_name",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_fd: i32,
-              arg_path: i32,
-              arg_path_len: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let outcome = crate::guest::with_guest_memory(
-                &mut caller,
-                get,
-                |mem, host| -> Result<(), crate::CallError<Errno>> {
-                    let fd = Fd(arg_fd as u32);
-                    let path = unsafe {
-                        crate::guest::GuestBufMut::new(
-                            mem,
-                            arg_path as u32,
-                            arg_path_len as u32,
-                            true,
-                        )
-                    }?;
-                    host.fd_prestat_dir_name(fd, path)?;
-                    Ok(())
-                },
-            );
-            crate::call::finish(
-                "wasi_snapshot_preview1::fd_prestat_dir_name",
-                outcome.unwrap_or_else(|e| Err(e.into())),
-            )
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "fd_pwrite",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_fd: i32,
-              arg_iovs_ptr: i32,
-              arg_iovs_len: i32,
-              arg_offset: i64,
-              out_0: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let outcome = crate::guest::with_guest_memory(
-                &mut caller,
-                get,
-                |mem, host| -> Result<(), crate::CallError<Errno>> {
-                    let fd = Fd(arg_fd as u32);
-                    let iovs = unsafe {
-                        crate::guest::Iovecs::decode(
-                            mem,
-                            arg_iovs_ptr as u32,
-                            arg_iovs_len as u32,
-                            true,
-                        )
-                    }?;
-                    let offset = arg_offset as u64;
-                    let out_0 = mem.out_param::<Size>(out_0 as u32)?;
-                    let result = host.fd_pwrite(fd, iovs, offset)?;
-                    out_0.write(&mem, &result)?;
-                    Ok(())
-                },
-            );
-            crate::call::finish(
-                "wasi_snapshot_preview1::fd_pwrite",
-                outcome.unwrap_or_else(|e| Err(e.into())),
-            )
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "fd_read",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_fd: i32,
-              arg_iovs_ptr: i32,
-              arg_iovs_len: i32,
-              out_0: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let outcome = crate::guest::with_guest_memory(
-                &mut caller,
-                get,
-                |mem, host| -> Result<(), crate::CallError<Errno>> {
-                    let fd = Fd(arg_fd as u32);
-                    let iovs = unsafe {
-                        crate::guest::IovecsMut::decode(
-                            mem,
-                            arg_iovs_ptr as u32,
-                            arg_iovs_len as u32,
-                            true,
-                        )
-                    }?;
-                    let out_0 = mem.out_param::<Size>(out_0 as u32)?;
-                    let result = host.fd_read(fd, iovs)?;
-                    out_0.write(&mem, &result)?;
-                    Ok(())
-                },
-            );
-            crate::call::finish(
-                "wasi_snapshot_preview1::fd_read",
-                outcome.unwrap_or_else(|e| Err(e.into())),
-            )
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "fd_readdir",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_fd: i32,
-              arg_buf: i32,
-              arg_buf_len: i32,
-              arg_cookie: i64,
-              out_0: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let outcome = crate::guest::with_guest_memory(
-                &mut caller,
-                get,
-                |mem, host| -> Result<(), crate::CallError<Errno>> {
-                    let fd = Fd(arg_fd as u32);
-                    let buf = unsafe {
-                        crate::guest::GuestBufMut::new(
-                            mem,
-                            arg_buf as u32,
-                            arg_buf_len as u32,
-                            true,
-                        )
-                    }?;
-                    let cookie = arg_cookie as u64;
-                    let out_0 = mem.out_param::<Size>(out_0 as u32)?;
-                    let result = host.fd_readdir(fd, buf, cookie)?;
-                    out_0.write(&mem, &result)?;
-                    Ok(())
-                },
-            );
-            crate::call::finish(
-                "wasi_snapshot_preview1::fd_readdir",
-                outcome.unwrap_or_else(|e| Err(e.into())),
-            )
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "fd_renumber",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_fd: i32,
-              arg_to: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let host = get(caller.data_mut());
-            let outcome = (|| -> Result<(), crate::CallError<Errno>> {
-                let fd = Fd(arg_fd as u32);
-                let to = Fd(arg_to as u32);
-                host.fd_renumber(fd, to)?;
-                Ok(())
-            })();
-            crate::call::finish("wasi_snapshot_preview1::fd_renumber", outcome)
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "fd_seek",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_fd: i32,
-              arg_offset: i64,
-              arg_whence: i32,
-              out_0: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let outcome = crate::guest::with_guest_memory(
-                &mut caller,
-                get,
-                |mem, host| -> Result<(), crate::CallError<Errno>> {
-                    let fd = Fd(arg_fd as u32);
-                    let offset = arg_offset;
-                    let whence = <Whence>::from_abi(u64::from(arg_whence as u32))?;
-                    let out_0 = mem.out_param::<Filesize>(out_0 as u32)?;
-                    let result = host.fd_seek(fd, offset, whence)?;
-                    out_0.write(&mem, &result)?;
-                    Ok(())
-                },
-            );
-            crate::call::finish(
-                "wasi_snapshot_preview1::fd_seek",
-                outcome.unwrap_or_else(|e| Err(e.into())),
-            )
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "fd_sync",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_fd: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let host = get(caller.data_mut());
-            let outcome = (|| -> Result<(), crate::CallError<Errno>> {
-                let fd = Fd(arg_fd as u32);
-                host.fd_sync(fd)?;
-                Ok(())
-            })();
-            crate::call::finish("wasi_snapshot_preview1::fd_sync", outcome)
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "fd_tell",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_fd: i32,
-              out_0: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let outcome = crate::guest::with_guest_memory(
-                &mut caller,
-                get,
-                |mem, host| -> Result<(), crate::CallError<Errno>> {
-                    let fd = Fd(arg_fd as u32);
-                    let out_0 = mem.out_param::<Filesize>(out_0 as u32)?;
-                    let result = host.fd_tell(fd)?;
-                    out_0.write(&mem, &result)?;
-                    Ok(())
-                },
-            );
-            crate::call::finish(
-                "wasi_snapshot_preview1::fd_tell",
-                outcome.unwrap_or_else(|e| Err(e.into())),
-            )
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "fd_write",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_fd: i32,
-              arg_iovs_ptr: i32,
-              arg_iovs_len: i32,
-              out_0: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let outcome = crate::guest::with_guest_memory(
-                &mut caller,
-                get,
-                |mem, host| -> Result<(), crate::CallError<Errno>> {
-                    let fd = Fd(arg_fd as u32);
-                    let iovs = unsafe {
-                        crate::guest::Iovecs::decode(
-                            mem,
-                            arg_iovs_ptr as u32,
-                            arg_iovs_len as u32,
-                            true,
-                        )
-                    }?;
-                    let out_0 = mem.out_param::<Size>(out_0 as u32)?;
-                    let result = host.fd_write(fd, iovs)?;
-                    out_0.write(&mem, &result)?;
-                    Ok(())
-                },
-            );
-            crate::call::finish(
-                "wasi_snapshot_preview1::fd_write",
-                outcome.unwrap_or_else(|e| Err(e.into())),
-            )
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "path_create_directory",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_fd: i32,
-              arg_path_ptr: i32,
-              arg_path_len: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let outcome = crate::guest::with_guest_memory(
-                &mut caller,
-                get,
-                |mem, host| -> Result<(), crate::CallError<Errno>> {
-                    let fd = Fd(arg_fd as u32);
-                    let path =
-                        unsafe { mem.string(arg_path_ptr as u32, arg_path_len as u32, true) }?;
-                    host.path_create_directory(fd, &path)?;
-                    Ok(())
-                },
-            );
-            crate::call::finish(
-                "wasi_snapshot_preview1::path_create_directory",
-                outcome.unwrap_or_else(|e| Err(e.into())),
-            )
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "path_filestat_get",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_fd: i32,
-              arg_flags: i32,
-              arg_path_ptr: i32,
-              arg_path_len: i32,
-              out_0: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let outcome = crate::guest::with_guest_memory(
-                &mut caller,
-                get,
-                |mem, host| -> Result<(), crate::CallError<Errno>> {
-                    let fd = Fd(arg_fd as u32);
-                    let flags = <Lookupflags>::from_abi(u64::from(arg_flags as u32))?;
-                    let path =
-                        unsafe { mem.string(arg_path_ptr as u32, arg_path_len as u32, true) }?;
-                    let out_0 = mem.out_param::<Filestat>(out_0 as u32)?;
-                    let result = host.path_filestat_get(fd, flags, &path)?;
-                    out_0.write(&mem, &result)?;
-                    Ok(())
-                },
-            );
-            crate::call::finish(
-                "wasi_snapshot_preview1::path_filestat_get",
-                outcome.unwrap_or_else(|e| Err(e.into())),
-            )
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "path_filestat_set_times",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_fd: i32,
-              arg_flags: i32,
-              arg_path_ptr: i32,
-              arg_path_len: i32,
-              arg_atim: i64,
-              arg_mtim: i64,
-              arg_fst_flags: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let outcome = crate::guest::with_guest_memory(
-                &mut caller,
-                get,
-                |mem, host| -> Result<(), crate::CallError<Errno>> {
-                    let fd = Fd(arg_fd as u32);
-                    let flags = <Lookupflags>::from_abi(u64::from(arg_flags as u32))?;
-                    let path =
-                        unsafe { mem.string(arg_path_ptr as u32, arg_path_len as u32, true) }?;
-                    let atim = arg_atim as u64;
-                    let mtim = arg_mtim as u64;
-                    let fst_flags = <Fstflags>::from_abi(u64::from(arg_fst_flags as u32))?;
-                    host.path_filestat_set_times(fd, flags, &path, atim, mtim, fst_flags)?;
-                    Ok(())
-                },
-            );
-            crate::call::finish(
-                "wasi_snapshot_preview1::path_filestat_set_times",
-                outcome.unwrap_or_else(|e| Err(e.into())),
-            )
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "path_link",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_old_fd: i32,
-              arg_old_flags: i32,
-              arg_old_path_ptr: i32,
-              arg_old_path_len: i32,
-              arg_new_fd: i32,
-              arg_new_path_ptr: i32,
-              arg_new_path_len: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let outcome = crate::guest::with_guest_memory(
-                &mut caller,
-                get,
-                |mem, host| -> Result<(), crate::CallError<Errno>> {
-                    let old_fd = Fd(arg_old_fd as u32);
-                    let old_flags = <Lookupflags>::from_abi(u64::from(arg_old_flags as u32))?;
-                    let old_path = unsafe {
-                        mem.string(arg_old_path_ptr as u32, arg_old_path_len as u32, true)
-                    }?;
-                    let new_fd = Fd(arg_new_fd as u32);
-                    let new_path = unsafe {
-                        mem.string(arg_new_path_ptr as u32, arg_new_path_len as u32, true)
-                    }?;
-                    host.path_link(old_fd, old_flags, &old_path, new_fd, &new_path)?;
-                    Ok(())
-                },
-            );
-            crate::call::finish(
-                "wasi_snapshot_preview1::path_link",
-                outcome.unwrap_or_else(|e| Err(e.into())),
-            )
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "path_open",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_fd: i32,
-              arg_dirflags: i32,
-              arg_path_ptr: i32,
-              arg_path_len: i32,
-              arg_oflags: i32,
-              arg_fs_rights_base: i64,
-              arg_fs_rights_inheriting: i64,
-              arg_fdflags: i32,
-              out_0: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let outcome = crate::guest::with_guest_memory(
-                &mut caller,
-                get,
-                |mem, host| -> Result<(), crate::CallError<Errno>> {
-                    let fd = Fd(arg_fd as u32);
-                    let dirflags = <Lookupflags>::from_abi(u64::from(arg_dirflags as u32))?;
-                    let path =
-                        unsafe { mem.string(arg_path_ptr as u32, arg_path_len as u32, true) }?;
-                    let oflags = <Oflags>::from_abi(u64::from(arg_oflags as u32))?;
-                    let fs_rights_base = <Rights>::from_abi(arg_fs_rights_base as u64)?;
-                    let fs_rights_inheriting = <Rights>::from_abi(arg_fs_rights_inheriting as u64)?;
-                    let fdflags = <Fdflags>::from_abi(u64::from(arg_fdflags as u32))?;
-                    let out_0 = mem.out_param::<Fd>(out_0 as u32)?;
-                    let result = host.path_open(
-                        fd,
-                        dirflags,
-                        &path,
-                        oflags,
-                        fs_rights_base,
-                        fs_rights_inheriting,
-                        fdflags,
-                    )?;
-                    out_0.write(&mem, &result)?;
-                    Ok(())
-                },
-            );
-            crate::call::finish(
-                "wasi_snapshot_preview1::path_open",
-                outcome.unwrap_or_else(|e| Err(e.into())),
-            )
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "path_readlink",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_fd: i32,
-              arg_path_ptr: i32,
-              arg_path_len: i32,
-              arg_buf: i32,
-              arg_buf_len: i32,
-              out_0: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let outcome = crate::guest::with_guest_memory(
-                &mut caller,
-                get,
-                |mem, host| -> Result<(), crate::CallError<Errno>> {
-                    let fd = Fd(arg_fd as u32);
-                    let path = unsafe {
-                        mem.string(
-                            arg_path_ptr as u32,
-                            arg_path_len as u32,
-                            !crate::guest::ranges_overlap(
-                                arg_path_ptr as u32,
-                                arg_path_len as u32,
-                                arg_buf as u32,
-                                arg_buf_len as u32,
-                            ),
-                        )
-                    }?;
-                    let buf = unsafe {
-                        crate::guest::GuestBufMut::new(
-                            mem,
-                            arg_buf as u32,
-                            arg_buf_len as u32,
-                            true,
-                        )
-                    }?;
-                    let out_0 = mem.out_param::<Size>(out_0 as u32)?;
-                    let result = host.path_readlink(fd, &path, buf)?;
-                    out_0.write(&mem, &result)?;
-                    Ok(())
-                },
-            );
-            crate::call::finish(
-                "wasi_snapshot_preview1::path_readlink",
-                outcome.unwrap_or_else(|e| Err(e.into())),
-            )
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "path_remove_directory",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_fd: i32,
-              arg_path_ptr: i32,
-              arg_path_len: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let outcome = crate::guest::with_guest_memory(
-                &mut caller,
-                get,
-                |mem, host| -> Result<(), crate::CallError<Errno>> {
-                    let fd = Fd(arg_fd as u32);
-                    let path =
-                        unsafe { mem.string(arg_path_ptr as u32, arg_path_len as u32, true) }?;
-                    host.path_remove_directory(fd, &path)?;
-                    Ok(())
-                },
-            );
-            crate::call::finish(
-                "wasi_snapshot_preview1::path_remove_directory",
-                outcome.unwrap_or_else(|e| Err(e.into())),
-            )
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "path_rename",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_fd: i32,
-              arg_old_path_ptr: i32,
-              arg_old_path_len: i32,
-              arg_new_fd: i32,
-              arg_new_path_ptr: i32,
-              arg_new_path_len: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let outcome = crate::guest::with_guest_memory(
-                &mut caller,
-                get,
-                |mem, host| -> Result<(), crate::CallError<Errno>> {
-                    let fd = Fd(arg_fd as u32);
-                    let old_path = unsafe {
-                        mem.string(arg_old_path_ptr as u32, arg_old_path_len as u32, true)
-                    }?;
-                    let new_fd = Fd(arg_new_fd as u32);
-                    let new_path = unsafe {
-                        mem.string(arg_new_path_ptr as u32, arg_new_path_len as u32, true)
-                    }?;
-                    host.path_rename(fd, &old_path, new_fd, &new_path)?;
-                    Ok(())
-                },
-            );
-            crate::call::finish(
-                "wasi_snapshot_preview1::path_rename",
-                outcome.unwrap_or_else(|e| Err(e.into())),
-            )
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "path_symlink",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_old_path_ptr: i32,
-              arg_old_path_len: i32,
-              arg_fd: i32,
-              arg_new_path_ptr: i32,
-              arg_new_path_len: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let outcome = crate::guest::with_guest_memory(
-                &mut caller,
-                get,
-                |mem, host| -> Result<(), crate::CallError<Errno>> {
-                    let old_path = unsafe {
-                        mem.string(arg_old_path_ptr as u32, arg_old_path_len as u32, true)
-                    }?;
-                    let fd = Fd(arg_fd as u32);
-                    let new_path = unsafe {
-                        mem.string(arg_new_path_ptr as u32, arg_new_path_len as u32, true)
-                    }?;
-                    host.path_symlink(&old_path, fd, &new_path)?;
-                    Ok(())
-                },
-            );
-            crate::call::finish(
-                "wasi_snapshot_preview1::path_symlink",
-                outcome.unwrap_or_else(|e| Err(e.into())),
-            )
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "path_unlink_file",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_fd: i32,
-              arg_path_ptr: i32,
-              arg_path_len: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let outcome = crate::guest::with_guest_memory(
-                &mut caller,
-                get,
-                |mem, host| -> Result<(), crate::CallError<Errno>> {
-                    let fd = Fd(arg_fd as u32);
-                    let path =
-                        unsafe { mem.string(arg_path_ptr as u32, arg_path_len as u32, true) }?;
-                    host.path_unlink_file(fd, &path)?;
-                    Ok(())
-                },
-            );
-            crate::call::finish(
-                "wasi_snapshot_preview1::path_unlink_file",
-                outcome.unwrap_or_else(|e| Err(e.into())),
-            )
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "poll_oneoff",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_in: i32,
-              arg_out: i32,
-              arg_nsubscriptions: i32,
-              out_0: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let outcome = crate::guest::with_guest_memory(
-                &mut caller,
-                get,
-                |mem, host| -> Result<(), crate::CallError<Errno>> {
-                    let in_ = crate::guest::GuestArray::<Subscription>::new(
-                        mem,
-                        arg_in as u32,
-                        arg_nsubscriptions as u32,
-                    )?;
-                    let out = crate::guest::GuestArrayMut::<Event>::new(
-                        mem,
-                        arg_out as u32,
-                        arg_nsubscriptions as u32,
-                    )?;
-                    let out_0 = mem.out_param::<Size>(out_0 as u32)?;
-                    let result = host.poll_oneoff(in_, out)?;
-                    out_0.write(&mem, &result)?;
-                    Ok(())
-                },
-            );
-            crate::call::finish(
-                "wasi_snapshot_preview1::poll_oneoff",
-                outcome.unwrap_or_else(|e| Err(e.into())),
-            )
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "proc_exit",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_rval: i32|
-              -> crate::__private::wasmtime::Result<()> {
-            let host = get(caller.data_mut());
-            let outcome = (|| -> Result<crate::Trap, crate::guest::GuestError> {
-                let rval = arg_rval as u32;
-                Ok(host.proc_exit(rval))
-            })();
-            match outcome {
-                Ok(trap) => Err(trap.into_wasmtime()),
-                Err(error) => Err(crate::__private::wasmtime::Error::new(
-                    crate::call::GuestTrap {
-                        function: "wasi_snapshot_preview1::proc_exit",
-                        error,
-                    },
-                )),
-            }
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "proc_raise",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_sig: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let host = get(caller.data_mut());
-            let outcome = (|| -> Result<(), crate::CallError<Errno>> {
-                let sig = <Signal>::from_abi(u64::from(arg_sig as u32))?;
-                host.proc_raise(sig)?;
-                Ok(())
-            })();
-            crate::call::finish("wasi_snapshot_preview1::proc_raise", outcome)
-        },
-    )?;
-    linker
-        .func_wrap(
-            "wasi_snapshot_preview1",
-            "sched_yield",
-            move |
-                mut caller: crate::__private::wasmtime::Caller<'_, T>,
-            | -> crate::__private::wasmtime::Result<i32> {
-                let host = get(caller.data_mut());
-                let outcome = (|| -> Result<(), crate::CallError<Errno>> {
-                    host.sched_yield()?;
-                    Ok(())
-                })();
-                crate::call::finish("wasi_snapshot_preview1::sched_yield", outcome)
-            },
-        )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "random_get",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_buf: i32,
-              arg_buf_len: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let outcome = crate::guest::with_guest_memory(
-                &mut caller,
-                get,
-                |mem, host| -> Result<(), crate::CallError<Errno>> {
-                    let buf = unsafe {
-                        crate::guest::GuestBufMut::new(
-                            mem,
-                            arg_buf as u32,
-                            arg_buf_len as u32,
-                            true,
-                        )
-                    }?;
-                    host.random_get(buf)?;
-                    Ok(())
-                },
-            );
-            crate::call::finish(
-                "wasi_snapshot_preview1::random_get",
-                outcome.unwrap_or_else(|e| Err(e.into())),
-            )
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "sock_accept",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_fd: i32,
-              arg_flags: i32,
-              out_0: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let outcome = crate::guest::with_guest_memory(
-                &mut caller,
-                get,
-                |mem, host| -> Result<(), crate::CallError<Errno>> {
-                    let fd = Fd(arg_fd as u32);
-                    let flags = <Fdflags>::from_abi(u64::from(arg_flags as u32))?;
-                    let out_0 = mem.out_param::<Fd>(out_0 as u32)?;
-                    let result = host.sock_accept(fd, flags)?;
-                    out_0.write(&mem, &result)?;
-                    Ok(())
-                },
-            );
-            crate::call::finish(
-                "wasi_snapshot_preview1::sock_accept",
-                outcome.unwrap_or_else(|e| Err(e.into())),
-            )
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "sock_recv",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_fd: i32,
-              arg_ri_data_ptr: i32,
-              arg_ri_data_len: i32,
-              arg_ri_flags: i32,
-              out_0: i32,
-              out_1: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let outcome = crate::guest::with_guest_memory(
-                &mut caller,
-                get,
-                |mem, host| -> Result<(), crate::CallError<Errno>> {
-                    let fd = Fd(arg_fd as u32);
-                    let ri_data = unsafe {
-                        crate::guest::IovecsMut::decode(
-                            mem,
-                            arg_ri_data_ptr as u32,
-                            arg_ri_data_len as u32,
-                            true,
-                        )
-                    }?;
-                    let ri_flags = <Riflags>::from_abi(u64::from(arg_ri_flags as u32))?;
-                    let out_0 = mem.out_param::<Size>(out_0 as u32)?;
-                    let out_1 = mem.out_param::<Roflags>(out_1 as u32)?;
-                    let (result_0, result_1) = host.sock_recv(fd, ri_data, ri_flags)?;
-                    out_0.write(&mem, &result_0)?;
-                    out_1.write(&mem, &result_1)?;
-                    Ok(())
-                },
-            );
-            crate::call::finish(
-                "wasi_snapshot_preview1::sock_recv",
-                outcome.unwrap_or_else(|e| Err(e.into())),
-            )
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "sock_send",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_fd: i32,
-              arg_si_data_ptr: i32,
-              arg_si_data_len: i32,
-              arg_si_flags: i32,
-              out_0: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let outcome = crate::guest::with_guest_memory(
-                &mut caller,
-                get,
-                |mem, host| -> Result<(), crate::CallError<Errno>> {
-                    let fd = Fd(arg_fd as u32);
-                    let si_data = unsafe {
-                        crate::guest::Iovecs::decode(
-                            mem,
-                            arg_si_data_ptr as u32,
-                            arg_si_data_len as u32,
-                            true,
-                        )
-                    }?;
-                    let si_flags = <u16>::try_from(arg_si_flags).map_err(|_| {
-                        crate::guest::GuestError::InvalidValue {
-                            type_name: "u16",
-                            value: arg_si_flags as u32 as u64,
-                        }
-                    })?;
-                    let out_0 = mem.out_param::<Size>(out_0 as u32)?;
-                    let result = host.sock_send(fd, si_data, si_flags)?;
-                    out_0.write(&mem, &result)?;
-                    Ok(())
-                },
-            );
-            crate::call::finish(
-                "wasi_snapshot_preview1::sock_send",
-                outcome.unwrap_or_else(|e| Err(e.into())),
-            )
-        },
-    )?;
-    linker.func_wrap(
-        "wasi_snapshot_preview1",
-        "sock_shutdown",
-        move |mut caller: crate::__private::wasmtime::Caller<'_, T>,
-              arg_fd: i32,
-              arg_how: i32|
-              -> crate::__private::wasmtime::Result<i32> {
-            let host = get(caller.data_mut());
-            let outcome = (|| -> Result<(), crate::CallError<Errno>> {
-                let fd = Fd(arg_fd as u32);
-                let how = <Sdflags>::from_abi(u64::from(arg_how as u32))?;
-                host.sock_shutdown(fd, how)?;
-                Ok(())
-            })();
-            crate::call::finish("wasi_snapshot_preview1::sock_shutdown", outcome)
-        },
-    )?;
+    let memory = crate::guest::MemoryBinding::by_name();
+    for name in FUNCTIONS {
+        define(linker, name, get, &memory)?;
+    }
     Ok(())
+}
+/** Defines the `wasi_snapshot_preview1` function `name` in `linker`, its calls finding guest memory
+through `memory`; `Ok(false)` if the module has no such function. Calls look up
+nothing else, allocate nothing, and use no async machinery.*/
+#[allow(clippy::redundant_closure_call)]
+pub fn define<T, H>(
+    linker: &mut crate::__private::wasmtime::Linker<T>,
+    name: &str,
+    get: impl Fn(&mut T) -> &mut H + Send + Sync + Copy + 'static,
+    memory: &crate::guest::MemoryBinding,
+) -> crate::__private::wasmtime::Result<bool>
+where
+    T: 'static,
+    H: WasiSnapshotPreview1,
+{
+    match name {
+        "args_get" => {
+            let memory = memory.clone();
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "args_get",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_argv: i32,
+                        arg_argv_buf: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let outcome = crate::guest::with_guest_memory(
+                            &mut caller,
+                            &memory,
+                            get,
+                            |mem, host| -> Result<(), crate::CallError<Errno>> {
+                                let argv = crate::guest::GuestPtr::<
+                                    GuestAddr,
+                                >::new(mem, arg_argv as u32);
+                                let argv_buf = crate::guest::GuestPtr::<
+                                    u8,
+                                >::new(mem, arg_argv_buf as u32);
+                                host.args_get(argv, argv_buf)?;
+                                Ok(())
+                            },
+                        );
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::args_get",
+                            outcome.unwrap_or_else(|e| Err(e.into())),
+                        )
+                    },
+                )?
+        }
+        "args_sizes_get" => {
+            let memory = memory.clone();
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "args_sizes_get",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        out_0: i32,
+                        out_1: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let outcome = crate::guest::with_guest_memory(
+                            &mut caller,
+                            &memory,
+                            get,
+                            |mem, host| -> Result<(), crate::CallError<Errno>> {
+                                let out_0 = mem.out_param::<Size>(out_0 as u32)?;
+                                let out_1 = mem.out_param::<Size>(out_1 as u32)?;
+                                let (result_0, result_1) = host.args_sizes_get()?;
+                                out_0.write(&mem, &result_0)?;
+                                out_1.write(&mem, &result_1)?;
+                                Ok(())
+                            },
+                        );
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::args_sizes_get",
+                            outcome.unwrap_or_else(|e| Err(e.into())),
+                        )
+                    },
+                )?
+        }
+        "environ_get" => {
+            let memory = memory.clone();
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "environ_get",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_environ: i32,
+                        arg_environ_buf: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let outcome = crate::guest::with_guest_memory(
+                            &mut caller,
+                            &memory,
+                            get,
+                            |mem, host| -> Result<(), crate::CallError<Errno>> {
+                                let environ = crate::guest::GuestPtr::<
+                                    GuestAddr,
+                                >::new(mem, arg_environ as u32);
+                                let environ_buf = crate::guest::GuestPtr::<
+                                    u8,
+                                >::new(mem, arg_environ_buf as u32);
+                                host.environ_get(environ, environ_buf)?;
+                                Ok(())
+                            },
+                        );
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::environ_get",
+                            outcome.unwrap_or_else(|e| Err(e.into())),
+                        )
+                    },
+                )?
+        }
+        "environ_sizes_get" => {
+            let memory = memory.clone();
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "environ_sizes_get",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        out_0: i32,
+                        out_1: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let outcome = crate::guest::with_guest_memory(
+                            &mut caller,
+                            &memory,
+                            get,
+                            |mem, host| -> Result<(), crate::CallError<Errno>> {
+                                let out_0 = mem.out_param::<Size>(out_0 as u32)?;
+                                let out_1 = mem.out_param::<Size>(out_1 as u32)?;
+                                let (result_0, result_1) = host.environ_sizes_get()?;
+                                out_0.write(&mem, &result_0)?;
+                                out_1.write(&mem, &result_1)?;
+                                Ok(())
+                            },
+                        );
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::environ_sizes_get",
+                            outcome.unwrap_or_else(|e| Err(e.into())),
+                        )
+                    },
+                )?
+        }
+        "clock_res_get" => {
+            let memory = memory.clone();
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "clock_res_get",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_id: i32,
+                        out_0: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let outcome = crate::guest::with_guest_memory(
+                            &mut caller,
+                            &memory,
+                            get,
+                            |mem, host| -> Result<(), crate::CallError<Errno>> {
+                                let id = <Clockid>::from_abi(u64::from(arg_id as u32))?;
+                                let out_0 = mem.out_param::<Timestamp>(out_0 as u32)?;
+                                let result = host.clock_res_get(id)?;
+                                out_0.write(&mem, &result)?;
+                                Ok(())
+                            },
+                        );
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::clock_res_get",
+                            outcome.unwrap_or_else(|e| Err(e.into())),
+                        )
+                    },
+                )?
+        }
+        "clock_time_get" => {
+            let memory = memory.clone();
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "clock_time_get",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_id: i32,
+                        arg_precision: i64,
+                        out_0: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let outcome = crate::guest::with_guest_memory(
+                            &mut caller,
+                            &memory,
+                            get,
+                            |mem, host| -> Result<(), crate::CallError<Errno>> {
+                                let id = <Clockid>::from_abi(u64::from(arg_id as u32))?;
+                                let precision = arg_precision as u64;
+                                let out_0 = mem.out_param::<Timestamp>(out_0 as u32)?;
+                                let result = host.clock_time_get(id, precision)?;
+                                out_0.write(&mem, &result)?;
+                                Ok(())
+                            },
+                        );
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::clock_time_get",
+                            outcome.unwrap_or_else(|e| Err(e.into())),
+                        )
+                    },
+                )?
+        }
+        "fd_advise" => {
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "fd_advise",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_fd: i32,
+                        arg_offset: i64,
+                        arg_len: i64,
+                        arg_advice: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let host = get(caller.data_mut());
+                        let outcome = (|| -> Result<(), crate::CallError<Errno>> {
+                            let fd = Fd(arg_fd as u32);
+                            let offset = arg_offset as u64;
+                            let len = arg_len as u64;
+                            let advice = <Advice>::from_abi(
+                                u64::from(arg_advice as u32),
+                            )?;
+                            host.fd_advise(fd, offset, len, advice)?;
+                            Ok(())
+                        })();
+                        crate::call::finish("wasi_snapshot_preview1::fd_advise", outcome)
+                    },
+                )?
+        }
+        "fd_allocate" => {
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "fd_allocate",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_fd: i32,
+                        arg_offset: i64,
+                        arg_len: i64,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let host = get(caller.data_mut());
+                        let outcome = (|| -> Result<(), crate::CallError<Errno>> {
+                            let fd = Fd(arg_fd as u32);
+                            let offset = arg_offset as u64;
+                            let len = arg_len as u64;
+                            host.fd_allocate(fd, offset, len)?;
+                            Ok(())
+                        })();
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::fd_allocate",
+                            outcome,
+                        )
+                    },
+                )?
+        }
+        "fd_close" => {
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "fd_close",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_fd: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let host = get(caller.data_mut());
+                        let outcome = (|| -> Result<(), crate::CallError<Errno>> {
+                            let fd = Fd(arg_fd as u32);
+                            host.fd_close(fd)?;
+                            Ok(())
+                        })();
+                        crate::call::finish("wasi_snapshot_preview1::fd_close", outcome)
+                    },
+                )?
+        }
+        "fd_datasync" => {
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "fd_datasync",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_fd: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let host = get(caller.data_mut());
+                        let outcome = (|| -> Result<(), crate::CallError<Errno>> {
+                            let fd = Fd(arg_fd as u32);
+                            host.fd_datasync(fd)?;
+                            Ok(())
+                        })();
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::fd_datasync",
+                            outcome,
+                        )
+                    },
+                )?
+        }
+        "fd_fdstat_get" => {
+            let memory = memory.clone();
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "fd_fdstat_get",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_fd: i32,
+                        out_0: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let outcome = crate::guest::with_guest_memory(
+                            &mut caller,
+                            &memory,
+                            get,
+                            |mem, host| -> Result<(), crate::CallError<Errno>> {
+                                let fd = Fd(arg_fd as u32);
+                                let out_0 = mem.out_param::<Fdstat>(out_0 as u32)?;
+                                let result = host.fd_fdstat_get(fd)?;
+                                out_0.write(&mem, &result)?;
+                                Ok(())
+                            },
+                        );
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::fd_fdstat_get",
+                            outcome.unwrap_or_else(|e| Err(e.into())),
+                        )
+                    },
+                )?
+        }
+        "fd_fdstat_set_flags" => {
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "fd_fdstat_set_flags",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_fd: i32,
+                        arg_flags: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let host = get(caller.data_mut());
+                        let outcome = (|| -> Result<(), crate::CallError<Errno>> {
+                            let fd = Fd(arg_fd as u32);
+                            let flags = <Fdflags>::from_abi(
+                                u64::from(arg_flags as u32),
+                            )?;
+                            host.fd_fdstat_set_flags(fd, flags)?;
+                            Ok(())
+                        })();
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::fd_fdstat_set_flags",
+                            outcome,
+                        )
+                    },
+                )?
+        }
+        "fd_fdstat_set_rights" => {
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "fd_fdstat_set_rights",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_fd: i32,
+                        arg_fs_rights_base: i64,
+                        arg_fs_rights_inheriting: i64,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let host = get(caller.data_mut());
+                        let outcome = (|| -> Result<(), crate::CallError<Errno>> {
+                            let fd = Fd(arg_fd as u32);
+                            let fs_rights_base = <Rights>::from_abi(
+                                arg_fs_rights_base as u64,
+                            )?;
+                            let fs_rights_inheriting = <Rights>::from_abi(
+                                arg_fs_rights_inheriting as u64,
+                            )?;
+                            host.fd_fdstat_set_rights(
+                                fd,
+                                fs_rights_base,
+                                fs_rights_inheriting,
+                            )?;
+                            Ok(())
+                        })();
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::fd_fdstat_set_rights",
+                            outcome,
+                        )
+                    },
+                )?
+        }
+        "fd_filestat_get" => {
+            let memory = memory.clone();
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "fd_filestat_get",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_fd: i32,
+                        out_0: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let outcome = crate::guest::with_guest_memory(
+                            &mut caller,
+                            &memory,
+                            get,
+                            |mem, host| -> Result<(), crate::CallError<Errno>> {
+                                let fd = Fd(arg_fd as u32);
+                                let out_0 = mem.out_param::<Filestat>(out_0 as u32)?;
+                                let result = host.fd_filestat_get(fd)?;
+                                out_0.write(&mem, &result)?;
+                                Ok(())
+                            },
+                        );
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::fd_filestat_get",
+                            outcome.unwrap_or_else(|e| Err(e.into())),
+                        )
+                    },
+                )?
+        }
+        "fd_filestat_set_size" => {
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "fd_filestat_set_size",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_fd: i32,
+                        arg_size: i64,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let host = get(caller.data_mut());
+                        let outcome = (|| -> Result<(), crate::CallError<Errno>> {
+                            let fd = Fd(arg_fd as u32);
+                            let size = arg_size as u64;
+                            host.fd_filestat_set_size(fd, size)?;
+                            Ok(())
+                        })();
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::fd_filestat_set_size",
+                            outcome,
+                        )
+                    },
+                )?
+        }
+        "fd_filestat_set_times" => {
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "fd_filestat_set_times",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_fd: i32,
+                        arg_atim: i64,
+                        arg_mtim: i64,
+                        arg_fst_flags: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let host = get(caller.data_mut());
+                        let outcome = (|| -> Result<(), crate::CallError<Errno>> {
+                            let fd = Fd(arg_fd as u32);
+                            let atim = arg_atim as u64;
+                            let mtim = arg_mtim as u64;
+                            let fst_flags = <Fstflags>::from_abi(
+                                u64::from(arg_fst_flags as u32),
+                            )?;
+                            host.fd_filestat_set_times(fd, atim, mtim, fst_flags)?;
+                            Ok(())
+                        })();
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::fd_filestat_set_times",
+                            outcome,
+                        )
+                    },
+                )?
+        }
+        "fd_pread" => {
+            let memory = memory.clone();
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "fd_pread",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_fd: i32,
+                        arg_iovs_ptr: i32,
+                        arg_iovs_len: i32,
+                        arg_offset: i64,
+                        out_0: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let outcome = crate::guest::with_guest_memory(
+                            &mut caller,
+                            &memory,
+                            get,
+                            |mem, host| -> Result<(), crate::CallError<Errno>> {
+                                let fd = Fd(arg_fd as u32);
+                                // SAFETY: bounds are checked inside; the last argument lets the view hand out references into guest memory only where `glue::direct_modes` proved that no other view of this call can alias them (docs/guest-memory.md).
+                                let iovs = unsafe {
+                                    crate::guest::IovecsMut::decode(
+                                        mem,
+                                        arg_iovs_ptr as u32,
+                                        arg_iovs_len as u32,
+                                        true,
+                                    )
+                                }?;
+                                let offset = arg_offset as u64;
+                                let out_0 = mem.out_param::<Size>(out_0 as u32)?;
+                                let result = host.fd_pread(fd, iovs, offset)?;
+                                out_0.write(&mem, &result)?;
+                                Ok(())
+                            },
+                        );
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::fd_pread",
+                            outcome.unwrap_or_else(|e| Err(e.into())),
+                        )
+                    },
+                )?
+        }
+        "fd_prestat_get" => {
+            let memory = memory.clone();
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "fd_prestat_get",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_fd: i32,
+                        out_0: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let outcome = crate::guest::with_guest_memory(
+                            &mut caller,
+                            &memory,
+                            get,
+                            |mem, host| -> Result<(), crate::CallError<Errno>> {
+                                let fd = Fd(arg_fd as u32);
+                                let out_0 = mem.out_param::<Prestat>(out_0 as u32)?;
+                                let result = host.fd_prestat_get(fd)?;
+                                out_0.write(&mem, &result)?;
+                                Ok(())
+                            },
+                        );
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::fd_prestat_get",
+                            outcome.unwrap_or_else(|e| Err(e.into())),
+                        )
+                    },
+                )?
+        }
+        "fd_prestat_dir_name" => {
+            let memory = memory.clone();
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "fd_prestat_dir_name",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_fd: i32,
+                        arg_path: i32,
+                        arg_path_len: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let outcome = crate::guest::with_guest_memory(
+                            &mut caller,
+                            &memory,
+                            get,
+                            |mem, host| -> Result<(), crate::CallError<Errno>> {
+                                let fd = Fd(arg_fd as u32);
+                                // SAFETY: bounds are checked inside; the last argument lets the view hand out references into guest memory only where `glue::direct_modes` proved that no other view of this call can alias them (docs/guest-memory.md).
+                                let path = unsafe {
+                                    crate::guest::GuestBufMut::new(
+                                        mem,
+                                        arg_path as u32,
+                                        arg_path_len as u32,
+                                        true,
+                                    )
+                                }?;
+                                host.fd_prestat_dir_name(fd, path)?;
+                                Ok(())
+                            },
+                        );
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::fd_prestat_dir_name",
+                            outcome.unwrap_or_else(|e| Err(e.into())),
+                        )
+                    },
+                )?
+        }
+        "fd_pwrite" => {
+            let memory = memory.clone();
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "fd_pwrite",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_fd: i32,
+                        arg_iovs_ptr: i32,
+                        arg_iovs_len: i32,
+                        arg_offset: i64,
+                        out_0: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let outcome = crate::guest::with_guest_memory(
+                            &mut caller,
+                            &memory,
+                            get,
+                            |mem, host| -> Result<(), crate::CallError<Errno>> {
+                                let fd = Fd(arg_fd as u32);
+                                // SAFETY: bounds are checked inside; the last argument lets the view hand out references into guest memory only where `glue::direct_modes` proved that no other view of this call can alias them (docs/guest-memory.md).
+                                let iovs = unsafe {
+                                    crate::guest::Iovecs::decode(
+                                        mem,
+                                        arg_iovs_ptr as u32,
+                                        arg_iovs_len as u32,
+                                        true,
+                                    )
+                                }?;
+                                let offset = arg_offset as u64;
+                                let out_0 = mem.out_param::<Size>(out_0 as u32)?;
+                                let result = host.fd_pwrite(fd, iovs, offset)?;
+                                out_0.write(&mem, &result)?;
+                                Ok(())
+                            },
+                        );
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::fd_pwrite",
+                            outcome.unwrap_or_else(|e| Err(e.into())),
+                        )
+                    },
+                )?
+        }
+        "fd_read" => {
+            let memory = memory.clone();
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "fd_read",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_fd: i32,
+                        arg_iovs_ptr: i32,
+                        arg_iovs_len: i32,
+                        out_0: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let outcome = crate::guest::with_guest_memory(
+                            &mut caller,
+                            &memory,
+                            get,
+                            |mem, host| -> Result<(), crate::CallError<Errno>> {
+                                let fd = Fd(arg_fd as u32);
+                                // SAFETY: bounds are checked inside; the last argument lets the view hand out references into guest memory only where `glue::direct_modes` proved that no other view of this call can alias them (docs/guest-memory.md).
+                                let iovs = unsafe {
+                                    crate::guest::IovecsMut::decode(
+                                        mem,
+                                        arg_iovs_ptr as u32,
+                                        arg_iovs_len as u32,
+                                        true,
+                                    )
+                                }?;
+                                let out_0 = mem.out_param::<Size>(out_0 as u32)?;
+                                let result = host.fd_read(fd, iovs)?;
+                                out_0.write(&mem, &result)?;
+                                Ok(())
+                            },
+                        );
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::fd_read",
+                            outcome.unwrap_or_else(|e| Err(e.into())),
+                        )
+                    },
+                )?
+        }
+        "fd_readdir" => {
+            let memory = memory.clone();
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "fd_readdir",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_fd: i32,
+                        arg_buf: i32,
+                        arg_buf_len: i32,
+                        arg_cookie: i64,
+                        out_0: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let outcome = crate::guest::with_guest_memory(
+                            &mut caller,
+                            &memory,
+                            get,
+                            |mem, host| -> Result<(), crate::CallError<Errno>> {
+                                let fd = Fd(arg_fd as u32);
+                                // SAFETY: bounds are checked inside; the last argument lets the view hand out references into guest memory only where `glue::direct_modes` proved that no other view of this call can alias them (docs/guest-memory.md).
+                                let buf = unsafe {
+                                    crate::guest::GuestBufMut::new(
+                                        mem,
+                                        arg_buf as u32,
+                                        arg_buf_len as u32,
+                                        true,
+                                    )
+                                }?;
+                                let cookie = arg_cookie as u64;
+                                let out_0 = mem.out_param::<Size>(out_0 as u32)?;
+                                let result = host.fd_readdir(fd, buf, cookie)?;
+                                out_0.write(&mem, &result)?;
+                                Ok(())
+                            },
+                        );
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::fd_readdir",
+                            outcome.unwrap_or_else(|e| Err(e.into())),
+                        )
+                    },
+                )?
+        }
+        "fd_renumber" => {
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "fd_renumber",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_fd: i32,
+                        arg_to: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let host = get(caller.data_mut());
+                        let outcome = (|| -> Result<(), crate::CallError<Errno>> {
+                            let fd = Fd(arg_fd as u32);
+                            let to = Fd(arg_to as u32);
+                            host.fd_renumber(fd, to)?;
+                            Ok(())
+                        })();
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::fd_renumber",
+                            outcome,
+                        )
+                    },
+                )?
+        }
+        "fd_seek" => {
+            let memory = memory.clone();
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "fd_seek",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_fd: i32,
+                        arg_offset: i64,
+                        arg_whence: i32,
+                        out_0: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let outcome = crate::guest::with_guest_memory(
+                            &mut caller,
+                            &memory,
+                            get,
+                            |mem, host| -> Result<(), crate::CallError<Errno>> {
+                                let fd = Fd(arg_fd as u32);
+                                let offset = arg_offset;
+                                let whence = <Whence>::from_abi(
+                                    u64::from(arg_whence as u32),
+                                )?;
+                                let out_0 = mem.out_param::<Filesize>(out_0 as u32)?;
+                                let result = host.fd_seek(fd, offset, whence)?;
+                                out_0.write(&mem, &result)?;
+                                Ok(())
+                            },
+                        );
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::fd_seek",
+                            outcome.unwrap_or_else(|e| Err(e.into())),
+                        )
+                    },
+                )?
+        }
+        "fd_sync" => {
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "fd_sync",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_fd: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let host = get(caller.data_mut());
+                        let outcome = (|| -> Result<(), crate::CallError<Errno>> {
+                            let fd = Fd(arg_fd as u32);
+                            host.fd_sync(fd)?;
+                            Ok(())
+                        })();
+                        crate::call::finish("wasi_snapshot_preview1::fd_sync", outcome)
+                    },
+                )?
+        }
+        "fd_tell" => {
+            let memory = memory.clone();
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "fd_tell",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_fd: i32,
+                        out_0: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let outcome = crate::guest::with_guest_memory(
+                            &mut caller,
+                            &memory,
+                            get,
+                            |mem, host| -> Result<(), crate::CallError<Errno>> {
+                                let fd = Fd(arg_fd as u32);
+                                let out_0 = mem.out_param::<Filesize>(out_0 as u32)?;
+                                let result = host.fd_tell(fd)?;
+                                out_0.write(&mem, &result)?;
+                                Ok(())
+                            },
+                        );
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::fd_tell",
+                            outcome.unwrap_or_else(|e| Err(e.into())),
+                        )
+                    },
+                )?
+        }
+        "fd_write" => {
+            let memory = memory.clone();
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "fd_write",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_fd: i32,
+                        arg_iovs_ptr: i32,
+                        arg_iovs_len: i32,
+                        out_0: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let outcome = crate::guest::with_guest_memory(
+                            &mut caller,
+                            &memory,
+                            get,
+                            |mem, host| -> Result<(), crate::CallError<Errno>> {
+                                let fd = Fd(arg_fd as u32);
+                                // SAFETY: bounds are checked inside; the last argument lets the view hand out references into guest memory only where `glue::direct_modes` proved that no other view of this call can alias them (docs/guest-memory.md).
+                                let iovs = unsafe {
+                                    crate::guest::Iovecs::decode(
+                                        mem,
+                                        arg_iovs_ptr as u32,
+                                        arg_iovs_len as u32,
+                                        true,
+                                    )
+                                }?;
+                                let out_0 = mem.out_param::<Size>(out_0 as u32)?;
+                                let result = host.fd_write(fd, iovs)?;
+                                out_0.write(&mem, &result)?;
+                                Ok(())
+                            },
+                        );
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::fd_write",
+                            outcome.unwrap_or_else(|e| Err(e.into())),
+                        )
+                    },
+                )?
+        }
+        "path_create_directory" => {
+            let memory = memory.clone();
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "path_create_directory",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_fd: i32,
+                        arg_path_ptr: i32,
+                        arg_path_len: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let outcome = crate::guest::with_guest_memory(
+                            &mut caller,
+                            &memory,
+                            get,
+                            |mem, host| -> Result<(), crate::CallError<Errno>> {
+                                let fd = Fd(arg_fd as u32);
+                                // SAFETY: bounds are checked inside; the last argument lets the view hand out references into guest memory only where `glue::direct_modes` proved that no other view of this call can alias them (docs/guest-memory.md).
+                                let path = unsafe {
+                                    mem.string(arg_path_ptr as u32, arg_path_len as u32, true)
+                                }?;
+                                host.path_create_directory(fd, &path)?;
+                                Ok(())
+                            },
+                        );
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::path_create_directory",
+                            outcome.unwrap_or_else(|e| Err(e.into())),
+                        )
+                    },
+                )?
+        }
+        "path_filestat_get" => {
+            let memory = memory.clone();
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "path_filestat_get",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_fd: i32,
+                        arg_flags: i32,
+                        arg_path_ptr: i32,
+                        arg_path_len: i32,
+                        out_0: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let outcome = crate::guest::with_guest_memory(
+                            &mut caller,
+                            &memory,
+                            get,
+                            |mem, host| -> Result<(), crate::CallError<Errno>> {
+                                let fd = Fd(arg_fd as u32);
+                                let flags = <Lookupflags>::from_abi(
+                                    u64::from(arg_flags as u32),
+                                )?;
+                                // SAFETY: bounds are checked inside; the last argument lets the view hand out references into guest memory only where `glue::direct_modes` proved that no other view of this call can alias them (docs/guest-memory.md).
+                                let path = unsafe {
+                                    mem.string(arg_path_ptr as u32, arg_path_len as u32, true)
+                                }?;
+                                let out_0 = mem.out_param::<Filestat>(out_0 as u32)?;
+                                let result = host.path_filestat_get(fd, flags, &path)?;
+                                out_0.write(&mem, &result)?;
+                                Ok(())
+                            },
+                        );
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::path_filestat_get",
+                            outcome.unwrap_or_else(|e| Err(e.into())),
+                        )
+                    },
+                )?
+        }
+        "path_filestat_set_times" => {
+            let memory = memory.clone();
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "path_filestat_set_times",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_fd: i32,
+                        arg_flags: i32,
+                        arg_path_ptr: i32,
+                        arg_path_len: i32,
+                        arg_atim: i64,
+                        arg_mtim: i64,
+                        arg_fst_flags: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let outcome = crate::guest::with_guest_memory(
+                            &mut caller,
+                            &memory,
+                            get,
+                            |mem, host| -> Result<(), crate::CallError<Errno>> {
+                                let fd = Fd(arg_fd as u32);
+                                let flags = <Lookupflags>::from_abi(
+                                    u64::from(arg_flags as u32),
+                                )?;
+                                // SAFETY: bounds are checked inside; the last argument lets the view hand out references into guest memory only where `glue::direct_modes` proved that no other view of this call can alias them (docs/guest-memory.md).
+                                let path = unsafe {
+                                    mem.string(arg_path_ptr as u32, arg_path_len as u32, true)
+                                }?;
+                                let atim = arg_atim as u64;
+                                let mtim = arg_mtim as u64;
+                                let fst_flags = <Fstflags>::from_abi(
+                                    u64::from(arg_fst_flags as u32),
+                                )?;
+                                host.path_filestat_set_times(
+                                    fd,
+                                    flags,
+                                    &path,
+                                    atim,
+                                    mtim,
+                                    fst_flags,
+                                )?;
+                                Ok(())
+                            },
+                        );
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::path_filestat_set_times",
+                            outcome.unwrap_or_else(|e| Err(e.into())),
+                        )
+                    },
+                )?
+        }
+        "path_link" => {
+            let memory = memory.clone();
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "path_link",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_old_fd: i32,
+                        arg_old_flags: i32,
+                        arg_old_path_ptr: i32,
+                        arg_old_path_len: i32,
+                        arg_new_fd: i32,
+                        arg_new_path_ptr: i32,
+                        arg_new_path_len: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let outcome = crate::guest::with_guest_memory(
+                            &mut caller,
+                            &memory,
+                            get,
+                            |mem, host| -> Result<(), crate::CallError<Errno>> {
+                                let old_fd = Fd(arg_old_fd as u32);
+                                let old_flags = <Lookupflags>::from_abi(
+                                    u64::from(arg_old_flags as u32),
+                                )?;
+                                // SAFETY: bounds are checked inside; the last argument lets the view hand out references into guest memory only where `glue::direct_modes` proved that no other view of this call can alias them (docs/guest-memory.md).
+                                let old_path = unsafe {
+                                    mem.string(
+                                        arg_old_path_ptr as u32,
+                                        arg_old_path_len as u32,
+                                        true,
+                                    )
+                                }?;
+                                let new_fd = Fd(arg_new_fd as u32);
+                                // SAFETY: bounds are checked inside; the last argument lets the view hand out references into guest memory only where `glue::direct_modes` proved that no other view of this call can alias them (docs/guest-memory.md).
+                                let new_path = unsafe {
+                                    mem.string(
+                                        arg_new_path_ptr as u32,
+                                        arg_new_path_len as u32,
+                                        true,
+                                    )
+                                }?;
+                                host.path_link(
+                                    old_fd,
+                                    old_flags,
+                                    &old_path,
+                                    new_fd,
+                                    &new_path,
+                                )?;
+                                Ok(())
+                            },
+                        );
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::path_link",
+                            outcome.unwrap_or_else(|e| Err(e.into())),
+                        )
+                    },
+                )?
+        }
+        "path_open" => {
+            let memory = memory.clone();
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "path_open",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_fd: i32,
+                        arg_dirflags: i32,
+                        arg_path_ptr: i32,
+                        arg_path_len: i32,
+                        arg_oflags: i32,
+                        arg_fs_rights_base: i64,
+                        arg_fs_rights_inheriting: i64,
+                        arg_fdflags: i32,
+                        out_0: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let outcome = crate::guest::with_guest_memory(
+                            &mut caller,
+                            &memory,
+                            get,
+                            |mem, host| -> Result<(), crate::CallError<Errno>> {
+                                let fd = Fd(arg_fd as u32);
+                                let dirflags = <Lookupflags>::from_abi(
+                                    u64::from(arg_dirflags as u32),
+                                )?;
+                                // SAFETY: bounds are checked inside; the last argument lets the view hand out references into guest memory only where `glue::direct_modes` proved that no other view of this call can alias them (docs/guest-memory.md).
+                                let path = unsafe {
+                                    mem.string(arg_path_ptr as u32, arg_path_len as u32, true)
+                                }?;
+                                let oflags = <Oflags>::from_abi(
+                                    u64::from(arg_oflags as u32),
+                                )?;
+                                let fs_rights_base = <Rights>::from_abi(
+                                    arg_fs_rights_base as u64,
+                                )?;
+                                let fs_rights_inheriting = <Rights>::from_abi(
+                                    arg_fs_rights_inheriting as u64,
+                                )?;
+                                let fdflags = <Fdflags>::from_abi(
+                                    u64::from(arg_fdflags as u32),
+                                )?;
+                                let out_0 = mem.out_param::<Fd>(out_0 as u32)?;
+                                let result = host
+                                    .path_open(
+                                        fd,
+                                        dirflags,
+                                        &path,
+                                        oflags,
+                                        fs_rights_base,
+                                        fs_rights_inheriting,
+                                        fdflags,
+                                    )?;
+                                out_0.write(&mem, &result)?;
+                                Ok(())
+                            },
+                        );
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::path_open",
+                            outcome.unwrap_or_else(|e| Err(e.into())),
+                        )
+                    },
+                )?
+        }
+        "path_readlink" => {
+            let memory = memory.clone();
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "path_readlink",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_fd: i32,
+                        arg_path_ptr: i32,
+                        arg_path_len: i32,
+                        arg_buf: i32,
+                        arg_buf_len: i32,
+                        out_0: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let outcome = crate::guest::with_guest_memory(
+                            &mut caller,
+                            &memory,
+                            get,
+                            |mem, host| -> Result<(), crate::CallError<Errno>> {
+                                let fd = Fd(arg_fd as u32);
+                                // SAFETY: bounds are checked inside; the last argument lets the view hand out references into guest memory only where `glue::direct_modes` proved that no other view of this call can alias them (docs/guest-memory.md).
+                                let path = unsafe {
+                                    mem.string(
+                                        arg_path_ptr as u32,
+                                        arg_path_len as u32,
+                                        !crate::guest::ranges_overlap(
+                                            arg_path_ptr as u32,
+                                            arg_path_len as u32,
+                                            arg_buf as u32,
+                                            arg_buf_len as u32,
+                                        ),
+                                    )
+                                }?;
+                                // SAFETY: bounds are checked inside; the last argument lets the view hand out references into guest memory only where `glue::direct_modes` proved that no other view of this call can alias them (docs/guest-memory.md).
+                                let buf = unsafe {
+                                    crate::guest::GuestBufMut::new(
+                                        mem,
+                                        arg_buf as u32,
+                                        arg_buf_len as u32,
+                                        true,
+                                    )
+                                }?;
+                                let out_0 = mem.out_param::<Size>(out_0 as u32)?;
+                                let result = host.path_readlink(fd, &path, buf)?;
+                                out_0.write(&mem, &result)?;
+                                Ok(())
+                            },
+                        );
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::path_readlink",
+                            outcome.unwrap_or_else(|e| Err(e.into())),
+                        )
+                    },
+                )?
+        }
+        "path_remove_directory" => {
+            let memory = memory.clone();
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "path_remove_directory",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_fd: i32,
+                        arg_path_ptr: i32,
+                        arg_path_len: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let outcome = crate::guest::with_guest_memory(
+                            &mut caller,
+                            &memory,
+                            get,
+                            |mem, host| -> Result<(), crate::CallError<Errno>> {
+                                let fd = Fd(arg_fd as u32);
+                                // SAFETY: bounds are checked inside; the last argument lets the view hand out references into guest memory only where `glue::direct_modes` proved that no other view of this call can alias them (docs/guest-memory.md).
+                                let path = unsafe {
+                                    mem.string(arg_path_ptr as u32, arg_path_len as u32, true)
+                                }?;
+                                host.path_remove_directory(fd, &path)?;
+                                Ok(())
+                            },
+                        );
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::path_remove_directory",
+                            outcome.unwrap_or_else(|e| Err(e.into())),
+                        )
+                    },
+                )?
+        }
+        "path_rename" => {
+            let memory = memory.clone();
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "path_rename",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_fd: i32,
+                        arg_old_path_ptr: i32,
+                        arg_old_path_len: i32,
+                        arg_new_fd: i32,
+                        arg_new_path_ptr: i32,
+                        arg_new_path_len: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let outcome = crate::guest::with_guest_memory(
+                            &mut caller,
+                            &memory,
+                            get,
+                            |mem, host| -> Result<(), crate::CallError<Errno>> {
+                                let fd = Fd(arg_fd as u32);
+                                // SAFETY: bounds are checked inside; the last argument lets the view hand out references into guest memory only where `glue::direct_modes` proved that no other view of this call can alias them (docs/guest-memory.md).
+                                let old_path = unsafe {
+                                    mem.string(
+                                        arg_old_path_ptr as u32,
+                                        arg_old_path_len as u32,
+                                        true,
+                                    )
+                                }?;
+                                let new_fd = Fd(arg_new_fd as u32);
+                                // SAFETY: bounds are checked inside; the last argument lets the view hand out references into guest memory only where `glue::direct_modes` proved that no other view of this call can alias them (docs/guest-memory.md).
+                                let new_path = unsafe {
+                                    mem.string(
+                                        arg_new_path_ptr as u32,
+                                        arg_new_path_len as u32,
+                                        true,
+                                    )
+                                }?;
+                                host.path_rename(fd, &old_path, new_fd, &new_path)?;
+                                Ok(())
+                            },
+                        );
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::path_rename",
+                            outcome.unwrap_or_else(|e| Err(e.into())),
+                        )
+                    },
+                )?
+        }
+        "path_symlink" => {
+            let memory = memory.clone();
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "path_symlink",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_old_path_ptr: i32,
+                        arg_old_path_len: i32,
+                        arg_fd: i32,
+                        arg_new_path_ptr: i32,
+                        arg_new_path_len: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let outcome = crate::guest::with_guest_memory(
+                            &mut caller,
+                            &memory,
+                            get,
+                            |mem, host| -> Result<(), crate::CallError<Errno>> {
+                                // SAFETY: bounds are checked inside; the last argument lets the view hand out references into guest memory only where `glue::direct_modes` proved that no other view of this call can alias them (docs/guest-memory.md).
+                                let old_path = unsafe {
+                                    mem.string(
+                                        arg_old_path_ptr as u32,
+                                        arg_old_path_len as u32,
+                                        true,
+                                    )
+                                }?;
+                                let fd = Fd(arg_fd as u32);
+                                // SAFETY: bounds are checked inside; the last argument lets the view hand out references into guest memory only where `glue::direct_modes` proved that no other view of this call can alias them (docs/guest-memory.md).
+                                let new_path = unsafe {
+                                    mem.string(
+                                        arg_new_path_ptr as u32,
+                                        arg_new_path_len as u32,
+                                        true,
+                                    )
+                                }?;
+                                host.path_symlink(&old_path, fd, &new_path)?;
+                                Ok(())
+                            },
+                        );
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::path_symlink",
+                            outcome.unwrap_or_else(|e| Err(e.into())),
+                        )
+                    },
+                )?
+        }
+        "path_unlink_file" => {
+            let memory = memory.clone();
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "path_unlink_file",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_fd: i32,
+                        arg_path_ptr: i32,
+                        arg_path_len: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let outcome = crate::guest::with_guest_memory(
+                            &mut caller,
+                            &memory,
+                            get,
+                            |mem, host| -> Result<(), crate::CallError<Errno>> {
+                                let fd = Fd(arg_fd as u32);
+                                // SAFETY: bounds are checked inside; the last argument lets the view hand out references into guest memory only where `glue::direct_modes` proved that no other view of this call can alias them (docs/guest-memory.md).
+                                let path = unsafe {
+                                    mem.string(arg_path_ptr as u32, arg_path_len as u32, true)
+                                }?;
+                                host.path_unlink_file(fd, &path)?;
+                                Ok(())
+                            },
+                        );
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::path_unlink_file",
+                            outcome.unwrap_or_else(|e| Err(e.into())),
+                        )
+                    },
+                )?
+        }
+        "poll_oneoff" => {
+            let memory = memory.clone();
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "poll_oneoff",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_in: i32,
+                        arg_out: i32,
+                        arg_nsubscriptions: i32,
+                        out_0: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let outcome = crate::guest::with_guest_memory(
+                            &mut caller,
+                            &memory,
+                            get,
+                            |mem, host| -> Result<(), crate::CallError<Errno>> {
+                                let in_ = crate::guest::GuestArray::<
+                                    Subscription,
+                                >::new(mem, arg_in as u32, arg_nsubscriptions as u32)?;
+                                let out = crate::guest::GuestArrayMut::<
+                                    Event,
+                                >::new(mem, arg_out as u32, arg_nsubscriptions as u32)?;
+                                let out_0 = mem.out_param::<Size>(out_0 as u32)?;
+                                let result = host.poll_oneoff(in_, out)?;
+                                out_0.write(&mem, &result)?;
+                                Ok(())
+                            },
+                        );
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::poll_oneoff",
+                            outcome.unwrap_or_else(|e| Err(e.into())),
+                        )
+                    },
+                )?
+        }
+        "proc_exit" => {
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "proc_exit",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_rval: i32,
+                    | -> crate::__private::wasmtime::Result<()> {
+                        let host = get(caller.data_mut());
+                        let outcome = (|| -> Result<
+                            crate::Trap,
+                            crate::guest::GuestError,
+                        > {
+                            let rval = arg_rval as u32;
+                            Ok(host.proc_exit(rval))
+                        })();
+                        match outcome {
+                            Ok(trap) => Err(trap.into_wasmtime()),
+                            Err(error) => {
+                                Err(
+                                    crate::__private::wasmtime::Error::new(crate::call::GuestTrap {
+                                        function: "wasi_snapshot_preview1::proc_exit",
+                                        error,
+                                    }),
+                                )
+                            }
+                        }
+                    },
+                )?
+        }
+        "proc_raise" => {
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "proc_raise",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_sig: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let host = get(caller.data_mut());
+                        let outcome = (|| -> Result<(), crate::CallError<Errno>> {
+                            let sig = <Signal>::from_abi(u64::from(arg_sig as u32))?;
+                            host.proc_raise(sig)?;
+                            Ok(())
+                        })();
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::proc_raise",
+                            outcome,
+                        )
+                    },
+                )?
+        }
+        "sched_yield" => {
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "sched_yield",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let host = get(caller.data_mut());
+                        let outcome = (|| -> Result<(), crate::CallError<Errno>> {
+                            host.sched_yield()?;
+                            Ok(())
+                        })();
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::sched_yield",
+                            outcome,
+                        )
+                    },
+                )?
+        }
+        "random_get" => {
+            let memory = memory.clone();
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "random_get",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_buf: i32,
+                        arg_buf_len: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let outcome = crate::guest::with_guest_memory(
+                            &mut caller,
+                            &memory,
+                            get,
+                            |mem, host| -> Result<(), crate::CallError<Errno>> {
+                                // SAFETY: bounds are checked inside; the last argument lets the view hand out references into guest memory only where `glue::direct_modes` proved that no other view of this call can alias them (docs/guest-memory.md).
+                                let buf = unsafe {
+                                    crate::guest::GuestBufMut::new(
+                                        mem,
+                                        arg_buf as u32,
+                                        arg_buf_len as u32,
+                                        true,
+                                    )
+                                }?;
+                                host.random_get(buf)?;
+                                Ok(())
+                            },
+                        );
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::random_get",
+                            outcome.unwrap_or_else(|e| Err(e.into())),
+                        )
+                    },
+                )?
+        }
+        "sock_accept" => {
+            let memory = memory.clone();
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "sock_accept",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_fd: i32,
+                        arg_flags: i32,
+                        out_0: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let outcome = crate::guest::with_guest_memory(
+                            &mut caller,
+                            &memory,
+                            get,
+                            |mem, host| -> Result<(), crate::CallError<Errno>> {
+                                let fd = Fd(arg_fd as u32);
+                                let flags = <Fdflags>::from_abi(
+                                    u64::from(arg_flags as u32),
+                                )?;
+                                let out_0 = mem.out_param::<Fd>(out_0 as u32)?;
+                                let result = host.sock_accept(fd, flags)?;
+                                out_0.write(&mem, &result)?;
+                                Ok(())
+                            },
+                        );
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::sock_accept",
+                            outcome.unwrap_or_else(|e| Err(e.into())),
+                        )
+                    },
+                )?
+        }
+        "sock_recv" => {
+            let memory = memory.clone();
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "sock_recv",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_fd: i32,
+                        arg_ri_data_ptr: i32,
+                        arg_ri_data_len: i32,
+                        arg_ri_flags: i32,
+                        out_0: i32,
+                        out_1: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let outcome = crate::guest::with_guest_memory(
+                            &mut caller,
+                            &memory,
+                            get,
+                            |mem, host| -> Result<(), crate::CallError<Errno>> {
+                                let fd = Fd(arg_fd as u32);
+                                // SAFETY: bounds are checked inside; the last argument lets the view hand out references into guest memory only where `glue::direct_modes` proved that no other view of this call can alias them (docs/guest-memory.md).
+                                let ri_data = unsafe {
+                                    crate::guest::IovecsMut::decode(
+                                        mem,
+                                        arg_ri_data_ptr as u32,
+                                        arg_ri_data_len as u32,
+                                        true,
+                                    )
+                                }?;
+                                let ri_flags = <Riflags>::from_abi(
+                                    u64::from(arg_ri_flags as u32),
+                                )?;
+                                let out_0 = mem.out_param::<Size>(out_0 as u32)?;
+                                let out_1 = mem.out_param::<Roflags>(out_1 as u32)?;
+                                let (result_0, result_1) = host
+                                    .sock_recv(fd, ri_data, ri_flags)?;
+                                out_0.write(&mem, &result_0)?;
+                                out_1.write(&mem, &result_1)?;
+                                Ok(())
+                            },
+                        );
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::sock_recv",
+                            outcome.unwrap_or_else(|e| Err(e.into())),
+                        )
+                    },
+                )?
+        }
+        "sock_send" => {
+            let memory = memory.clone();
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "sock_send",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_fd: i32,
+                        arg_si_data_ptr: i32,
+                        arg_si_data_len: i32,
+                        arg_si_flags: i32,
+                        out_0: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let outcome = crate::guest::with_guest_memory(
+                            &mut caller,
+                            &memory,
+                            get,
+                            |mem, host| -> Result<(), crate::CallError<Errno>> {
+                                let fd = Fd(arg_fd as u32);
+                                // SAFETY: bounds are checked inside; the last argument lets the view hand out references into guest memory only where `glue::direct_modes` proved that no other view of this call can alias them (docs/guest-memory.md).
+                                let si_data = unsafe {
+                                    crate::guest::Iovecs::decode(
+                                        mem,
+                                        arg_si_data_ptr as u32,
+                                        arg_si_data_len as u32,
+                                        true,
+                                    )
+                                }?;
+                                let si_flags = <u16>::try_from(arg_si_flags)
+                                    .map_err(|_| crate::guest::GuestError::InvalidValue {
+                                        type_name: "u16",
+                                        value: arg_si_flags as u32 as u64,
+                                    })?;
+                                let out_0 = mem.out_param::<Size>(out_0 as u32)?;
+                                let result = host.sock_send(fd, si_data, si_flags)?;
+                                out_0.write(&mem, &result)?;
+                                Ok(())
+                            },
+                        );
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::sock_send",
+                            outcome.unwrap_or_else(|e| Err(e.into())),
+                        )
+                    },
+                )?
+        }
+        "sock_shutdown" => {
+            linker
+                .func_wrap(
+                    "wasi_snapshot_preview1",
+                    "sock_shutdown",
+                    move |
+                        mut caller: crate::__private::wasmtime::Caller<'_, T>,
+                        arg_fd: i32,
+                        arg_how: i32,
+                    | -> crate::__private::wasmtime::Result<i32> {
+                        let host = get(caller.data_mut());
+                        let outcome = (|| -> Result<(), crate::CallError<Errno>> {
+                            let fd = Fd(arg_fd as u32);
+                            let how = <Sdflags>::from_abi(u64::from(arg_how as u32))?;
+                            host.sock_shutdown(fd, how)?;
+                            Ok(())
+                        })();
+                        crate::call::finish(
+                            "wasi_snapshot_preview1::sock_shutdown",
+                            outcome,
+                        )
+                    },
+                )?
+        }
+        _ => return Ok(false),
+    };
+    Ok(true)
 }

@@ -8,8 +8,7 @@ pub mod run;
 use std::path::{Path, PathBuf};
 
 use wasi_host::guest::{
-    CachedMemory, GuestAddr, GuestArray, GuestArrayMut, GuestBufMut, GuestPtr, Iovecs, IovecsMut,
-    MemoryCache,
+    GuestAddr, GuestArray, GuestArrayMut, GuestBufMut, GuestPtr, Iovecs, IovecsMut,
 };
 use wasi_host::preview1::{
     self, Clockid, Dircookie, Dirent, Errno, Event, EventFdReadwrite, Eventrwflags, Eventtype, Fd,
@@ -32,15 +31,9 @@ pub struct TestHost {
     /// The preopened directory name reported for fd 3.
     pub preopen: String,
     pub log: Vec<String>,
-    /// Whether the bindings may cache the memory export here.
-    pub cache_memory: bool,
-    cache: CachedMemory,
-}
-
-impl MemoryCache for TestHost {
-    fn memory_cache(&mut self) -> Option<&mut CachedMemory> {
-        self.cache_memory.then_some(&mut self.cache)
-    }
+    /// Whether the guest's functions are bound to its instance (no memory lookup per call)
+    /// rather than finding memory by name.
+    pub bind_memory: bool,
 }
 
 impl WasiSnapshotPreview1 for TestHost {
@@ -238,17 +231,26 @@ impl Guest {
         let path = guest_dir().join("wat").join(format!("{name}.wat"));
         let module = Module::from_file(&engine, &path)
             .unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
-        let mut linker = Linker::new(&engine);
-        preview1::add_to_linker(&mut linker, |h: &mut TestHost| h).expect("link");
         let mut host = TestHost {
-            cache_memory: true,
+            bind_memory: true,
             ..TestHost::default()
         };
         setup(&mut host);
+        let bind = host.bind_memory;
         let mut store = Store::new(&engine, host);
-        let instance = linker
-            .instantiate(&mut store, &module)
-            .expect("instantiate");
+        let mut linker = Linker::new(&engine);
+        let instance = if bind {
+            wasi_host::guest::instantiate_bound(&mut store, &linker, &module, |l, memory| {
+                for name in preview1::FUNCTIONS {
+                    preview1::define(l, name, |h: &mut TestHost| h, memory)?;
+                }
+                Ok(())
+            })
+        } else {
+            preview1::add_to_linker(&mut linker, |h: &mut TestHost| h).expect("link");
+            linker.instantiate(&mut store, &module)
+        }
+        .expect("instantiate");
         Guest { store, instance }
     }
 

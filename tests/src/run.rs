@@ -164,12 +164,10 @@ impl Run {
 
         let engine = engine();
         let module = module(&self.wasm);
-        let mut linker: Linker<WasiCtx> = Linker::new(engine);
-        wasi_host::add_to_linker(&mut linker, |ctx| ctx).expect("link");
+        let linker: Linker<WasiCtx> = Linker::new(engine);
         let mut store = Store::new(engine, ctx);
         let mut trap_text = String::new();
-        let status = match linker
-            .instantiate(&mut store, &module)
+        let status = match wasi_host::instantiate(&mut store, &linker, &module, |ctx| ctx)
             .and_then(|i| i.get_typed_func::<(), ()>(&mut store, "_start"))
             .and_then(|start| start.call(&mut store, ()))
         {

@@ -307,9 +307,9 @@ fn shared_memory_is_copied_not_borrowed() {
 }
 
 #[test]
-fn memory_lookup_without_cache_slot() {
-    // A host that offers no cache slot gets the same results through a lookup per call.
-    let mut g = Guest::new("fd_write", |h| h.cache_memory = false);
+fn memory_lookup_by_name() {
+    // Functions not bound to an instance get the same results through a lookup per call.
+    let mut g = Guest::new("fd_write", |h| h.bind_memory = false);
     assert_eq!(g.errno("ok"), Errno::Success);
     assert_eq!(g.errno("ok"), Errno::Success);
     assert_eq!(g.host().stdout, b"hello world!hello world!");

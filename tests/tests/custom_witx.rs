@@ -7,19 +7,12 @@ mod demo {
 
 use demo::{Demo, Errno, Greeting, Size, Style, Total};
 use wasi_host::CallError;
-use wasi_host::guest::{CachedMemory, GuestBufMut, MemoryCache};
+use wasi_host::guest::GuestBufMut;
 use wasmtime::{Engine, Linker, Module, Store};
 
 #[derive(Default)]
 struct Greeter {
     greetings: Vec<String>,
-    cache: CachedMemory,
-}
-
-impl MemoryCache for Greeter {
-    fn memory_cache(&mut self) -> Option<&mut CachedMemory> {
-        Some(&mut self.cache)
-    }
 }
 
 impl Demo for Greeter {

@@ -177,7 +177,7 @@ fn register(module: &Module, f: &Func, cx: &Cx) -> TokenStream {
     let Some(errno) = &f.error else {
         // `noreturn`: the method's trap is the outcome; a bad argument traps too.
         return quote! {
-            linker.func_wrap(#mname, #fname, move |mut caller: #wt::Caller<'_, T>, #(#core_idents: #core_types),*| -> #wt::Result<()> {
+            #fname => linker.func_wrap(#mname, #fname, move |mut caller: #wt::Caller<'_, T>, #(#core_idents: #core_types),*| -> #wt::Result<()> {
                 let host = get(caller.data_mut());
                 let outcome = (|| -> Result<#rt::Trap, #rt::guest::GuestError> {
                     #(#decodes)*
@@ -187,7 +187,7 @@ fn register(module: &Module, f: &Func, cx: &Cx) -> TokenStream {
                     Ok(trap) => Err(trap.into_wasmtime()),
                     Err(error) => Err(#wt::Error::new(#rt::call::GuestTrap { function: #qualified, error })),
                 }
-            })?;
+            })?,
         };
     };
 
@@ -217,7 +217,7 @@ fn register(module: &Module, f: &Func, cx: &Cx) -> TokenStream {
     };
     let body = if f.uses_memory() {
         quote! {
-            let outcome = #rt::guest::with_guest_memory(&mut caller, get, |mem, host| -> Result<(), #rt::CallError<#errno>> {
+            let outcome = #rt::guest::with_guest_memory(&mut caller, &memory, get, |mem, host| -> Result<(), #rt::CallError<#errno>> {
                 #(#decodes)*
                 #(#out_checks)*
                 #call_and_store
@@ -236,43 +236,102 @@ fn register(module: &Module, f: &Func, cx: &Cx) -> TokenStream {
             #rt::call::finish(#qualified, outcome)
         }
     };
+    let capture = if f.uses_memory() {
+        quote!(let memory = memory.clone();)
+    } else {
+        quote!()
+    };
     quote! {
-        linker.func_wrap(#mname, #fname, move |mut caller: #wt::Caller<'_, T>, #(#core_idents: #core_types),*| -> #wt::Result<i32> {
-            #body
-        })?;
+        #fname => {
+            #capture
+            linker.func_wrap(#mname, #fname, move |mut caller: #wt::Caller<'_, T>, #(#core_idents: #core_types),*| -> #wt::Result<i32> {
+                #body
+            })?
+        }
     }
 }
 
-pub fn generate(module: &Module, funcs: &[Func], fn_name: &Ident, cx: &Cx) -> TokenStream {
+/// Names of the generated registration items of one module.
+pub struct GlueNames {
+    /// Registers every function, finding memory by name.
+    pub add_all: Ident,
+    /// Registers one function by name with a given memory binding.
+    pub define: Ident,
+    /// The list of function names.
+    pub functions: Ident,
+}
+
+pub fn generate(module: &Module, funcs: &[Func], names: &GlueNames, cx: &Cx) -> TokenStream {
     let rt = &cx.rt;
     let wt = quote!(#rt::__private::wasmtime);
     let mname = module.name.as_str();
     let trait_name = type_ident(mname);
-    let regs = funcs.iter().map(|f| register(module, f, cx));
-    let doc = format!(
+    let arms = funcs.iter().map(|f| register(module, f, cx));
+    let fnames = funcs.iter().map(|f| f.witx.name.as_str());
+    let GlueNames {
+        add_all,
+        define,
+        functions,
+    } = names;
+    let functions_doc = format!(" Every function of `{mname}`, in WITX order.");
+    let add_doc = format!(
         " Defines every function of `{mname}` in `linker`, calling the host that `get` finds in\n \
-         the store's data. Calls look up nothing by name (the memory export is cached through\n \
-         [`MemoryCache`]({rt_path}::guest::MemoryCache)), allocate nothing, and use no async machinery.",
-        rt_path = if rt.to_string() == "crate" {
-            "crate".to_string()
-        } else {
-            rt.to_string().replace(' ', "")
-        },
+         the store's data. Right for any number of instances in one store: each call finds its\n \
+         caller's memory by name. [`instantiate_bound`]({rt_path}::guest::instantiate_bound) with\n \
+         [`{define}`] saves that lookup for one instance.",
+        rt_path = rt_path(rt),
+    );
+    let define_doc = format!(
+        " Defines the `{mname}` function `name` in `linker`, its calls finding guest memory\n \
+         through `memory`; `Ok(false)` if the module has no such function. Calls look up\n \
+         nothing else, allocate nothing, and use no async machinery."
     );
     quote! {
-        #[doc = #doc]
-        // Each closure's inner `(|| ...)()` scopes `?` to one call's outcome.
-        #[allow(clippy::redundant_closure_call)]
-        pub fn #fn_name<T, H>(
+        #[doc = #functions_doc]
+        pub const #functions: &[&str] = &[#(#fnames),*];
+
+        #[doc = #add_doc]
+        pub fn #add_all<T, H>(
             linker: &mut #wt::Linker<T>,
             get: impl Fn(&mut T) -> &mut H + Send + Sync + Copy + 'static,
         ) -> #wt::Result<()>
         where
             T: 'static,
-            H: #trait_name + #rt::guest::MemoryCache,
+            H: #trait_name,
         {
-            #(#regs)*
+            let memory = #rt::guest::MemoryBinding::by_name();
+            for name in #functions {
+                #define(linker, name, get, &memory)?;
+            }
             Ok(())
         }
+
+        #[doc = #define_doc]
+        // Each closure's inner `(|| ...)()` scopes `?` to one call's outcome.
+        #[allow(clippy::redundant_closure_call)]
+        pub fn #define<T, H>(
+            linker: &mut #wt::Linker<T>,
+            name: &str,
+            get: impl Fn(&mut T) -> &mut H + Send + Sync + Copy + 'static,
+            memory: &#rt::guest::MemoryBinding,
+        ) -> #wt::Result<bool>
+        where
+            T: 'static,
+            H: #trait_name,
+        {
+            match name {
+                #(#arms)*
+                _ => return Ok(false),
+            };
+            Ok(true)
+        }
+    }
+}
+
+fn rt_path(rt: &TokenStream) -> String {
+    if rt.to_string() == "crate" {
+        "crate".to_string()
+    } else {
+        rt.to_string().replace(' ', "")
     }
 }

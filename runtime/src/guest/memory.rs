@@ -2,7 +2,9 @@ use std::cell::UnsafeCell;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use wasmtime::{Caller, Extern, Memory, SharedMemory};
+use std::sync::{Arc, OnceLock};
+
+use wasmtime::{Caller, Extern, Instance, Linker, Memory, Module, SharedMemory, Store};
 
 use super::{GuestError, GuestType};
 
@@ -32,7 +34,9 @@ impl Flag {
 
 /// One host call's access to the calling instance's linear memory.
 ///
-/// Cheap to copy; every access is bounds-checked against the length the memory had when the
+/// Cheap to copy, and confined to the calling thread: the copies may write the same bytes, so
+/// they must never run at once (`GuestMemory` is neither `Send` nor `Sync`). Every access is
+/// bounds-checked against the length the memory had when the
 /// call began (wasm memories never shrink, so that length stays valid for the whole call).
 #[derive(Clone, Copy)]
 pub struct GuestMemory<'a> {
@@ -42,10 +46,9 @@ pub struct GuestMemory<'a> {
     _borrow: PhantomData<&'a [UnsafeCell<u8>]>,
 }
 
-// SAFETY: a `GuestMemory` is only a window on memory that wasmtime keeps alive for `'a`;
-// unshared memory is exclusively borrowed for `'a`, shared memory is accessed atomically.
-unsafe impl Send for GuestMemory<'_> {}
-unsafe impl Sync for GuestMemory<'_> {}
+// Neither `Send` nor `Sync` (the raw pointer sees to that): copies of one view write unshared
+// memory with plain copies, which is sound only while every copy stays on the thread of the
+// host call that made it. Shared memory reaches other threads through its own instances.
 
 impl<'a> GuestMemory<'a> {
     /// Wraps an exclusively borrowed, unshared linear memory.
@@ -242,13 +245,21 @@ impl<T: GuestType> OutParam<T> {
     }
 }
 
-/// A per-instance slot in which the bindings remember the calling instance's `memory`
-/// export, so that a host call does not look it up by name (a string-keyed search) each time.
+/// How generated glue finds the calling instance's linear memory.
 ///
-/// One slot serves one instance: a host value shared by several instances in one store must
-/// not provide a slot (return `None` from [`MemoryCache::memory_cache`]).
+/// wasmtime names a host function's caller only through [`Caller::get_export`], a by-name
+/// lookup that costs about 35 ns; checking a remembered handle against the caller
+/// ([`Caller::get_module_export`]) costs about 20 ns. Neither fits a call that otherwise costs
+/// about 15 ns, and a handle remembered per host value is wrong as soon as two instances share
+/// that value (each would read and write the other's memory). So a binding either looks the
+/// memory up on every call ([`MemoryBinding::by_name`], right for any number of instances), or
+/// belongs to the functions of exactly one instance and is filled in once, right after that
+/// instance is created ([`instantiate_bound`]): then the lookup is one atomic load.
+///
+/// A function that instance re-exports keeps using that instance's memory when another
+/// instance calls it.
 #[derive(Clone, Default)]
-pub struct CachedMemory(Option<MemoryExport>);
+pub struct MemoryBinding(Option<Arc<OnceLock<MemoryExport>>>);
 
 #[derive(Clone)]
 enum MemoryExport {
@@ -256,20 +267,52 @@ enum MemoryExport {
     Shared(SharedMemory),
 }
 
-impl CachedMemory {
-    /// Forgets the remembered memory (for reusing a host value with a new instance).
-    pub fn clear(&mut self) {
-        self.0 = None;
+impl MemoryBinding {
+    /// Look the caller's `memory` export up on every call.
+    pub fn by_name() -> Self {
+        MemoryBinding(None)
+    }
+
+    /// An empty binding for the functions of one instance; see [`instantiate_bound`].
+    fn for_one_instance() -> Self {
+        MemoryBinding(Some(Arc::new(OnceLock::new())))
+    }
+
+    /// Whether calls find their memory without a lookup.
+    pub fn is_bound(&self) -> bool {
+        self.0.as_ref().is_some_and(|slot| slot.get().is_some())
     }
 }
 
-/// Implemented by host types that bindings are registered for: where to cache the calling
-/// instance's memory between calls.
-pub trait MemoryCache {
-    /// The slot, or `None` (the default) to look the export up on every call.
-    fn memory_cache(&mut self) -> Option<&mut CachedMemory> {
-        None
+/// Instantiates `module` with host functions that serve this one instance only, so that
+/// their calls find its memory without a lookup by name.
+///
+/// `define` adds the bound functions to a copy of `linker` (they shadow any of the same name
+/// already there), typically through the generated `define` function for each import of the
+/// module. The copy is dropped once the instance exists, so no other instance can import
+/// the bound functions. Until the instance is created (its `start` function) and for a
+/// module without a `memory` export, calls look the memory up by name as usual.
+pub fn instantiate_bound<T: 'static>(
+    store: &mut Store<T>,
+    linker: &Linker<T>,
+    module: &Module,
+    define: impl FnOnce(&mut Linker<T>, &MemoryBinding) -> wasmtime::Result<()>,
+) -> wasmtime::Result<Instance> {
+    let binding = MemoryBinding::for_one_instance();
+    let mut own = linker.clone();
+    own.allow_shadowing(true);
+    define(&mut own, &binding)?;
+    let instance = own.instantiate(&mut *store, module)?;
+    let export = match instance.get_export(&mut *store, "memory") {
+        Some(Extern::Memory(memory)) => Some(MemoryExport::Unshared(memory)),
+        Some(Extern::SharedMemory(memory)) => Some(MemoryExport::Shared(memory)),
+        _ => None,
+    };
+    if let (Some(slot), Some(export)) = (&binding.0, export) {
+        // The binding is new and only `own`'s functions hold it: nothing has filled it.
+        let _ = slot.set(export);
     }
+    Ok(instance)
 }
 
 /// Runs `f` with the calling instance's memory and the host value.
@@ -279,34 +322,24 @@ pub trait MemoryCache {
 #[inline]
 pub fn with_guest_memory<T, H, R>(
     caller: &mut Caller<'_, T>,
+    binding: &MemoryBinding,
     get: impl Fn(&mut T) -> &mut H,
     f: impl FnOnce(GuestMemory<'_>, &mut H) -> R,
 ) -> Result<R, GuestError>
 where
     T: 'static,
-    H: MemoryCache + ?Sized,
+    H: ?Sized,
 {
-    // `Memory` is a copyable handle; only a shared memory's handle is reference-counted.
-    let cached = get(caller.data_mut())
-        .memory_cache()
-        .and_then(|slot| match &slot.0 {
-            Some(MemoryExport::Unshared(memory)) => Some(MemoryExport::Unshared(*memory)),
-            Some(MemoryExport::Shared(memory)) => Some(MemoryExport::Shared(memory.clone())),
-            None => None,
-        });
-    let export = match cached {
-        Some(export) => export,
-        None => {
-            let export = match caller.get_export("memory") {
-                Some(Extern::Memory(memory)) => MemoryExport::Unshared(memory),
-                Some(Extern::SharedMemory(memory)) => MemoryExport::Shared(memory),
-                _ => return Err(GuestError::NoMemory),
-            };
-            if let Some(slot) = get(caller.data_mut()).memory_cache() {
-                slot.0 = Some(export.clone());
-            }
-            export
-        }
+    let bound = binding.0.as_ref().and_then(|slot| slot.get());
+    let export = match bound {
+        // `Memory` is a copyable handle; only a shared memory's is reference-counted.
+        Some(MemoryExport::Unshared(memory)) => MemoryExport::Unshared(*memory),
+        Some(MemoryExport::Shared(memory)) => MemoryExport::Shared(memory.clone()),
+        None => match caller.get_export("memory") {
+            Some(Extern::Memory(memory)) => MemoryExport::Unshared(memory),
+            Some(Extern::SharedMemory(memory)) => MemoryExport::Shared(memory),
+            _ => return Err(GuestError::NoMemory),
+        },
     };
     match export {
         MemoryExport::Unshared(memory) => {

@@ -25,7 +25,7 @@ mod views;
 
 pub use access::{GuestAddr, GuestType, field_addr};
 pub use error::GuestError;
-pub use memory::{CachedMemory, GuestMemory, MemoryCache, OutParam, with_guest_memory};
+pub use memory::{GuestMemory, MemoryBinding, OutParam, instantiate_bound, with_guest_memory};
 pub use views::{
     BUFFER_CHUNK, GuestArray, GuestArrayMut, GuestBuf, GuestBufMut, GuestPtr, IOV_MAX, Iovecs,
     IovecsMut,
