@@ -16,6 +16,7 @@ mod ctx;
 mod errno;
 pub mod guest;
 mod host;
+pub mod link;
 /// `wasi_snapshot_preview1`, generated from `witx/preview1/` by `cargo xtask codegen`.
 pub mod preview1;
 mod table;
@@ -55,12 +56,13 @@ pub fn instantiate<T: 'static>(
     module: &wasmtime::Module,
     get: impl Fn(&mut T) -> &mut WasiCtx + Send + Sync + Copy + 'static,
 ) -> wasmtime::Result<wasmtime::Instance> {
-    guest::instantiate_bound(store, linker, module, |linker, memory| {
-        for import in module.imports() {
-            if import.module() == "wasi_snapshot_preview1" {
-                preview1::define(linker, import.name(), get, memory)?;
-            }
-        }
-        Ok(())
-    })
+    link::instantiate(
+        store,
+        linker,
+        module,
+        &[preview1::IMPORTS],
+        |linker, spec, memory| {
+            preview1::define(linker, spec.witx_module, spec.function, get, memory)
+        },
+    )
 }

@@ -3373,80 +3373,13 @@ pub trait WasiSnapshotPreview1 {
         Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
     }
 }
-/// Every function of `wasi_snapshot_preview1`, in WITX order.
-pub const FUNCTIONS: &[&str] = &[
-    "args_get",
-    "args_sizes_get",
-    "environ_get",
-    "environ_sizes_get",
-    "clock_res_get",
-    "clock_time_get",
-    "fd_advise",
-    "fd_allocate",
-    "fd_close",
-    "fd_datasync",
-    "fd_fdstat_get",
-    "fd_fdstat_set_flags",
-    "fd_fdstat_set_rights",
-    "fd_filestat_get",
-    "fd_filestat_set_size",
-    "fd_filestat_set_times",
-    "fd_pread",
-    "fd_prestat_get",
-    "fd_prestat_dir_name",
-    "fd_pwrite",
-    "fd_read",
-    "fd_readdir",
-    "fd_renumber",
-    "fd_seek",
-    "fd_sync",
-    "fd_tell",
-    "fd_write",
-    "path_create_directory",
-    "path_filestat_get",
-    "path_filestat_set_times",
-    "path_link",
-    "path_open",
-    "path_readlink",
-    "path_remove_directory",
-    "path_rename",
-    "path_symlink",
-    "path_unlink_file",
-    "poll_oneoff",
-    "proc_exit",
-    "proc_raise",
-    "sched_yield",
-    "random_get",
-    "sock_accept",
-    "sock_recv",
-    "sock_send",
-    "sock_shutdown",
-];
-/** Defines every function of `wasi_snapshot_preview1` in `linker`, calling the host that `get` finds in
-the store's data. Right for any number of instances in one store: each call finds its
-caller's memory by name. [`instantiate_bound`](crate::guest::instantiate_bound) with
-[`define`] saves that lookup for one instance.*/
-pub fn add_to_linker<T, H>(
-    linker: &mut crate::__private::wasmtime::Linker<T>,
-    get: impl Fn(&mut T) -> &mut H + Send + Sync + Copy + 'static,
-) -> crate::__private::wasmtime::Result<()>
-where
-    T: 'static,
-    H: WasiSnapshotPreview1,
-{
-    let memory = crate::guest::MemoryBinding::by_name();
-    for name in FUNCTIONS {
-        define(linker, name, get, &memory)?;
-    }
-    Ok(())
-}
-/** Defines the `wasi_snapshot_preview1` function `name` in `linker`, its calls finding guest memory
-through `memory`; `Ok(false)` if the module has no such function. Calls look up
-nothing else, allocate nothing, and use no async machinery.*/
+/** Defines the `wasi_snapshot_preview1` function `function` (its WITX name) in `linker` under its import
+name, its calls finding guest memory through `memory`; `Ok(false)` if the module has no
+such function. Calls look up nothing else, allocate nothing, and use no async machinery.*/
 #[allow(clippy::redundant_closure_call)]
-pub fn define<T, H>(
+pub fn define_wasi_snapshot_preview1<T, H>(
     linker: &mut crate::__private::wasmtime::Linker<T>,
-    name: &str,
+    function: &str,
     get: impl Fn(&mut T) -> &mut H + Send + Sync + Copy + 'static,
     memory: &crate::guest::MemoryBinding,
 ) -> crate::__private::wasmtime::Result<bool>
@@ -3454,7 +3387,7 @@ where
     T: 'static,
     H: WasiSnapshotPreview1,
 {
-    match name {
+    match function {
         "args_get" => {
             let memory = memory.clone();
             linker
@@ -5071,4 +5004,563 @@ where
         _ => return Ok(false),
     };
     Ok(true)
+}
+/// Every function of this document: its import and core signature, for linking by a
+/// module's imports.
+pub const IMPORTS: &[crate::link::ImportSpec] = &[
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "args_get",
+        witx_module: "wasi_snapshot_preview1",
+        function: "args_get",
+        params: &[crate::link::CoreType::I32, crate::link::CoreType::I32],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "args_sizes_get",
+        witx_module: "wasi_snapshot_preview1",
+        function: "args_sizes_get",
+        params: &[crate::link::CoreType::I32, crate::link::CoreType::I32],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "environ_get",
+        witx_module: "wasi_snapshot_preview1",
+        function: "environ_get",
+        params: &[crate::link::CoreType::I32, crate::link::CoreType::I32],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "environ_sizes_get",
+        witx_module: "wasi_snapshot_preview1",
+        function: "environ_sizes_get",
+        params: &[crate::link::CoreType::I32, crate::link::CoreType::I32],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "clock_res_get",
+        witx_module: "wasi_snapshot_preview1",
+        function: "clock_res_get",
+        params: &[crate::link::CoreType::I32, crate::link::CoreType::I32],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "clock_time_get",
+        witx_module: "wasi_snapshot_preview1",
+        function: "clock_time_get",
+        params: &[
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I64,
+            crate::link::CoreType::I32,
+        ],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "fd_advise",
+        witx_module: "wasi_snapshot_preview1",
+        function: "fd_advise",
+        params: &[
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I64,
+            crate::link::CoreType::I64,
+            crate::link::CoreType::I32,
+        ],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "fd_allocate",
+        witx_module: "wasi_snapshot_preview1",
+        function: "fd_allocate",
+        params: &[
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I64,
+            crate::link::CoreType::I64,
+        ],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "fd_close",
+        witx_module: "wasi_snapshot_preview1",
+        function: "fd_close",
+        params: &[crate::link::CoreType::I32],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "fd_datasync",
+        witx_module: "wasi_snapshot_preview1",
+        function: "fd_datasync",
+        params: &[crate::link::CoreType::I32],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "fd_fdstat_get",
+        witx_module: "wasi_snapshot_preview1",
+        function: "fd_fdstat_get",
+        params: &[crate::link::CoreType::I32, crate::link::CoreType::I32],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "fd_fdstat_set_flags",
+        witx_module: "wasi_snapshot_preview1",
+        function: "fd_fdstat_set_flags",
+        params: &[crate::link::CoreType::I32, crate::link::CoreType::I32],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "fd_fdstat_set_rights",
+        witx_module: "wasi_snapshot_preview1",
+        function: "fd_fdstat_set_rights",
+        params: &[
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I64,
+            crate::link::CoreType::I64,
+        ],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "fd_filestat_get",
+        witx_module: "wasi_snapshot_preview1",
+        function: "fd_filestat_get",
+        params: &[crate::link::CoreType::I32, crate::link::CoreType::I32],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "fd_filestat_set_size",
+        witx_module: "wasi_snapshot_preview1",
+        function: "fd_filestat_set_size",
+        params: &[crate::link::CoreType::I32, crate::link::CoreType::I64],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "fd_filestat_set_times",
+        witx_module: "wasi_snapshot_preview1",
+        function: "fd_filestat_set_times",
+        params: &[
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I64,
+            crate::link::CoreType::I64,
+            crate::link::CoreType::I32,
+        ],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "fd_pread",
+        witx_module: "wasi_snapshot_preview1",
+        function: "fd_pread",
+        params: &[
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I64,
+            crate::link::CoreType::I32,
+        ],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "fd_prestat_get",
+        witx_module: "wasi_snapshot_preview1",
+        function: "fd_prestat_get",
+        params: &[crate::link::CoreType::I32, crate::link::CoreType::I32],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "fd_prestat_dir_name",
+        witx_module: "wasi_snapshot_preview1",
+        function: "fd_prestat_dir_name",
+        params: &[
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+        ],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "fd_pwrite",
+        witx_module: "wasi_snapshot_preview1",
+        function: "fd_pwrite",
+        params: &[
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I64,
+            crate::link::CoreType::I32,
+        ],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "fd_read",
+        witx_module: "wasi_snapshot_preview1",
+        function: "fd_read",
+        params: &[
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+        ],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "fd_readdir",
+        witx_module: "wasi_snapshot_preview1",
+        function: "fd_readdir",
+        params: &[
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I64,
+            crate::link::CoreType::I32,
+        ],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "fd_renumber",
+        witx_module: "wasi_snapshot_preview1",
+        function: "fd_renumber",
+        params: &[crate::link::CoreType::I32, crate::link::CoreType::I32],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "fd_seek",
+        witx_module: "wasi_snapshot_preview1",
+        function: "fd_seek",
+        params: &[
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I64,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+        ],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "fd_sync",
+        witx_module: "wasi_snapshot_preview1",
+        function: "fd_sync",
+        params: &[crate::link::CoreType::I32],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "fd_tell",
+        witx_module: "wasi_snapshot_preview1",
+        function: "fd_tell",
+        params: &[crate::link::CoreType::I32, crate::link::CoreType::I32],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "fd_write",
+        witx_module: "wasi_snapshot_preview1",
+        function: "fd_write",
+        params: &[
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+        ],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "path_create_directory",
+        witx_module: "wasi_snapshot_preview1",
+        function: "path_create_directory",
+        params: &[
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+        ],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "path_filestat_get",
+        witx_module: "wasi_snapshot_preview1",
+        function: "path_filestat_get",
+        params: &[
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+        ],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "path_filestat_set_times",
+        witx_module: "wasi_snapshot_preview1",
+        function: "path_filestat_set_times",
+        params: &[
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I64,
+            crate::link::CoreType::I64,
+            crate::link::CoreType::I32,
+        ],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "path_link",
+        witx_module: "wasi_snapshot_preview1",
+        function: "path_link",
+        params: &[
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+        ],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "path_open",
+        witx_module: "wasi_snapshot_preview1",
+        function: "path_open",
+        params: &[
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I64,
+            crate::link::CoreType::I64,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+        ],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "path_readlink",
+        witx_module: "wasi_snapshot_preview1",
+        function: "path_readlink",
+        params: &[
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+        ],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "path_remove_directory",
+        witx_module: "wasi_snapshot_preview1",
+        function: "path_remove_directory",
+        params: &[
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+        ],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "path_rename",
+        witx_module: "wasi_snapshot_preview1",
+        function: "path_rename",
+        params: &[
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+        ],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "path_symlink",
+        witx_module: "wasi_snapshot_preview1",
+        function: "path_symlink",
+        params: &[
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+        ],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "path_unlink_file",
+        witx_module: "wasi_snapshot_preview1",
+        function: "path_unlink_file",
+        params: &[
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+        ],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "poll_oneoff",
+        witx_module: "wasi_snapshot_preview1",
+        function: "poll_oneoff",
+        params: &[
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+        ],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "proc_exit",
+        witx_module: "wasi_snapshot_preview1",
+        function: "proc_exit",
+        params: &[crate::link::CoreType::I32],
+        results: &[],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "proc_raise",
+        witx_module: "wasi_snapshot_preview1",
+        function: "proc_raise",
+        params: &[crate::link::CoreType::I32],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "sched_yield",
+        witx_module: "wasi_snapshot_preview1",
+        function: "sched_yield",
+        params: &[],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "random_get",
+        witx_module: "wasi_snapshot_preview1",
+        function: "random_get",
+        params: &[crate::link::CoreType::I32, crate::link::CoreType::I32],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "sock_accept",
+        witx_module: "wasi_snapshot_preview1",
+        function: "sock_accept",
+        params: &[
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+        ],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "sock_recv",
+        witx_module: "wasi_snapshot_preview1",
+        function: "sock_recv",
+        params: &[
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+        ],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "sock_send",
+        witx_module: "wasi_snapshot_preview1",
+        function: "sock_send",
+        params: &[
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+            crate::link::CoreType::I32,
+        ],
+        results: &[crate::link::CoreType::I32],
+    },
+    crate::link::ImportSpec {
+        module: "wasi_snapshot_preview1",
+        name: "sock_shutdown",
+        witx_module: "wasi_snapshot_preview1",
+        function: "sock_shutdown",
+        params: &[crate::link::CoreType::I32, crate::link::CoreType::I32],
+        results: &[crate::link::CoreType::I32],
+    },
+];
+/// Defines the function `function` of WITX module `witx_module` in `linker`, its calls
+/// finding guest memory through `memory`; `Ok(false)` if there is no such function.
+pub fn define<T, H>(
+    linker: &mut crate::__private::wasmtime::Linker<T>,
+    witx_module: &str,
+    function: &str,
+    get: impl Fn(&mut T) -> &mut H + Send + Sync + Copy + 'static,
+    memory: &crate::guest::MemoryBinding,
+) -> crate::__private::wasmtime::Result<bool>
+where
+    T: 'static,
+    H: WasiSnapshotPreview1,
+{
+    match witx_module {
+        "wasi_snapshot_preview1" => define_wasi_snapshot_preview1(linker, function, get, memory),
+        _ => Ok(false),
+    }
+}
+/** Defines every function of this document in `linker`, calling the host that `get`
+finds in the store's data; where several functions are variants of one import, the
+first is defined. Right for any number of instances in one store: each call finds its
+caller's memory by name. [`crate::link::instantiate`] chooses variants by each
+module's imports and saves the memory lookup.*/
+pub fn add_to_linker<T, H>(
+    linker: &mut crate::__private::wasmtime::Linker<T>,
+    get: impl Fn(&mut T) -> &mut H + Send + Sync + Copy + 'static,
+) -> crate::__private::wasmtime::Result<()>
+where
+    T: 'static,
+    H: WasiSnapshotPreview1,
+{
+    let memory = crate::guest::MemoryBinding::by_name();
+    for (i, spec) in IMPORTS.iter().enumerate() {
+        let first = IMPORTS[..i]
+            .iter()
+            .all(|s| (s.module, s.name) != (spec.module, spec.name));
+        if first {
+            define(linker, spec.witx_module, spec.function, get, &memory)?;
+        }
+    }
+    Ok(())
 }

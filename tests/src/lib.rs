@@ -240,12 +240,21 @@ impl Guest {
         let mut store = Store::new(&engine, host);
         let mut linker = Linker::new(&engine);
         let instance = if bind {
-            wasi_host::guest::instantiate_bound(&mut store, &linker, &module, |l, memory| {
-                for name in preview1::FUNCTIONS {
-                    preview1::define(l, name, |h: &mut TestHost| h, memory)?;
-                }
-                Ok(())
-            })
+            wasi_host::link::instantiate(
+                &mut store,
+                &linker,
+                &module,
+                &[preview1::IMPORTS],
+                |l, spec, memory| {
+                    preview1::define(
+                        l,
+                        spec.witx_module,
+                        spec.function,
+                        |h: &mut TestHost| h,
+                        memory,
+                    )
+                },
+            )
         } else {
             preview1::add_to_linker(&mut linker, |h: &mut TestHost| h).expect("link");
             linker.instantiate(&mut store, &module)

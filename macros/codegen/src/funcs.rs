@@ -20,6 +20,7 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
 use witx::{BuiltinType, InterfaceFunc, InterfaceFuncParam, Type, TypeRef, WasmType};
 
+use crate::annotations;
 use crate::names::{snake, type_ident};
 use crate::types::rust_type;
 use crate::{Cx, Error};
@@ -73,6 +74,10 @@ pub struct Param {
 /// A planned function.
 pub struct Func<'a> {
     pub witx: &'a InterfaceFunc,
+    /// The core import name (the WITX name unless `@import` says otherwise).
+    pub import: String,
+    /// The function's documentation without directive lines.
+    pub docs: String,
     pub method: Ident,
     pub params: Vec<Param>,
     pub core_params: Vec<CoreArg>,
@@ -153,9 +158,20 @@ fn iovec_shape(t: &TypeRef) -> Option<bool> {
     .then_some(mutable)
 }
 
+/// Whether parameter `p` is marked `@one` (a pointer to one value).
+fn is_one(p: &InterfaceFuncParam) -> Result<bool, Error> {
+    annotations::parse(&p.docs)
+        .map(|d| d.one)
+        .map_err(|e| Error::new(format!("parameter `{}`: {e}", p.name.as_str())))
+}
+
 pub fn plan<'a>(f: &'a InterfaceFunc, cx: &Cx) -> Result<Func<'a>, Error> {
     let fname = f.name.as_str();
     let err = |msg: String| Error::new(format!("function `{fname}`: {msg}"));
+    let directives = annotations::parse(&f.docs).map_err(err)?;
+    if directives.one {
+        return Err(err("`@one` belongs on a parameter".into()));
+    }
     let mut params = Vec::new();
     let mut core = Vec::new();
     let ps = &f.params;
@@ -164,7 +180,15 @@ pub fn plan<'a>(f: &'a InterfaceFunc, cx: &Cx) -> Result<Func<'a>, Error> {
         let p = &ps[i];
         let pname = p.name.as_str();
         let name = snake(pname);
-        let docs = p.docs.clone();
+        let param_directives =
+            annotations::parse(&p.docs).map_err(|e| err(format!("parameter `{pname}`: {e}")))?;
+        if param_directives.import.is_some() {
+            return Err(err(format!(
+                "parameter `{pname}`: `@import` belongs on a function"
+            )));
+        }
+        let one = param_directives.one;
+        let docs = param_directives.text;
         if let Type::List(elem) = &**p.tref.type_() {
             let ptr = ident(format!("arg_{pname}_ptr"));
             let len = ident(format!("arg_{pname}_len"));
@@ -198,10 +222,16 @@ pub fn plan<'a>(f: &'a InterfaceFunc, cx: &Cx) -> Result<Func<'a>, Error> {
             i += 1;
             continue;
         }
+        if one && pointee(p).is_none() {
+            return Err(err(format!(
+                "parameter `{pname}`: `@one` marks pointers only"
+            )));
+        }
         if let Some((target, mutable)) = pointee(p) {
             let ptr = ident(format!("arg_{pname}"));
             // A byte pointer with its own `<name>_len`.
-            if is_u8(target)
+            if !one
+                && is_u8(target)
                 && ps
                     .get(i + 1)
                     .is_some_and(|q| is_size(q) && q.name.as_str() == format!("{pname}_len"))
@@ -225,10 +255,10 @@ pub fn plan<'a>(f: &'a InterfaceFunc, cx: &Cx) -> Result<Func<'a>, Error> {
             }
             // A run of pointers sharing the element count that follows them.
             let mut j = i;
-            while j < ps.len() && pointee(&ps[j]).is_some() {
+            while !one && j < ps.len() && pointee(&ps[j]).is_some() && !is_one(&ps[j])? {
                 j += 1;
             }
-            if j < ps.len() && is_size(&ps[j]) {
+            if !one && j < ps.len() && is_size(&ps[j]) {
                 let len = ident(format!("arg_{}", ps[j].name.as_str()));
                 for q in &ps[i..j] {
                     let (target, mutable) = pointee(q).expect("checked above");
@@ -253,7 +283,9 @@ pub fn plan<'a>(f: &'a InterfaceFunc, cx: &Cx) -> Result<Func<'a>, Error> {
                     };
                     params.push(Param {
                         name: snake(q.name.as_str()),
-                        docs: q.docs.clone(),
+                        docs: annotations::parse(&q.docs)
+                            .map(|d| d.text)
+                            .unwrap_or_default(),
                         kind,
                     });
                 }
@@ -348,6 +380,8 @@ pub fn plan<'a>(f: &'a InterfaceFunc, cx: &Cx) -> Result<Func<'a>, Error> {
 
     Ok(Func {
         witx: f,
+        import: directives.import.unwrap_or_else(|| fname.to_string()),
+        docs: directives.text,
         method: snake(fname),
         params,
         core_params: core,

@@ -146,11 +146,12 @@ fn decode(name: &Ident, kind: &Kind, direct: &TokenStream, cx: &Cx) -> TokenStre
     }
 }
 
-fn register(module: &Module, f: &Func, cx: &Cx) -> TokenStream {
+fn register(module: &Module, import_module: &str, f: &Func, cx: &Cx) -> TokenStream {
     let rt = &cx.rt;
     let wt = quote!(#rt::__private::wasmtime);
     let mname = module.name.as_str();
     let fname = f.witx.name.as_str();
+    let iname = f.import.as_str();
     let qualified = format!("{mname}::{fname}");
     let method = &f.method;
     let core_idents = f.core_params.iter().map(|c| &c.ident);
@@ -177,7 +178,7 @@ fn register(module: &Module, f: &Func, cx: &Cx) -> TokenStream {
     let Some(errno) = &f.error else {
         // `noreturn`: the method's trap is the outcome; a bad argument traps too.
         return quote! {
-            #fname => linker.func_wrap(#mname, #fname, move |mut caller: #wt::Caller<'_, T>, #(#core_idents: #core_types),*| -> #wt::Result<()> {
+            #fname => linker.func_wrap(#import_module, #iname, move |mut caller: #wt::Caller<'_, T>, #(#core_idents: #core_types),*| -> #wt::Result<()> {
                 let host = get(caller.data_mut());
                 let outcome = (|| -> Result<#rt::Trap, #rt::guest::GuestError> {
                     #(#decodes)*
@@ -244,74 +245,57 @@ fn register(module: &Module, f: &Func, cx: &Cx) -> TokenStream {
     quote! {
         #fname => {
             #capture
-            linker.func_wrap(#mname, #fname, move |mut caller: #wt::Caller<'_, T>, #(#core_idents: #core_types),*| -> #wt::Result<i32> {
+            linker.func_wrap(#import_module, #iname, move |mut caller: #wt::Caller<'_, T>, #(#core_idents: #core_types),*| -> #wt::Result<i32> {
                 #body
             })?
         }
     }
 }
 
-/// Names of the generated registration items of one module.
-pub struct GlueNames {
-    /// Registers every function, finding memory by name.
-    pub add_all: Ident,
-    /// Registers one function by name with a given memory binding.
-    pub define: Ident,
-    /// The list of function names.
-    pub functions: Ident,
+fn core_type(t: WasmType, cx: &Cx) -> TokenStream {
+    let rt = &cx.rt;
+    match t {
+        WasmType::I32 => quote!(#rt::link::CoreType::I32),
+        WasmType::I64 => quote!(#rt::link::CoreType::I64),
+        WasmType::F32 => quote!(#rt::link::CoreType::F32),
+        WasmType::F64 => quote!(#rt::link::CoreType::F64),
+    }
 }
 
-pub fn generate(module: &Module, funcs: &[Func], names: &GlueNames, cx: &Cx) -> TokenStream {
+/// One module's functions as the generator plans them, with the module's import name.
+pub struct PlannedModule<'a> {
+    pub module: &'a Module,
+    pub import: String,
+    pub funcs: Vec<Func<'a>>,
+}
+
+impl PlannedModule<'_> {
+    /// `define_<module>`: registers one function of this module by WITX name.
+    pub fn define_ident(&self) -> Ident {
+        quote::format_ident!("define_{}", crate::names::snake(self.module.name.as_str()))
+    }
+}
+
+/// `define_<module>` for one module.
+pub fn generate_module(m: &PlannedModule, cx: &Cx) -> TokenStream {
     let rt = &cx.rt;
     let wt = quote!(#rt::__private::wasmtime);
-    let mname = module.name.as_str();
+    let mname = m.module.name.as_str();
     let trait_name = type_ident(mname);
-    let arms = funcs.iter().map(|f| register(module, f, cx));
-    let fnames = funcs.iter().map(|f| f.witx.name.as_str());
-    let GlueNames {
-        add_all,
-        define,
-        functions,
-    } = names;
-    let functions_doc = format!(" Every function of `{mname}`, in WITX order.");
-    let add_doc = format!(
-        " Defines every function of `{mname}` in `linker`, calling the host that `get` finds in\n \
-         the store's data. Right for any number of instances in one store: each call finds its\n \
-         caller's memory by name. [`instantiate_bound`]({rt_path}::guest::instantiate_bound) with\n \
-         [`{define}`] saves that lookup for one instance.",
-        rt_path = rt_path(rt),
-    );
-    let define_doc = format!(
-        " Defines the `{mname}` function `name` in `linker`, its calls finding guest memory\n \
-         through `memory`; `Ok(false)` if the module has no such function. Calls look up\n \
-         nothing else, allocate nothing, and use no async machinery."
+    let arms = m.funcs.iter().map(|f| register(m.module, &m.import, f, cx));
+    let define = m.define_ident();
+    let doc = format!(
+        " Defines the `{mname}` function `function` (its WITX name) in `linker` under its import\n \
+         name, its calls finding guest memory through `memory`; `Ok(false)` if the module has no\n \
+         such function. Calls look up nothing else, allocate nothing, and use no async machinery."
     );
     quote! {
-        #[doc = #functions_doc]
-        pub const #functions: &[&str] = &[#(#fnames),*];
-
-        #[doc = #add_doc]
-        pub fn #add_all<T, H>(
-            linker: &mut #wt::Linker<T>,
-            get: impl Fn(&mut T) -> &mut H + Send + Sync + Copy + 'static,
-        ) -> #wt::Result<()>
-        where
-            T: 'static,
-            H: #trait_name,
-        {
-            let memory = #rt::guest::MemoryBinding::by_name();
-            for name in #functions {
-                #define(linker, name, get, &memory)?;
-            }
-            Ok(())
-        }
-
-        #[doc = #define_doc]
+        #[doc = #doc]
         // Each closure's inner `(|| ...)()` scopes `?` to one call's outcome.
         #[allow(clippy::redundant_closure_call)]
         pub fn #define<T, H>(
             linker: &mut #wt::Linker<T>,
-            name: &str,
+            function: &str,
             get: impl Fn(&mut T) -> &mut H + Send + Sync + Copy + 'static,
             memory: &#rt::guest::MemoryBinding,
         ) -> #wt::Result<bool>
@@ -319,11 +303,108 @@ pub fn generate(module: &Module, funcs: &[Func], names: &GlueNames, cx: &Cx) -> 
             T: 'static,
             H: #trait_name,
         {
-            match name {
+            match function {
                 #(#arms)*
                 _ => return Ok(false),
             };
             Ok(true)
+        }
+    }
+}
+
+/// The document-level items, whose names never change as modules or functions are added:
+/// `IMPORTS`, `define` and `add_to_linker`.
+pub fn generate_document(modules: &[PlannedModule], cx: &Cx) -> TokenStream {
+    let rt = &cx.rt;
+    let wt = quote!(#rt::__private::wasmtime);
+    let specs = modules.iter().flat_map(|m| {
+        m.funcs.iter().map(move |f| {
+            let (module, import, witx_module, function) = (
+                &m.import,
+                &f.import,
+                m.module.name.as_str(),
+                f.witx.name.as_str(),
+            );
+            let params = f.core_params.iter().map(|c| core_type(c.ty, cx));
+            let results: Vec<_> = f
+                .witx
+                .wasm_signature()
+                .1
+                .into_iter()
+                .map(|t| core_type(t, cx))
+                .collect();
+            quote! {
+                #rt::link::ImportSpec {
+                    module: #module,
+                    name: #import,
+                    witx_module: #witx_module,
+                    function: #function,
+                    params: &[#(#params),*],
+                    results: &[#(#results),*],
+                }
+            }
+        })
+    });
+    let traits: Vec<_> = modules
+        .iter()
+        .map(|m| type_ident(m.module.name.as_str()))
+        .collect();
+    let arms = modules.iter().map(|m| {
+        let witx_module = m.module.name.as_str();
+        let define = m.define_ident();
+        quote!(#witx_module => #define(linker, function, get, memory),)
+    });
+    let rt_doc = rt_path(rt);
+    let add_doc = format!(
+        " Defines every function of this document in `linker`, calling the host that `get`\n \
+         finds in the store's data; where several functions are variants of one import, the\n \
+         first is defined. Right for any number of instances in one store: each call finds its\n \
+         caller's memory by name. [`{rt_doc}::link::instantiate`] chooses variants by each\n \
+         module's imports and saves the memory lookup."
+    );
+    quote! {
+        /// Every function of this document: its import and core signature, for linking by a
+        /// module's imports.
+        pub const IMPORTS: &[#rt::link::ImportSpec] = &[#(#specs),*];
+
+        /// Defines the function `function` of WITX module `witx_module` in `linker`, its calls
+        /// finding guest memory through `memory`; `Ok(false)` if there is no such function.
+        pub fn define<T, H>(
+            linker: &mut #wt::Linker<T>,
+            witx_module: &str,
+            function: &str,
+            get: impl Fn(&mut T) -> &mut H + Send + Sync + Copy + 'static,
+            memory: &#rt::guest::MemoryBinding,
+        ) -> #wt::Result<bool>
+        where
+            T: 'static,
+            H: #(#traits)+*,
+        {
+            match witx_module {
+                #(#arms)*
+                _ => Ok(false),
+            }
+        }
+
+        #[doc = #add_doc]
+        pub fn add_to_linker<T, H>(
+            linker: &mut #wt::Linker<T>,
+            get: impl Fn(&mut T) -> &mut H + Send + Sync + Copy + 'static,
+        ) -> #wt::Result<()>
+        where
+            T: 'static,
+            H: #(#traits)+*,
+        {
+            let memory = #rt::guest::MemoryBinding::by_name();
+            for (i, spec) in IMPORTS.iter().enumerate() {
+                let first = IMPORTS[..i]
+                    .iter()
+                    .all(|s| (s.module, s.name) != (spec.module, spec.name));
+                if first {
+                    define(linker, spec.witx_module, spec.function, get, &memory)?;
+                }
+            }
+            Ok(())
         }
     }
 }

@@ -5,6 +5,7 @@
 //! `wasmtime::Linker` glue (`glue`), all following one per-function plan (`funcs`). The
 //! tokens refer to the `wasi-host` runtime crate through [`Config::runtime`].
 
+pub mod annotations;
 mod funcs;
 mod glue;
 mod layout;
@@ -15,14 +16,52 @@ mod types;
 use std::fmt;
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::quote;
 use witx::{Document, Type, TypeRef};
 
-/// Where generated code finds the runtime.
+/// Where generated code finds the runtime, and the already generated documents whose types
+/// it reuses.
 #[derive(Clone)]
 pub struct Config {
     /// Path of the `wasi-host` crate: `crate` inside it, `::wasi_host` elsewhere.
     pub runtime: TokenStream,
+    /// Documents generated elsewhere, each with the Rust path of its generated module.
+    pub shared: Vec<SharedTypes>,
+}
+
+/// A document whose typenames are generated already, at `path`. A document that `use`s the
+/// same WITX definitions gets `pub use` items for them instead of new types, so that values
+/// pass between the two without conversion.
+#[derive(Clone)]
+pub struct SharedTypes {
+    /// The typenames, from the loaded document.
+    pub types: Vec<std::rc::Rc<witx::NamedType>>,
+    /// Where their Rust types live (`crate::preview1`, `::wasi_host::preview1`).
+    pub path: TokenStream,
+}
+
+/// preview1's typenames, which every extended spec builds on.
+const PREVIEW1_TYPENAMES: &str = include_str!("../../../witx/preview1/typenames.witx");
+
+impl SharedTypes {
+    /// preview1's typenames, generated at `path` (`crate::preview1` inside the runtime,
+    /// `::wasi_host::preview1` elsewhere).
+    pub fn preview1(path: TokenStream) -> Self {
+        let doc = witx::parse(PREVIEW1_TYPENAMES).expect("witx/preview1/typenames.witx parses");
+        SharedTypes {
+            types: doc.typenames().collect(),
+            path,
+        }
+    }
+
+    /// The typenames of the WITX file at `witx_path`, generated at `path`.
+    pub fn load(witx_path: &std::path::Path, path: TokenStream) -> Result<Self, Error> {
+        let doc = witx::load(&[witx_path]).map_err(|e| Error::new(e.report()))?;
+        Ok(SharedTypes {
+            types: doc.typenames().collect(),
+            path,
+        })
+    }
 }
 
 impl Config {
@@ -30,20 +69,53 @@ impl Config {
     pub fn inside_runtime() -> Self {
         Config {
             runtime: quote!(crate),
+            shared: Vec::new(),
         }
     }
 
-    /// For code compiled in a crate that depends on `wasi-host`.
+    /// For code compiled in a crate that depends on `wasi-host`: preview1's types are
+    /// reused from `::wasi_host::preview1`.
     pub fn outside_runtime() -> Self {
         Config {
             runtime: quote!(::wasi_host),
+            shared: vec![SharedTypes::preview1(quote!(::wasi_host::preview1))],
         }
+    }
+
+    /// Reuses the types of `shared` where a document defines the same typenames.
+    pub fn sharing(mut self, shared: SharedTypes) -> Self {
+        self.shared.push(shared);
+        self
     }
 }
 
 /// Context shared by the generator's modules.
 pub(crate) struct Cx {
     pub rt: TokenStream,
+    pub shared: Vec<SharedTypes>,
+}
+
+impl Cx {
+    /// Where `nt` is generated already, if a shared document has the identical definition.
+    pub fn shared_path(&self, nt: &witx::NamedType) -> Option<&TokenStream> {
+        self.shared
+            .iter()
+            .find(|s| s.types.iter().any(|t| **t == *nt))
+            .map(|s| &s.path)
+    }
+
+    /// A shared enum with the same name as `nt`: the shared errno an extended errno extends.
+    pub fn shared_namesake(
+        &self,
+        nt: &witx::NamedType,
+    ) -> Option<(&TokenStream, std::rc::Rc<witx::NamedType>)> {
+        self.shared.iter().find_map(|s| {
+            s.types
+                .iter()
+                .find(|t| t.name == nt.name)
+                .map(|t| (&s.path, t.clone()))
+        })
+    }
 }
 
 /// A WITX construct the generator cannot bind.
@@ -71,6 +143,7 @@ impl std::error::Error for Error {}
 pub fn generate(doc: &Document, config: &Config) -> Result<TokenStream, Error> {
     let cx = Cx {
         rt: config.runtime.clone(),
+        shared: config.shared.clone(),
     };
     let rt = &cx.rt;
     // Signatures name these short, so that the trait reads like documentation.
@@ -90,6 +163,8 @@ pub fn generate(doc: &Document, config: &Config) -> Result<TokenStream, Error> {
             return Err(Error::new("error types must be named enums"));
         };
         match &**nt.type_() {
+            // A shared error type has its extras where it is generated.
+            Type::Variant(_) if cx.shared_path(nt).is_some() => {}
             Type::Variant(v) if v.is_enum() => out.extend(types::error_extras(nt, v, &cx)),
             _ => {
                 return Err(Error::new(format!(
@@ -110,29 +185,37 @@ pub fn generate(doc: &Document, config: &Config) -> Result<TokenStream, Error> {
     };
 
     let modules: Vec<_> = doc.modules().collect();
-    for module in &modules {
-        let funcs = module.funcs().collect::<Vec<_>>();
-        let plans = funcs
+    // The plans borrow the functions, which the document hands out as `Rc`s.
+    let functions: Vec<Vec<_>> = modules.iter().map(|m| m.funcs().collect()).collect();
+    let mut planned = Vec::new();
+    for (module, functions) in modules.iter().zip(&functions) {
+        let directives = annotations::parse(&module.docs)
+            .map_err(|e| Error::new(format!("module `{}`: {e}", module.name.as_str())))?;
+        if directives.one {
+            return Err(Error::new("`@one` belongs on a parameter"));
+        }
+        let funcs = functions
             .iter()
             .map(|f| funcs::plan(f, &cx))
             .collect::<Result<Vec<_>, _>>()?;
-        out.extend(module_trait::generate(module, &plans, &has_nosys));
-        let names = if modules.len() == 1 {
-            glue::GlueNames {
-                add_all: format_ident!("add_to_linker"),
-                define: format_ident!("define"),
-                functions: format_ident!("FUNCTIONS"),
-            }
-        } else {
-            let m = names::snake(module.name.as_str());
-            glue::GlueNames {
-                add_all: format_ident!("add_{}_to_linker", m),
-                define: format_ident!("define_{}", m),
-                functions: format_ident!("{}_FUNCTIONS", m.to_string().to_uppercase()),
-            }
-        };
-        out.extend(glue::generate(module, &plans, &names, &cx));
+        out.extend(module_trait::generate(
+            module,
+            &directives.text,
+            &funcs,
+            &has_nosys,
+        ));
+        planned.push(glue::PlannedModule {
+            module,
+            import: directives
+                .import
+                .unwrap_or_else(|| module.name.as_str().to_string()),
+            funcs,
+        });
     }
+    for m in &planned {
+        out.extend(glue::generate_module(m, &cx));
+    }
+    out.extend(glue::generate_document(&planned, &cx));
     Ok(out)
 }
 

@@ -43,6 +43,7 @@ pub fn return_type(f: &Func) -> TokenStream {
 
 pub fn generate(
     module: &Module,
+    module_docs: &str,
     funcs: &[Func],
     has_nosys: &dyn Fn(&TokenStream) -> bool,
 ) -> TokenStream {
@@ -54,14 +55,14 @@ pub fn generate(
          Every method has a default body (an errno meaning \"not implemented\", or a trap where\n\
          the module's error type has none), so a host implements only what it needs.\n\
          Register an implementation with `add_to_linker`.\n\n{}",
-        module.docs.trim()
+        module_docs.trim()
     ));
     let methods = funcs.iter().map(|f| {
         let method = &f.method;
         let names: Vec<_> = f.params.iter().map(|p| &p.name).collect();
         let types = f.params.iter().map(|p| param_type(&p.kind));
         let ret = return_type(f);
-        let mut text = f.witx.docs.trim_end().to_string();
+        let mut text = f.docs.trim_end().to_string();
         if !f.params.is_empty() {
             text.push_str("\n\n# Parameters\n");
             for p in &f.params {

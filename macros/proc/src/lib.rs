@@ -35,11 +35,38 @@ pub fn bindings(input: TokenStream) -> TokenStream {
             Ok(tokens) => tokens,
             Err(e) => return error(format!("cannot bind {}: {e}", path.display())),
         };
-    // Rebuild when the file changes.
-    let tracked = path.display().to_string();
+    // Rebuild when the file, or a file it `use`s, changes.
+    let tracked: Vec<String> = witx_files(&path)
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
     quote! {
-        const _: &[u8] = include_bytes!(#tracked);
+        #(const _: &[u8] = include_bytes!(#tracked);)*
         #tokens
     }
     .into()
+}
+
+/// `path` and every file it `use`s, directly or not (the paths witx itself would read).
+fn witx_files(path: &std::path::Path) -> Vec<PathBuf> {
+    let mut files = vec![path.to_path_buf()];
+    let mut i = 0;
+    while i < files.len() {
+        let text = std::fs::read_to_string(&files[i]).unwrap_or_default();
+        let dir = files[i].parent().map(PathBuf::from).unwrap_or_default();
+        for rest in text.split("(use").skip(1) {
+            let used = rest
+                .trim_start()
+                .strip_prefix('"')
+                .and_then(|r| r.split('"').next());
+            if let Some(used) = used {
+                let used = dir.join(used);
+                if !files.contains(&used) {
+                    files.push(used);
+                }
+            }
+        }
+        i += 1;
+    }
+    files
 }

@@ -177,3 +177,43 @@ pub fn error_extras(nt: &NamedType, v: &Variant, cx: &Cx) -> TokenStream {
         }
     }
 }
+
+/// For an enum that extends a shared enum of the same name (the shared cases first, in order,
+/// as the WasmEdge and WASIX errnos extend preview1's), the conversion from the shared one.
+pub fn widening(nt: &NamedType, cx: &Cx) -> TokenStream {
+    let Some((path, shared)) = cx.shared_namesake(nt) else {
+        return TokenStream::new();
+    };
+    let (witx::Type::Variant(ours), witx::Type::Variant(theirs)) =
+        (&**nt.type_(), &**shared.type_())
+    else {
+        return TokenStream::new();
+    };
+    let prefix = ours.is_enum()
+        && theirs.is_enum()
+        && theirs.cases.len() <= ours.cases.len()
+        && theirs
+            .cases
+            .iter()
+            .zip(&ours.cases)
+            .all(|(a, b)| a.name == b.name);
+    if !prefix {
+        return TokenStream::new();
+    }
+    let wname = nt.name.as_str();
+    let name = type_ident(wname);
+    let cases: Vec<_> = theirs
+        .cases
+        .iter()
+        .map(|c| case_ident(wname, c.name.as_str()))
+        .collect();
+    quote! {
+        impl From<#path::#name> for #name {
+            fn from(value: #path::#name) -> Self {
+                match value {
+                    #(#path::#name::#cases => #name::#cases,)*
+                }
+            }
+        }
+    }
+}

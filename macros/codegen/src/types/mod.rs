@@ -21,7 +21,14 @@ pub fn generate(doc: &Document, cx: &Cx) -> Result<TokenStream, Error> {
     let mut out = TokenStream::new();
     let mut layouts = Vec::new();
     for nt in doc.typenames() {
+        // Lists have no Rust type of their own (they are views), so nothing to reuse.
+        if let (Some(path), false) = (cx.shared_path(&nt), matches!(&**nt.type_(), Type::List(_))) {
+            let name = type_ident(nt.name.as_str());
+            out.extend(quote!(pub use #path::#name;));
+            continue;
+        }
         out.extend(named_type(&nt, cx, &mut layouts)?);
+        out.extend(enumeration::widening(&nt, cx));
     }
     let rt = &cx.rt;
     out.extend(quote! {
