@@ -18,8 +18,8 @@ fn main() -> wasmtime::Result<ExitCode> {
     let engine = Engine::default();
     let module = Module::from_file(&engine, root.join("examples/hello.wat"))?;
 
-    let mut linker = Linker::new(&engine);
-    wasi_host::add_to_linker(&mut linker, |ctx: &mut WasiCtx| ctx)?;
+    // Imports of your own go here; the WASI ones are added per instance below.
+    let linker = Linker::new(&engine);
 
     let ctx = WasiCtx::builder()
         .arg("hello.wat")
@@ -28,7 +28,7 @@ fn main() -> wasmtime::Result<ExitCode> {
         .build()?;
     let mut store = Store::new(&engine, ctx);
 
-    let instance = linker.instantiate(&mut store, &module)?;
+    let instance = wasi_host::instantiate(&mut store, &linker, &module, |ctx: &mut WasiCtx| ctx)?;
     let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
     match start.call(&mut store, ()) {
         Ok(()) => Ok(ExitCode::SUCCESS),
