@@ -1,0 +1,458 @@
+//! `wasi-host run`: engine settings, resource limits, running `_start` or `--invoke`, and
+//! turning the outcome into an exit status.
+
+use std::net::TcpListener;
+use std::num::NonZeroUsize;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use wasmtime::{
+    Config, Engine, ExternType, Func, Linker, Module, ResourceLimiter, Store, Strategy, Trap,
+    Val, ValType, WasmBacktrace,
+};
+
+use super::load::{self, Program, Shape};
+use super::options::{Compiler, OptLevel, Settings};
+use super::{Profile, RunArgs, SetupError, chain};
+use crate::{Exit, WasiCtx, WasiCtxBuilder};
+
+/// A trap: what a native process killed by `abort()` reports (128 + SIGABRT).
+pub const TRAP: u8 = 134;
+/// `-W timeout` ran out: the status `timeout(1)` uses.
+pub const TIMED_OUT: u8 = 124;
+/// `-W fuel` ran out: 128 + SIGXCPU, what a process past its CPU-time limit dies of.
+pub const OUT_OF_FUEL: u8 = 152;
+/// The wasm stack (`-W max-wasm-stack`) overflowed: 128 + SIGSEGV, what a native stack
+/// overflow ends with.
+pub const STACK_OVERFLOW: u8 = 139;
+
+/// wasmtime's default `max_wasm_stack`, for messages.
+const DEFAULT_WASM_STACK: usize = 512 << 10;
+
+/// The store's data: the WASI context and the limits the store enforces.
+struct Host {
+    wasi: WasiCtx,
+    limits: Limits,
+}
+
+/// `-W max-memory-size`, checked whenever a linear memory is created or grows.
+struct Limits {
+    max_memory: u64,
+}
+
+impl ResourceLimiter for Limits {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        // `false` makes `memory.grow` return -1 to the guest, as running out of memory does.
+        Ok(desired as u64 <= self.max_memory)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        _desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(true)
+    }
+}
+
+/// The engine configuration for these settings; `run` and `compile` share it, so a module
+/// precompiled with the same `-C`, `-O` and `-W` options loads.
+pub fn engine_config(settings: &Settings, profile: Option<Profile>) -> Result<Config, SetupError> {
+    let mut config = Config::new();
+    // Traps print where they happened; WASMTIME_BACKTRACE_DETAILS=1 adds file and line from
+    // the module's debug info (wasmtime's default reads that variable).
+    config.wasm_backtrace_max_frames(NonZeroUsize::new(20));
+    config.strategy(match settings.compiler {
+        Compiler::Cranelift => Strategy::Cranelift,
+        Compiler::Winch => Strategy::Winch,
+    });
+    if let Some(level) = settings.opt_level {
+        config.cranelift_opt_level(match level {
+            OptLevel::None => wasmtime::OptLevel::None,
+            OptLevel::Speed => wasmtime::OptLevel::Speed,
+            OptLevel::SpeedAndSize => wasmtime::OptLevel::SpeedAndSize,
+        });
+    }
+    if let Some(stack) = settings.max_wasm_stack {
+        check_native_stack(stack)?;
+        config.max_wasm_stack(stack);
+    }
+    // Fuel and epochs add checks to the generated code: only when asked for.
+    if settings.fuel.is_some() {
+        config.consume_fuel(true);
+    }
+    if settings.timeout.is_some() {
+        config.epoch_interruption(true);
+    }
+    if let Some(profile) = profile {
+        config.profiler(match profile {
+            Profile::Perfmap => wasmtime::ProfilingStrategy::PerfMap,
+            Profile::Jitdump => wasmtime::ProfilingStrategy::JitDump,
+        });
+    }
+    Ok(config)
+}
+
+/// The wasm stack lives on the main thread's stack: it must fit there, with room for the host.
+fn check_native_stack(stack: usize) -> Result<(), SetupError> {
+    const HOST_ROOM: u64 = 1 << 20;
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `limit` is a valid rlimit for the call to fill.
+    if unsafe { libc::getrlimit(libc::RLIMIT_STACK, &mut limit) } != 0
+        || limit.rlim_cur == libc::RLIM_INFINITY
+    {
+        return Ok(());
+    }
+    let room = (limit.rlim_cur as u64).saturating_sub(HOST_ROOM);
+    if stack as u64 > room {
+        return Err(SetupError::Other(format!(
+            "-W max-wasm-stack={stack} does not fit in the process's stack of {} bytes \
+             (`ulimit -s`) with 1 MiB left for the host; at most {room}",
+            limit.rlim_cur
+        )));
+    }
+    Ok(())
+}
+
+/// Runs the program of `run`; the exit status is the guest's.
+pub fn run(run: &RunArgs, settings: &Settings) -> Result<ExitCode, SetupError> {
+    let program = run.program();
+    let input = load::read_program(program)?;
+    let config = engine_config(settings, run.profile)?;
+    let engine = Engine::new(&config).map_err(|e| SetupError::Engine(chain(&e)))?;
+    let mut linker = Linker::new(&engine);
+    crate::add_to_linker(&mut linker, |host: &mut Host| &mut host.wasi)
+        .map_err(|e| SetupError::Engine(chain(&e)))?;
+    let invoke = run.invoke.as_deref();
+
+    let module = match input {
+        Program::Precompiled(bytes) => {
+            if !run.allow_precompiled {
+                return Err(SetupError::PrecompiledRefused(program.to_string()));
+            }
+            // SAFETY: the user vouched for this file with `--allow-precompiled`; wasmtime
+            // still checks its header and that it was compiled for this engine's settings.
+            let module = unsafe { Module::deserialize(&engine, &bytes) }.map_err(|e| {
+                SetupError::Invalid {
+                    path: program.to_string(),
+                    why: chain(&e),
+                }
+            })?;
+            check(program, &shape_of(&module), invoke, &linker, &engine)?;
+            module
+        }
+        Program::Wasm(bytes) => {
+            check(program, &load::shape(program, &bytes)?, invoke, &linker, &engine)?;
+            match settings
+                .cache
+                .then(|| load::cache_dir(settings.cache_dir.as_deref()))
+                .flatten()
+            {
+                Some(dir) => load::compile_cached(&config, &engine, &bytes, &dir, program)?,
+                None => load::compile_uncached(&engine, &bytes, program)?,
+            }
+        }
+    };
+
+    let ctx = build_ctx(run, settings)?;
+    let limits = Limits {
+        max_memory: settings.max_memory_size.unwrap_or(u64::MAX),
+    };
+    let mut store = Store::new(&engine, Host { wasi: ctx, limits });
+    if settings.max_memory_size.is_some() {
+        store.limiter(|host| &mut host.limits);
+    }
+    if let Some(fuel) = settings.fuel {
+        store
+            .set_fuel(fuel)
+            .map_err(|e| SetupError::Engine(chain(&e)))?;
+    }
+    if let Some(timeout) = settings.timeout {
+        store.set_epoch_deadline(1);
+        start_timer(&engine, timeout)?;
+    }
+
+    let instance = match linker.instantiate(&mut store, &module) {
+        Ok(instance) => instance,
+        // A start function that exits or traps ran guest code: report it as a run would.
+        Err(e) if is_guest_outcome(&e) => return Ok(guest_failed(&e, settings)),
+        Err(e) => {
+            let why = chain(&e);
+            return Err(match settings.max_memory_size {
+                Some(max) if why.contains("memory") => SetupError::Other(format!(
+                    "cannot instantiate `{program}` within -W max-memory-size={max}: {why}"
+                )),
+                _ => SetupError::Other(format!("cannot instantiate `{program}`: {why}")),
+            });
+        }
+    };
+
+    let Some(name) = invoke else {
+        let start = instance
+            .get_typed_func::<(), ()>(&mut store, "_start")
+            .map_err(|e| SetupError::Engine(chain(&e)))?;
+        return Ok(match start.call(&mut store, ()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => guest_failed(&e, settings),
+        });
+    };
+
+    // A reactor sets itself up in `_initialize` before any other export is called.
+    if let Some(init) = instance.get_func(&mut store, "_initialize")
+        && let Err(e) = init.call(&mut store, &[], &mut [])
+    {
+        return Ok(guest_failed(&e, settings));
+    }
+    let func = instance
+        .get_func(&mut store, name)
+        .ok_or_else(|| SetupError::Other(format!("`{program}` has no function export `{name}`")))?;
+    let params = invoke_params(&store, func, name, run.guest_args())?;
+    let mut results = vec![Val::I32(0); func.ty(&store).results().len()];
+    match func.call(&mut store, &params, &mut results) {
+        Ok(()) => {
+            for value in &results {
+                println!("{}", show(value));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => Ok(guest_failed(&e, settings)),
+    }
+}
+
+/// The checks that need no compiled code: a `_start` of the right type (unless `--invoke`)
+/// and imports the host provides.
+fn check(
+    program: &str,
+    shape: &Shape,
+    invoke: Option<&str>,
+    linker: &Linker<Host>,
+    engine: &Engine,
+) -> Result<(), SetupError> {
+    match (shape.start, invoke) {
+        (_, Some(_)) | (Some(true), None) => {}
+        (Some(false), None) => {
+            return Err(SetupError::Other(format!(
+                "`{program}` exports `_start`, but not as a function without parameters and \
+                 results"
+            )));
+        }
+        (None, None) => {
+            return Err(SetupError::Other(format!(
+                "`{program}` has no `_start` export: it is not a WASI command (a reactor or \
+                 library can be called with `--invoke NAME`)"
+            )));
+        }
+    }
+    if shape.imports.is_empty() {
+        return Ok(());
+    }
+    // Looking a definition up needs a store; an empty context costs nothing to make.
+    let wasi = WasiCtxBuilder::new()
+        .build()
+        .map_err(|e| SetupError::Other(e.to_string()))?;
+    let mut store = Store::new(
+        engine,
+        Host {
+            wasi,
+            limits: Limits { max_memory: 0 },
+        },
+    );
+    for (module, name) in &shape.imports {
+        if linker.get(&mut store, module, name).is_err() {
+            return Err(SetupError::Other(format!(
+                "`{program}` imports `{module}::{name}`, which wasi-host does not provide \
+                 (it provides the functions of `wasi_snapshot_preview1`)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The [`Shape`] of an already compiled module.
+fn shape_of(module: &Module) -> Shape {
+    let start = module.get_export("_start").map(|ty| match ty {
+        ExternType::Func(f) => f.params().len() == 0 && f.results().len() == 0,
+        _ => false,
+    });
+    Shape {
+        imports: module
+            .imports()
+            .map(|i| (i.module().to_string(), i.name().to_string()))
+            .collect(),
+        start,
+    }
+}
+
+/// Ends the guest's time after `timeout`: a thread that sleeps, then moves the engine's epoch
+/// past the store's deadline. Only started with `-W timeout` (it makes the process
+/// multi-threaded).
+fn start_timer(engine: &Engine, timeout: Duration) -> Result<(), SetupError> {
+    let engine = engine.clone();
+    std::thread::Builder::new()
+        .name("wasi-host-timeout".into())
+        .spawn(move || {
+            std::thread::sleep(timeout);
+            engine.increment_epoch();
+        })
+        .map(drop)
+        .map_err(|e| SetupError::Other(format!("cannot start the -W timeout timer: {e}")))
+}
+
+/// The `--invoke` arguments, parsed as the function's parameter types.
+fn invoke_params(
+    store: &Store<Host>,
+    func: Func,
+    name: &str,
+    args: &[String],
+) -> Result<Vec<Val>, SetupError> {
+    let ty = func.ty(store);
+    if ty.params().len() != args.len() {
+        return Err(SetupError::Other(format!(
+            "`{name}` takes {} argument(s), {} given",
+            ty.params().len(),
+            args.len()
+        )));
+    }
+    ty.params()
+        .zip(args)
+        .map(|(ty, arg)| {
+            let bad = |what: &str| {
+                SetupError::Other(format!(
+                    "argument `{arg}` of `{name}` is not {what}"
+                ))
+            };
+            Ok(match ty {
+                ValType::I32 => Val::I32(
+                    arg.parse::<i32>()
+                        .or_else(|_| arg.parse::<u32>().map(|u| u as i32))
+                        .map_err(|_| bad("an i32"))?,
+                ),
+                ValType::I64 => Val::I64(
+                    arg.parse::<i64>()
+                        .or_else(|_| arg.parse::<u64>().map(|u| u as i64))
+                        .map_err(|_| bad("an i64"))?,
+                ),
+                ValType::F32 => Val::F32(arg.parse::<f32>().map_err(|_| bad("an f32"))?.to_bits()),
+                ValType::F64 => Val::F64(arg.parse::<f64>().map_err(|_| bad("an f64"))?.to_bits()),
+                other => {
+                    return Err(SetupError::Other(format!(
+                        "`{name}` takes a parameter of type {other}, which --invoke cannot pass"
+                    )));
+                }
+            })
+        })
+        .collect()
+}
+
+/// A result as `--invoke` prints it.
+fn show(value: &Val) -> String {
+    match value {
+        Val::I32(v) => v.to_string(),
+        Val::I64(v) => v.to_string(),
+        Val::F32(bits) => f32::from_bits(*bits).to_string(),
+        Val::F64(bits) => f64::from_bits(*bits).to_string(),
+        Val::V128(v) => format!("{:#034x}", v.as_u128()),
+        Val::FuncRef(None) | Val::ExternRef(None) | Val::AnyRef(None) | Val::ExnRef(None) => {
+            "null".into()
+        }
+        Val::FuncRef(Some(_)) => "<funcref>".into(),
+        _ => "<ref>".into(),
+    }
+}
+
+fn build_ctx(run: &RunArgs, settings: &Settings) -> Result<WasiCtx, SetupError> {
+    let mut b = WasiCtxBuilder::new();
+    b.arg(run.argv0.as_deref().unwrap_or(run.program()))
+        .args(run.guest_args().iter().cloned());
+    if settings.inherit_env {
+        b.inherit_env();
+    }
+    for (name, value) in &run.env {
+        match value {
+            Some(value) => b.env(name, value),
+            None => b.inherit_env_var(name),
+        };
+    }
+    for dir in &run.dirs {
+        if dir.read_only {
+            b.preopen_dir_read_only(&dir.host, dir.guest.as_str());
+        } else {
+            b.preopen_dir(&dir.host, dir.guest.as_str());
+        }
+    }
+    for addr in &settings.tcplisten {
+        let listener = TcpListener::bind(addr.as_str()).map_err(|e| {
+            SetupError::Other(format!("cannot listen on `{addr}` (-S tcplisten): {e}"))
+        })?;
+        b.tcp_listener(listener);
+    }
+    b.fd_limit(run.fd_limit);
+    b.build().map_err(|e| SetupError::Other(e.to_string()))
+}
+
+/// Whether an instantiation error came from running guest code (an exit or a trap) rather
+/// than from linking.
+fn is_guest_outcome(e: &wasmtime::Error) -> bool {
+    e.downcast_ref::<Exit>().is_some()
+        || e.downcast_ref::<Trap>().is_some()
+        || e.downcast_ref::<WasmBacktrace>().is_some()
+}
+
+/// The exit status for a guest that did not finish: its `proc_exit` status, a limit it hit
+/// (one line naming it), or a trap printed with its wasm backtrace.
+fn guest_failed(e: &wasmtime::Error, settings: &Settings) -> ExitCode {
+    if let Some(&Exit(code)) = e.downcast_ref::<Exit>() {
+        return match u8::try_from(code) {
+            Ok(code) => ExitCode::from(code),
+            // A Unix status keeps only the low 8 bits: 256 would read as success. Treat an
+            // unrepresentable status as the abnormal end it is, as wasmtime does.
+            Err(_) => {
+                eprintln!("error: the guest exited with status {code}, which is above 255");
+                ExitCode::from(TRAP)
+            }
+        };
+    }
+    match e.downcast_ref::<Trap>() {
+        Some(Trap::OutOfFuel) => {
+            eprintln!(
+                "error: the guest used up its fuel (-W fuel={})",
+                settings.fuel.unwrap_or_default()
+            );
+            return ExitCode::from(OUT_OF_FUEL);
+        }
+        Some(Trap::Interrupt) => {
+            eprintln!(
+                "error: the guest ran past its time limit (-W timeout={:?})",
+                settings.timeout.unwrap_or_default()
+            );
+            return ExitCode::from(TIMED_OUT);
+        }
+        Some(Trap::StackOverflow) => {
+            let stack = settings.max_wasm_stack.unwrap_or(DEFAULT_WASM_STACK);
+            eprintln!("error: the guest overflowed its wasm stack (-W max-wasm-stack={stack})");
+            return ExitCode::from(STACK_OVERFLOW);
+        }
+        _ => {}
+    }
+    eprintln!("error: {}", chain(e));
+    if let Some(trace) = e.downcast_ref::<WasmBacktrace>() {
+        // Frames only: wasmtime's own heading line is replaced by a shorter one.
+        let text = trace.to_string();
+        let mut lines = text.lines();
+        lines.next();
+        eprintln!("wasm backtrace:");
+        for line in lines {
+            eprintln!("{line}");
+        }
+    }
+    ExitCode::from(TRAP)
+}
