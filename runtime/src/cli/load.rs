@@ -335,7 +335,6 @@ fn thread_count() -> Option<usize> {
     after.split(' ').nth(17)?.parse().ok()
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -78,7 +78,11 @@ struct CodegenArgs {
 
 impl CodegenArgs {
     fn apply(&self, settings: &mut Settings) -> Result<(), OptionError> {
-        for (group, items) in [('C', &self.compile), ('O', &self.optimize), ('W', &self.wasm)] {
+        for (group, items) in [
+            ('C', &self.compile),
+            ('O', &self.optimize),
+            ('W', &self.wasm),
+        ] {
             for item in items {
                 settings.apply(group, item)?;
             }
@@ -366,9 +370,8 @@ fn compile(args: &CompileArgs) -> Result<ExitCode, SetupError> {
         .output
         .clone()
         .unwrap_or_else(|| Path::new(program).with_extension("cwasm"));
-    write_atomically(&output, &compiled).map_err(|e| {
-        SetupError::Other(format!("cannot write `{}`: {e}", output.display()))
-    })?;
+    write_atomically(&output, &compiled)
+        .map_err(|e| SetupError::Other(format!("cannot write `{}`: {e}", output.display())))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -126,7 +126,12 @@ impl Settings {
         Ok(())
     }
 
-    fn apply_one(&mut self, group: char, key: &str, value: Option<&str>) -> Result<(), OptionError> {
+    fn apply_one(
+        &mut self,
+        group: char,
+        key: &str,
+        value: Option<&str>,
+    ) -> Result<(), OptionError> {
         match (group, key) {
             ('S', "inherit-env") => self.inherit_env = boolean(group, "inherit-env", value)?,
             ('S', "tcplisten") => self
@@ -159,7 +164,12 @@ impl Settings {
             ('W', "max-memory-size") => {
                 let v = required(group, "max-memory-size", value, "BYTES")?;
                 self.max_memory_size = Some(bytes(v).ok_or_else(|| {
-                    bad(group, "max-memory-size", v, "a size in bytes (suffix K, M or G allowed)")
+                    bad(
+                        group,
+                        "max-memory-size",
+                        v,
+                        "a size in bytes (suffix K, M or G allowed)",
+                    )
                 })?);
             }
             ('W', "max-wasm-stack") => {
@@ -168,7 +178,12 @@ impl Settings {
                     .and_then(|n| usize::try_from(n).ok())
                     .filter(|&n| n > 0)
                     .ok_or_else(|| {
-                        bad(group, "max-wasm-stack", v, "a size in bytes above 0 (suffix K, M or G allowed)")
+                        bad(
+                            group,
+                            "max-wasm-stack",
+                            v,
+                            "a size in bytes above 0 (suffix K, M or G allowed)",
+                        )
                     })?;
                 self.max_wasm_stack = Some(n);
             }
@@ -296,7 +311,11 @@ mod tests {
         let s = settings(&[('S', "inherit-env"), ('C', "cache=n")]).unwrap();
         assert!(s.inherit_env && !s.cache);
         for yes in ["y", "yes", "true"] {
-            assert!(settings(&[('S', &format!("inherit-env={yes}"))]).unwrap().inherit_env);
+            assert!(
+                settings(&[('S', &format!("inherit-env={yes}"))])
+                    .unwrap()
+                    .inherit_env
+            );
         }
         for no in ["n", "no", "false"] {
             assert!(!settings(&[('C', &format!("cache={no}"))]).unwrap().cache);
@@ -315,8 +334,14 @@ mod tests {
     #[test]
     fn values_parse() {
         let s = settings(&[('O', "opt-level=s"), ('C', "compiler=winch")]).unwrap();
-        assert_eq!((s.opt_level, s.compiler), (Some(OptLevel::SpeedAndSize), Compiler::Winch));
-        assert_eq!(settings(&[('O', "opt-level=0")]).unwrap().opt_level, Some(OptLevel::None));
+        assert_eq!(
+            (s.opt_level, s.compiler),
+            (Some(OptLevel::SpeedAndSize), Compiler::Winch)
+        );
+        assert_eq!(
+            settings(&[('O', "opt-level=0")]).unwrap().opt_level,
+            Some(OptLevel::None)
+        );
         assert_eq!(duration("250ms"), Some(Duration::from_millis(250)));
         assert_eq!(duration("3"), Some(Duration::from_secs(3)));
         assert_eq!(duration("1h"), Some(Duration::from_secs(3600)));

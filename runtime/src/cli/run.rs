@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use wasmtime::{
-    Config, Engine, ExternType, Func, Linker, Module, ResourceLimiter, Store, Strategy, Trap,
-    Val, ValType, WasmBacktrace,
+    Config, Engine, ExternType, Func, Linker, Module, ResourceLimiter, Store, Strategy, Trap, Val,
+    ValType, WasmBacktrace,
 };
 
 use super::load::{self, Program, Shape};
@@ -151,7 +151,13 @@ pub fn run(run: &RunArgs, settings: &Settings) -> Result<ExitCode, SetupError> {
             module
         }
         Program::Wasm(bytes) => {
-            check(program, &load::shape(program, &bytes)?, invoke, &linker, &engine)?;
+            check(
+                program,
+                &load::shape(program, &bytes)?,
+                invoke,
+                &linker,
+                &engine,
+            )?;
             match settings
                 .cache
                 .then(|| load::cache_dir(settings.cache_dir.as_deref()))
@@ -326,9 +332,7 @@ fn invoke_params(
         .zip(args)
         .map(|(ty, arg)| {
             let bad = |what: &str| {
-                SetupError::Other(format!(
-                    "argument `{arg}` of `{name}` is not {what}"
-                ))
+                SetupError::Other(format!("argument `{arg}` of `{name}` is not {what}"))
             };
             Ok(match ty {
                 ValType::I32 => Val::I32(
