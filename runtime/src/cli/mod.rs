@@ -511,12 +511,14 @@ mod tests {
 
     #[test]
     fn trailing_arguments_belong_to_the_guest() {
-        let parse = |a: &[&str]| {
-            let Command::Run(r) =
-                Cli::try_parse_from(imply_run(a.iter().map(OsString::from).collect()))
-                    .unwrap()
-                    .command;
-            r
+        let parse = |a: &[&str]| match Cli::try_parse_from(imply_run(
+            a.iter().map(OsString::from).collect(),
+        ))
+        .unwrap()
+        .command
+        {
+            Command::Run(r) => r,
+            Command::Compile(_) => panic!("not a run"),
         };
         let r = parse(&["w", "--env", "A=1", "p.wasm", "--env", "B", "-x", "--", "y"]);
         assert_eq!(r.program(), "p.wasm");

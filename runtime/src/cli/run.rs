@@ -112,7 +112,7 @@ fn check_native_stack(stack: usize) -> Result<(), SetupError> {
     {
         return Ok(());
     }
-    let room = (limit.rlim_cur as u64).saturating_sub(HOST_ROOM);
+    let room = limit.rlim_cur.saturating_sub(HOST_ROOM);
     if stack as u64 > room {
         return Err(SetupError::Other(format!(
             "-W max-wasm-stack={stack} does not fit in the process's stack of {} bytes \
