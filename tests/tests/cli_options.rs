@@ -6,7 +6,7 @@ use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use wasi_host_tests::guest_dir;
 
@@ -79,32 +79,39 @@ fn assert_status(out: &Output, code: i32) {
     assert_eq!(out.status.code(), Some(code), "stderr: {}", stderr(out));
 }
 
-/// The cache entries (compiled modules, not their `.stats`) under `dir`.
+/// The cache entries under cache directory `dir`.
 fn entries(dir: &Path) -> Vec<PathBuf> {
-    let modules = dir.join("modules");
-    let Ok(compilers) = std::fs::read_dir(&modules) else {
+    let Ok(files) = std::fs::read_dir(dir.join("modules")) else {
         return Vec::new();
     };
-    let mut out = Vec::new();
-    for compiler in compilers {
-        for entry in std::fs::read_dir(compiler.unwrap().path()).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_none() {
-                out.push(path);
-            }
-        }
-    }
+    let mut out: Vec<PathBuf> = files
+        .map(|f| f.unwrap().path())
+        .filter(|p| p.extension() == Some(OsStr::new("cwasm")))
+        .collect();
+    out.sort();
     out
 }
 
-/// How often the cache says an entry was used: 1 after it was written, one more per hit.
-fn usages(entry: &Path) -> u64 {
-    let stats = std::fs::read_to_string(entry.with_extension("stats")).unwrap();
-    stats
-        .lines()
-        .find_map(|l| l.strip_prefix("usages = "))
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no usage count in {stats:?}"))
+/// Marks `entry` as last used in 2001.
+fn make_old(entry: &Path) {
+    let file = std::fs::File::options().write(true).open(entry).unwrap();
+    file.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000))
+        .unwrap();
+}
+
+/// Whether `entry` is the same file as before (not rewritten) and was used since `make_old`:
+/// what a cache hit leaves behind. A miss renames a new file into place.
+fn was_hit(entry: &Path, inode: u64) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::metadata(entry).unwrap();
+    let recent =
+        meta.modified().unwrap() > SystemTime::UNIX_EPOCH + Duration::from_secs(1_600_000_000);
+    meta.ino() == inode && recent
+}
+
+fn inode(p: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(p).unwrap().ino()
 }
 
 fn cache_arg(dir: &Path) -> String {
@@ -119,18 +126,32 @@ fn the_cache_is_filled_then_used() {
     assert_status(&run(&["run", "-C", &cache_arg(&cache), &exit, "3"]), 3);
     let first = entries(&cache);
     assert_eq!(first.len(), 1, "{first:?}");
-    assert_eq!(usages(&first[0]), 1);
-    // The second run is served from the entry: a hit counts a use; a miss would rewrite the
-    // entry with a count of 1.
+    assert!(cache.join("CACHEDIR.TAG").exists());
+    let ino = inode(&first[0]);
+    make_old(&first[0]);
     assert_status(&run(&["run", "-C", &cache_arg(&cache), &exit, "4"]), 4);
     assert_eq!(entries(&cache), first);
-    assert_eq!(usages(&first[0]), 2);
-    // Other compilation settings are another key.
+    assert!(
+        was_hit(&first[0], ino),
+        "the second run did not use the entry"
+    );
+    // Other compilation settings are another key; so are other module bytes.
     assert_status(
         &run(&["-C", &cache_arg(&cache), "-O", "opt-level=0", &exit, "5"]),
         5,
     );
     assert_eq!(entries(&cache).len(), 2);
+    assert_status(&run(&["-C", &cache_arg(&cache), &wat("cli_grow")]), 0);
+    assert_eq!(entries(&cache).len(), 3);
+    // A relative cache directory is taken from the current directory.
+    let out = Command::new(CLI)
+        .args(["-C", "cache-dir=rel", &exit, "6"])
+        .current_dir(tmp.path())
+        .env_clear()
+        .output()
+        .unwrap();
+    assert_status(&out, 6);
+    assert_eq!(entries(&tmp.path().join("rel")).len(), 1);
 }
 
 #[test]
@@ -141,16 +162,29 @@ fn a_corrupt_entry_is_ignored_and_replaced() {
     assert_status(&run(&["-C", &cache_arg(&cache), &exit, "6"]), 6);
     let entry = entries(&cache).pop().expect("an entry");
     let good = std::fs::read(&entry).unwrap();
-    for junk in [&b"not zstd at all"[..], &good[..good.len() / 2], b""] {
+    // Single flipped bits: in the middle (machine code and tables) and early (headers).
+    let mut flipped = good.clone();
+    flipped[good.len() / 2] ^= 0x10;
+    let mut flipped_early = good.clone();
+    flipped_early[good.len() / 5] ^= 0x01;
+    for junk in [
+        &b"not a module at all"[..],
+        &good[..good.len() / 2],
+        b"",
+        &flipped,
+        &flipped_early,
+    ] {
         std::fs::write(&entry, junk).unwrap();
         assert_status(&run(&["-C", &cache_arg(&cache), &exit, "7"]), 7);
         let now = std::fs::read(&entry).unwrap();
         assert_ne!(now, junk, "the corrupt entry was not replaced");
-        assert_eq!(usages(&entry), 1, "a corrupt entry cannot count as a hit");
+        assert_eq!(now.len(), good.len());
     }
     // And the replacement serves the next run.
+    let ino = inode(&entry);
+    make_old(&entry);
     assert_status(&run(&["-C", &cache_arg(&cache), &exit, "8"]), 8);
-    assert_eq!(usages(&entry), 2);
+    assert!(was_hit(&entry, ino));
 }
 
 #[test]
@@ -175,10 +209,13 @@ fn concurrent_runs_fill_an_empty_cache_safely() {
     }
     let found = entries(&cache);
     assert_eq!(found.len(), 1, "{found:?}");
-    // The entry is whole: the next run is a hit.
-    let before = usages(&found[0]);
+    // No temporary file is left behind, and the entry is whole: the next run is a hit.
+    let all = std::fs::read_dir(cache.join("modules")).unwrap().count();
+    assert_eq!(all, 1);
+    let ino = inode(&found[0]);
+    make_old(&found[0]);
     assert_status(&run(&["-C", &cache_arg(&cache), &exit, "9"]), 9);
-    assert_eq!(usages(&found[0]), before + 1);
+    assert!(was_hit(&found[0], ino));
 }
 
 #[test]
@@ -202,13 +239,27 @@ fn cache_n_writes_nothing() {
 }
 
 #[test]
-fn a_cache_dir_holding_other_files_is_refused_not_emptied() {
+fn eviction_removes_the_least_recently_used_entries_only() {
     let tmp = tempfile::tempdir().unwrap();
-    let precious = tmp.path().join("notes.txt");
-    std::fs::write(&precious, "keep me").unwrap();
-    let out = run(&["-C", &cache_arg(tmp.path()), &wat("cli_exit")]);
-    assert_usage_error(&out, "notes.txt");
-    assert_eq!(std::fs::read_to_string(&precious).unwrap(), "keep me");
+    let cache = tmp.path().join("cache");
+    let modules = cache.join("modules");
+    std::fs::create_dir_all(&modules).unwrap();
+    // 1000 entries (the bound), each older than the one before; and files that are not entries.
+    let old = |i: u32| modules.join(format!("{i:064x}.cwasm"));
+    for i in 0..1000u32 {
+        std::fs::write(old(i), b"x").unwrap();
+        let file = std::fs::File::options().write(true).open(old(i)).unwrap();
+        let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000 - u64::from(i));
+        file.set_modified(t).unwrap();
+    }
+    std::fs::write(modules.join("notes.txt"), "keep").unwrap();
+    std::fs::write(cache.join("notes.txt"), "keep").unwrap();
+    // A new entry makes 1001: the pass evicts down to 80%, oldest first.
+    assert_status(&run(&["-C", &cache_arg(&cache), &wat("cli_exit"), "3"]), 3);
+    assert_eq!(entries(&cache).len(), 800, "entries left");
+    assert!(old(0).exists() && old(798).exists(), "recent entries stay");
+    assert!(!old(799).exists() && !old(999).exists(), "the oldest go");
+    assert!(modules.join("notes.txt").exists() && cache.join("notes.txt").exists());
 }
 
 /// A guest blocked on stdin must be the process's only thread, with the cache cold and warm:

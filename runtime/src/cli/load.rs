@@ -5,10 +5,11 @@ use std::fs::File;
 use std::io::Read;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use wasmparser::{CompositeInnerType, Encoding, ExternalKind, Parser, Payload, TypeRef};
-use wasmtime::{Cache, CacheConfig, Config, Engine, Module};
+use wasmtime::{Engine, Module};
+
+use super::cache::Cache;
 
 use super::{SetupError, chain};
 
@@ -222,117 +223,42 @@ pub fn cache_dir(given: Option<&Path>) -> Option<CacheDir> {
     })
 }
 
-/// The soft bound on the cache's total size: past it, the oldest entries are evicted.
-pub const CACHE_SIZE_LIMIT: u64 = 512 << 20;
-/// The soft bound on the number of files (two per entry).
-pub const CACHE_FILE_LIMIT: u64 = 4096;
-/// How often at most (per cache directory) an eviction pass runs.
-pub const CACHE_CLEANUP_INTERVAL: Duration = Duration::from_secs(60);
-
-/// Compiles `wasm` for `config` through the compile cache in `dir`, returning a module of
-/// `engine` (which must have been built from `config`).
-///
-/// wasmtime keeps its cache's worker thread alive for as long as the engine that owns the
-/// cache. The guest must run on the process's only thread (see
-/// [`crate::compile_module`]), so the cache gets an engine of its own: the module is
-/// compiled or loaded there, serialised, and loaded again into `engine` once the cache engine
-/// and its worker are gone.
-pub fn compile_cached(
-    config: &Config,
+/// Compiles `wasm` for `engine`, through the compile cache in `dir` when there is one.
+pub fn compile(
     engine: &Engine,
     wasm: &[u8],
-    dir: &CacheDir,
     path: &str,
+    dir: Option<&CacheDir>,
 ) -> Result<Module, SetupError> {
-    let cache = match open_cache(&dir.path) {
+    let Some(dir) = dir else {
+        return compile_uncached(engine, wasm, path);
+    };
+    let cache = match Cache::open(&dir.path) {
         Ok(cache) => cache,
-        Err(why) if dir.explicit => {
+        Err(e) if dir.explicit => {
             return Err(SetupError::Cache {
                 dir: dir.path.display().to_string(),
-                why,
+                why: e.to_string(),
             });
         }
-        // The default cache is an optimisation: without it, compile as before.
+        // The default cache only saves time: without it, compile as before.
         Err(_) => return compile_uncached(engine, wasm, path),
     };
-    let serialized = {
-        let mut config = config.clone();
-        config.cache(Some(cache));
-        // Profilers register code as it is loaded: only the engine the guest runs in should.
-        config.profiler(wasmtime::ProfilingStrategy::None);
-        let cache_engine = Engine::new(&config).map_err(|e| SetupError::Engine(chain(&e)))?;
-        let module = compile_uncached(&cache_engine, wasm, path)?;
-        module
-            .serialize()
-            .map_err(|e| SetupError::Engine(chain(&e)))?
-    };
-    wait_for_other_threads();
-    // SAFETY: the bytes were produced by `Module::serialize` in this process, from an engine
-    // with the same compilation settings, and have not left memory since.
-    unsafe { Module::deserialize(engine, &serialized) }.map_err(|e| SetupError::Engine(chain(&e)))
+    let entry = cache.entry_path(engine, wasm);
+    if let Some(module) = cache.load(engine, &entry) {
+        return Ok(module);
+    }
+    let module = compile_uncached(engine, wasm, path)?;
+    cache.store(&module, &entry);
+    Ok(module)
 }
 
-/// Compiles without the cache.
+/// Compiles without the cache, leaving no compiler thread behind.
 pub fn compile_uncached(engine: &Engine, wasm: &[u8], path: &str) -> Result<Module, SetupError> {
     crate::compile_module(engine, wasm).map_err(|e| SetupError::Invalid {
         path: path.to_string(),
         why: chain(&e),
     })
-}
-
-fn open_cache(dir: &Path) -> Result<Cache, String> {
-    refuse_foreign_directory(dir)?;
-    let mut config = CacheConfig::new();
-    config
-        .with_directory(dir)
-        .with_files_total_size_soft_limit(CACHE_SIZE_LIMIT)
-        .with_file_count_soft_limit(CACHE_FILE_LIMIT)
-        .with_cleanup_interval(CACHE_CLEANUP_INTERVAL)
-        // Never recompress an entry at a higher zstd level in the background: that can take
-        // seconds for a large module, and the guest waits for the worker to finish.
-        .with_optimized_compression_usage_counter_threshold(u64::MAX);
-    Cache::new(config).map_err(|e| chain(&e))
-}
-
-/// wasmtime's eviction pass deletes whatever in the cache directory it does not recognise,
-/// recursively. A directory that already holds other things (`-C cache-dir=$HOME` by mistake)
-/// is refused rather than emptied.
-fn refuse_foreign_directory(dir: &Path) -> Result<(), String> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(e.to_string()),
-    };
-    for entry in entries {
-        let entry = entry.map_err(|e| e.to_string())?;
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name != "modules" && !name.starts_with(".cleanup") {
-            return Err(format!(
-                "it holds `{name}`, which is not part of a wasi-host cache; the cache's eviction \
-                 would delete it (choose an empty or new directory)"
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Waits (briefly) until this is the process's only thread again: the cache worker leaves once
-/// its engine is dropped, after finishing the bookkeeping it was sent.
-fn wait_for_other_threads() {
-    let deadline = Instant::now() + Duration::from_secs(2);
-    while thread_count().is_some_and(|n| n > 1) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_micros(100));
-    }
-}
-
-/// The number of threads of this process (Linux), from `/proc/self/stat`.
-fn thread_count() -> Option<usize> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // Fields after the command name (which is in parentheses and may hold spaces); the
-    // thread count is field 20 of the whole line, the 18th after the name.
-    let after = &stat[stat.rfind(')')? + 2..];
-    after.split(' ').nth(17)?.parse().ok()
 }
 
 #[cfg(test)]
@@ -368,15 +294,5 @@ mod tests {
         assert_eq!(shape("p", &wasm).unwrap().start, None);
         let wasm = wat::parse_str("(component)").unwrap();
         assert!(matches!(shape("p", &wasm), Err(SetupError::Component(_))));
-    }
-
-    #[test]
-    fn this_process_counts_its_threads() {
-        // Other tests come and go on threads of this process: only a lower bound is stable.
-        let (tx, rx) = std::sync::mpsc::channel::<()>();
-        let t = std::thread::spawn(move || rx.recv());
-        assert!(thread_count().unwrap() >= 2);
-        drop(tx);
-        let _ = t.join();
     }
 }

@@ -13,6 +13,7 @@
 //! `-W timeout`, `-W fuel` or its stack limit; 2 when the command line, the module or the host
 //! setup is wrong, with a single `error: ...` line on stderr. `docs/cli.md` has the details.
 
+mod cache;
 mod load;
 mod options;
 mod run;

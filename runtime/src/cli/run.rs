@@ -158,14 +158,11 @@ pub fn run(run: &RunArgs, settings: &Settings) -> Result<ExitCode, SetupError> {
                 &linker,
                 &engine,
             )?;
-            match settings
+            let cache = settings
                 .cache
                 .then(|| load::cache_dir(settings.cache_dir.as_deref()))
-                .flatten()
-            {
-                Some(dir) => load::compile_cached(&config, &engine, &bytes, &dir, program)?,
-                None => load::compile_uncached(&engine, &bytes, program)?,
-            }
+                .flatten();
+            load::compile(&engine, &bytes, program, cache.as_ref())?
         }
     };
 
