@@ -491,6 +491,9 @@ fn files_that_are_not_modules_are_refused_quickly() {
     let png = tmp.path().join("image.wasm");
     std::fs::write(&png, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\xff\xfe").unwrap();
     assert_usage_error(&run(&[s(&png)]), "bad magic");
+    // An executable is ELF, like a precompiled module, but not one.
+    let elf = std::env::current_exe().unwrap();
+    assert_usage_error(&run(&["--allow-precompiled", s(&elf)]), "bad magic");
     let empty = tmp.path().join("empty.wasm");
     std::fs::write(&empty, b"").unwrap();
     assert_usage_error(&run(&[s(&empty)]), "empty");

@@ -7,7 +7,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use wasmparser::{CompositeInnerType, Encoding, ExternalKind, Parser, Payload, TypeRef};
-use wasmtime::{Engine, Module};
+use wasmtime::{Engine, Module, Precompiled};
 
 use super::cache::Cache;
 
@@ -92,7 +92,15 @@ fn classify(path: &str, bytes: Vec<u8>) -> Result<Program, SetupError> {
         return Ok(Program::Wasm(bytes));
     }
     if bytes.starts_with(b"\x7fELF") {
-        return Ok(Program::Precompiled(bytes));
+        // Any ELF file starts so; wasmtime's own section tells its output apart.
+        return match Engine::detect_precompiled(&bytes) {
+            Some(Precompiled::Module) => Ok(Program::Precompiled(bytes)),
+            Some(_) => Err(SetupError::Component(path.to_string())),
+            None => Err(invalid(
+                "not WebAssembly (bad magic: an ELF file, and not one precompiled by wasmtime)"
+                    .into(),
+            )),
+        };
     }
     match std::str::from_utf8(&bytes) {
         Ok(text) => wat::parse_str(text)
@@ -269,7 +277,10 @@ mod tests {
     fn magic_decides_the_kind() {
         let p = |b: &[u8]| classify("p", b.to_vec());
         assert!(matches!(p(b"\0asm\x01\0\0\0"), Ok(Program::Wasm(_))));
-        assert!(matches!(p(b"\x7fELF\x02"), Ok(Program::Precompiled(_))));
+        let e = p(b"\x7fELF\x02\x01\x01").err().unwrap().to_string();
+        assert!(e.contains("not one precompiled by wasmtime"), "{e}");
+        let cwasm = Engine::default().precompile_module(b"(module)").unwrap();
+        assert!(matches!(p(&cwasm), Ok(Program::Precompiled(_))));
         assert!(matches!(p(b"(module)"), Ok(Program::Wasm(_))));
         let e = p(b"\x89PNG\r\n\x1a\n\xff").err().unwrap().to_string();
         assert!(e.contains("bad magic"), "{e}");
