@@ -509,3 +509,24 @@ fn a_non_utf8_argument_is_named() {
     let out = run(&[OsStr::new(&exit), bad]);
     assert_usage_error(&out, "a\\xFFb");
 }
+
+#[test]
+fn profile_writes_what_perf_reads() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (strategy, file) in [("perfmap", "/tmp/perf-{}.map"), ("jitdump", "jit-{}.dump")] {
+        let child = Command::new(CLI)
+            .args([&format!("--profile={strategy}"), "-C", "cache=n", &wat("cli_exit"), "3"])
+            .current_dir(tmp.path())
+            .env_clear()
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let path = tmp.path().join(file.replace("{}", &child.id().to_string()));
+        let out = child.wait_with_output().unwrap();
+        assert_status(&out, 3);
+        let written = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        let _ = std::fs::remove_file(&path);
+        assert!(written > 0, "{strategy}: nothing at {}", path.display());
+    }
+    assert_usage_error(&run(&["--profile=vtune", &wat("cli_exit")]), "vtune");
+}
