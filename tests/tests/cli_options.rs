@@ -236,6 +236,13 @@ fn cache_n_writes_nothing() {
     let home = tmp.path().join("home");
     assert_status(&run_env(&[&exit], &[("HOME", s(&home))]), 0);
     assert_eq!(entries(&home.join(".cache/wasi-host")).len(), 1);
+    // A default location that cannot be made only costs the cache; a named one is an error.
+    let no_dir = [("XDG_CACHE_HOME", "/proc/wasi-host-no-such-dir")];
+    assert_status(&run_env(&[&exit, "4"], &no_dir), 4);
+    assert_usage_error(
+        &run(&["-C", "cache-dir=/proc/wasi-host-no-such-dir", &exit]),
+        "compile cache",
+    );
 }
 
 #[test]
@@ -515,7 +522,13 @@ fn profile_writes_what_perf_reads() {
     let tmp = tempfile::tempdir().unwrap();
     for (strategy, file) in [("perfmap", "/tmp/perf-{}.map"), ("jitdump", "jit-{}.dump")] {
         let child = Command::new(CLI)
-            .args([&format!("--profile={strategy}"), "-C", "cache=n", &wat("cli_exit"), "3"])
+            .args([
+                &format!("--profile={strategy}"),
+                "-C",
+                "cache=n",
+                &wat("cli_exit"),
+                "3",
+            ])
             .current_dir(tmp.path())
             .env_clear()
             .stderr(Stdio::piped())
