@@ -200,7 +200,8 @@ impl Run {
     pub fn cli(&self) -> Output {
         let exe = crate::cli_exe();
         let mut cmd = Command::new(exe);
-        cmd.arg("run");
+        // No compile cache: tests never write to the user's ~/.cache.
+        cmd.args(["run", "-C", "cache=n"]);
         for (host, guest, read_only) in &self.dirs {
             let spec = if *read_only {
                 format!("{}::{guest}::ro", host.display())

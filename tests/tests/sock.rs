@@ -138,7 +138,8 @@ fn sock_server_through_the_cli() {
     for attempt in 0..5 {
         let (idle, active) = free_ports();
         let mut child = Command::new(env!("CARGO_BIN_EXE_wasi-host-under-test"))
-            .args(["run", "--tcplisten"])
+            // No compile cache: tests never write to the user's ~/.cache.
+            .args(["run", "-C", "cache=n", "--tcplisten"])
             .arg(format!("127.0.0.1:{idle}"))
             .arg("--tcplisten")
             .arg(format!("127.0.0.1:{active}"))
