@@ -129,9 +129,9 @@ pub fn run(run: &RunArgs, settings: &Settings) -> Result<ExitCode, SetupError> {
     let input = load::read_program(program)?;
     let config = engine_config(settings, run.profile)?;
     let engine = Engine::new(&config).map_err(|e| SetupError::Engine(chain(&e)))?;
-    let mut linker = Linker::new(&engine);
-    crate::add_to_linker(&mut linker, |host: &mut Host| &mut host.wasi)
-        .map_err(|e| SetupError::Engine(chain(&e)))?;
+    // Only the preview1 functions are offered, each bound to the instance by
+    // `crate::instantiate`; the linker itself stays empty.
+    let linker = Linker::new(&engine);
     let invoke = run.invoke.as_deref();
 
     let module = match input {
@@ -147,17 +147,11 @@ pub fn run(run: &RunArgs, settings: &Settings) -> Result<ExitCode, SetupError> {
                     why: chain(&e),
                 }
             })?;
-            check(program, &shape_of(&module), invoke, &linker, &engine)?;
+            check(program, &shape_of(&module), invoke)?;
             module
         }
         Program::Wasm(bytes) => {
-            check(
-                program,
-                &load::shape(program, &bytes)?,
-                invoke,
-                &linker,
-                &engine,
-            )?;
+            check(program, &load::shape(program, &bytes)?, invoke)?;
             let cache = settings
                 .cache
                 .then(|| load::cache_dir(settings.cache_dir.as_deref()))
@@ -184,7 +178,9 @@ pub fn run(run: &RunArgs, settings: &Settings) -> Result<ExitCode, SetupError> {
         start_timer(&engine, timeout)?;
     }
 
-    let instance = match linker.instantiate(&mut store, &module) {
+    let instance = match crate::instantiate(&mut store, &linker, &module, |host: &mut Host| {
+        &mut host.wasi
+    }) {
         Ok(instance) => instance,
         // A start function that exits or traps ran guest code: report it as a run would.
         Err(e) if is_guest_outcome(&e) => return Ok(guest_failed(&e, settings)),
@@ -233,13 +229,7 @@ pub fn run(run: &RunArgs, settings: &Settings) -> Result<ExitCode, SetupError> {
 
 /// The checks that need no compiled code: a `_start` of the right type (unless `--invoke`)
 /// and imports the host provides.
-fn check(
-    program: &str,
-    shape: &Shape,
-    invoke: Option<&str>,
-    linker: &Linker<Host>,
-    engine: &Engine,
-) -> Result<(), SetupError> {
+fn check(program: &str, shape: &Shape, invoke: Option<&str>) -> Result<(), SetupError> {
     match (shape.start, invoke) {
         (_, Some(_)) | (Some(true), None) => {}
         (Some(false), None) => {
@@ -255,22 +245,13 @@ fn check(
             )));
         }
     }
-    if shape.imports.is_empty() {
-        return Ok(());
-    }
-    // Looking a definition up needs a store; an empty context costs nothing to make.
-    let wasi = WasiCtxBuilder::new()
-        .build()
-        .map_err(|e| SetupError::Other(e.to_string()))?;
-    let mut store = Store::new(
-        engine,
-        Host {
-            wasi,
-            limits: Limits { max_memory: 0 },
-        },
-    );
+    // The generated list of what the host offers; a signature mismatch is reported when
+    // instantiating.
     for (module, name) in &shape.imports {
-        if linker.get(&mut store, module, name).is_err() {
+        let offered = crate::preview1::IMPORTS
+            .iter()
+            .any(|spec| spec.module == module && spec.name == name);
+        if !offered {
             return Err(SetupError::Other(format!(
                 "`{program}` imports `{module}::{name}`, which wasi-host does not provide \
                  (it provides the functions of `wasi_snapshot_preview1`)"
