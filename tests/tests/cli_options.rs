@@ -177,7 +177,7 @@ fn a_corrupt_entry_is_ignored_and_replaced() {
         std::fs::write(&entry, junk).unwrap();
         assert_status(&run(&["-C", &cache_arg(&cache), &exit, "7"]), 7);
         let now = std::fs::read(&entry).unwrap();
-        assert_ne!(now, junk, "the corrupt entry was not replaced");
+        assert!(now != junk, "the corrupt entry was not replaced");
         assert_eq!(now.len(), good.len());
     }
     // And the replacement serves the next run.
