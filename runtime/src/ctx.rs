@@ -12,7 +12,7 @@ use crate::host::args::GuestStrings;
 use crate::preview1::{Clockid, Errno, Fdflags, Timestamp};
 use crate::table::{
     DIR_RIGHTS, DIR_WRITE_RIGHTS, DirEntry, FILE_RIGHTS, FILE_WRITE_RIGHTS, FdEntry, FdTable,
-    FileEntry, Kind, LISTENER_RIGHTS,
+    FileEntry, Kind, LISTENER_RIGHTS, STDIO_RIGHTS,
 };
 
 /// Where the guest's clocks come from.
@@ -76,7 +76,7 @@ impl Default for WasiCtxBuilder {
             preopens: Vec::new(),
             stdio: [Stdio::Inherit, Stdio::Inherit, Stdio::Inherit],
             listeners: Vec::new(),
-            fd_limit: 1024,
+            fd_limit: crate::limits::FD_LIMIT,
             clock: Box::new(SystemClock),
             random: Box::new(OsRandom),
         }
@@ -221,16 +221,25 @@ impl WasiCtxBuilder {
                 Stdio::File(file) => file,
             };
             let filetype = crate::host::fd::filetype_of(&file);
-            let mut rights = FILE_RIGHTS;
+            // Stream rights only: the file behind a redirected stdout is the user's, not the
+            // guest's to truncate, seek over or backdate.
+            let mut rights = STDIO_RIGHTS;
             // Seekability, not filetype: `/dev/null` seeks, a tty does not, and wasi-libc's
-            // `isatty` tells them apart by these rights.
-            if !crate::host::fd::is_seekable(&file) {
-                rights.remove(crate::preview1::Rights::FD_SEEK | crate::preview1::Rights::FD_TELL);
+            // `isatty` tells them apart by the tell right.
+            if crate::host::fd::is_seekable(&file) {
+                rights |= crate::preview1::Rights::FD_TELL;
             }
             let flags = crate::host::fd::fdflags_of(&file);
+            // The open file description is shared with the host (and, when inherited, with
+            // the shell): its flags stay as they are, whatever the guest sets.
+            let shared_nonblock = Some(flags.contains(Fdflags::NONBLOCK));
             table
                 .insert(FdEntry {
-                    kind: Kind::File(FileEntry { file, filetype }),
+                    kind: Kind::File(FileEntry {
+                        file,
+                        filetype,
+                        shared_nonblock,
+                    }),
                     rights,
                     inheriting: crate::preview1::Rights::empty(),
                     flags,
@@ -253,7 +262,11 @@ impl WasiCtxBuilder {
             }
             table
                 .insert(FdEntry {
-                    kind: Kind::Dir(DirEntry { dir, listing: None }),
+                    kind: Kind::Dir(DirEntry {
+                        root: crate::host::dir::dev_ino(&dir)?,
+                        dir,
+                        listing: None,
+                    }),
                     rights,
                     inheriting,
                     flags: Fdflags::empty(),

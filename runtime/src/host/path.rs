@@ -2,7 +2,7 @@
 //!
 //! A guest path is never joined to a host path. Everything before its last component is opened
 //! by the kernel beneath the directory descriptor (`openat2` with `RESOLVE_BENEATH` on Linux,
-//! cap-std's component-by-component resolver elsewhere or when `openat2` is unavailable), and
+//! a walk of one component at a time with `O_NOFOLLOW` elsewhere or when `openat2` is unavailable), and
 //! the last component is then handled with a `*at` call that does not follow symbolic links.
 //! Where a call must follow a final symbolic link, the whole path is resolved beneath the
 //! directory instead. docs/sandbox.md describes the model and the errno of each refusal.
@@ -16,6 +16,7 @@ use super::HostResult;
 use super::fd::{filestat_from, timestamps};
 use crate::ctx::WasiCtx;
 use crate::guest::GuestBufMut;
+use crate::limits::PATH_MAX;
 use crate::preview1::*;
 use crate::table::{DIR_RIGHTS, DirEntry, FILE_RIGHTS, FdEntry, FdTable, FileEntry, Kind};
 
@@ -43,11 +44,13 @@ fn dir_of(table: &FdTable, fd: Fd, need: Rights) -> Result<(&FdEntry, &cap_std::
     Ok((entry, &d.dir))
 }
 
-/// Rejects paths no call accepts: empty (`ENOENT`), absolute (`ENOTCAPABLE`: the sandbox has
-/// no root to start from) or holding a NUL byte (`EINVAL`: the OS cannot be given one).
+/// Rejects paths no call accepts: empty (`ENOENT`), too long (`ENAMETOOLONG`, before anything
+/// copies it: [`PATH_MAX`]), absolute (`ENOTCAPABLE`: the sandbox has no root to start from)
+/// or holding a NUL byte (`EINVAL`: the OS cannot be given one).
 fn check(path: &str) -> Result<(), Errno> {
     match path.as_bytes().first() {
         None => Err(Errno::Noent),
+        _ if path.len() >= PATH_MAX => Err(Errno::Nametoolong),
         Some(b'/') => Err(Errno::Notcapable),
         _ if path.as_bytes().contains(&0) => Err(Errno::Inval),
         _ => Ok(()),
@@ -136,7 +139,7 @@ fn resolve(
     if let Some(result) = beneath::openat2(dir, path, flags, mode) {
         return result;
     }
-    beneath::cap_std(dir, path, flags, mode)
+    beneath::walk(dir, path, flags, mode)
 }
 
 /// The two resolvers behind [`resolve`].
@@ -188,48 +191,152 @@ mod beneath {
         None
     }
 
-    /// cap-std's resolver: one component at a time, each opened with `O_NOFOLLOW`, symbolic
-    /// links expanded and checked by cap-std, `..` never above `dir`.
-    pub(super) fn cap_std(
+    /// The most symbolic links one resolution follows, as Linux's `MAXSYMLINKS`.
+    const MAX_LINKS: u32 = 40;
+
+    /// The resolver for hosts without `openat2`: one component at a time, each opened with
+    /// `O_NOFOLLOW` beneath the previous one, symbolic links read and expanded here, `..`
+    /// going back to the directory the walk came from and never above `dir`. It answers as
+    /// `openat2(RESOLVE_BENEATH)` does: `ENOTCAPABLE` for a `..` above `dir` or an absolute
+    /// link, `ELOOP` past [`MAX_LINKS`], the kernel's errno otherwise.
+    ///
+    /// (cap-std's public `open` cannot serve here: on Linux it calls `openat2` itself and only
+    /// falls back where `openat2` is missing, so its fallback can neither be tested on a
+    /// kernel that has it nor be relied on to answer like ours.)
+    ///
+    /// Memory is bounded by the path (at most `PATH_MAX`) plus the link targets followed
+    /// (at most `MAX_LINKS` of `PATH_MAX` each).
+    pub(super) fn walk(
         dir: &cap_std::fs::Dir,
         path: &str,
         flags: OFlags,
         mode: Mode,
     ) -> Result<OwnedFd, Errno> {
-        use cap_fs_ext::{FollowSymlinks, OpenOptionsFollowExt, OpenOptionsMaybeDirExt};
-        use cap_std::fs::{OpenOptions, OpenOptionsExt};
+        use rustix::io::Errno as E;
 
-        let access = flags & OFlags::RWMODE;
-        let mut options = OpenOptions::new();
-        options
-            .read(access != OFlags::WRONLY)
-            .write(access == OFlags::WRONLY || access == OFlags::RDWR)
-            .follow(if flags.contains(OFlags::NOFOLLOW) {
-                FollowSymlinks::No
-            } else {
-                FollowSymlinks::Yes
-            })
-            .maybe_dir(true)
-            .mode(mode.bits() as _)
-            // Creation flags go here rather than through `create`/`truncate`, which cap-std
-            // (like std) only accepts together with write access.
-            .custom_flags((flags - OFlags::RWMODE - OFlags::NOFOLLOW).bits() as i32);
-        match dir.open_with(path, &options) {
-            Ok(file) => Ok(file.into_std().into()),
-            Err(e) => Err(from_cap_std(e)),
+        /// What the open of one component found.
+        enum Step {
+            /// A directory to go on from.
+            Down(OwnedFd),
+            /// Perhaps a symbolic link; if not, the open's errno.
+            Link(E),
+        }
+
+        // Directories below `dir` the walk has entered; `..` pops one.
+        let mut stack: smallvec::SmallVec<[OwnedFd; 8]> = smallvec::SmallVec::new();
+        // What is left to resolve, from `pos`; a followed link's target is put in front.
+        let mut left: Vec<u8> = Vec::new();
+        left.try_reserve(path.len()).map_err(|_| Errno::Nomem)?;
+        left.extend_from_slice(path.as_bytes());
+        let mut pos = 0;
+        let mut links = 0u32;
+        let mut target = [0u8; PATH_MAX];
+        loop {
+            let (end, next, has_slash) = match left[pos..].iter().position(|&b| b == b'/') {
+                Some(i) => (pos + i, pos + i + 1, true),
+                None => (left.len(), left.len(), false),
+            };
+            // The last component: nothing but slashes after it. A trailing slash makes it a
+            // directory, followed even with O_NOFOLLOW, as the kernel does.
+            let last = left[next..].iter().all(|&b| b == b'/');
+            let slash = last && has_slash;
+            match &left[pos..end] {
+                b"" | b"." => {}
+                b".." => {
+                    if stack.pop().is_none() {
+                        return Err(Errno::Notcapable);
+                    }
+                }
+                _ => {
+                    let cur = match stack.last() {
+                        Some(fd) => fd.as_fd(),
+                        None => dir.as_fd(),
+                    };
+                    let name = &left[pos..end];
+                    let step = if last {
+                        let follow = slash || !flags.contains(OFlags::NOFOLLOW);
+                        let mut f = flags | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+                        if slash {
+                            f |= OFlags::DIRECTORY;
+                        }
+                        match rustix::fs::openat(cur, name, f, mode) {
+                            // O_PATH | O_NOFOLLOW opens a link itself: follow it if asked.
+                            Ok(fd) if follow && flags.contains(PATH_ONLY) && is_link_fd(&fd) => {
+                                Step::Link(E::LOOP)
+                            }
+                            Ok(fd) => return Ok(fd),
+                            Err(e @ (E::LOOP | E::NOTDIR | E::MLINK)) if follow => Step::Link(e),
+                            Err(e) => return Err(Errno::from(e)),
+                        }
+                    } else {
+                        let f = PATH_ONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+                        match rustix::fs::openat(cur, name, f, Mode::empty()) {
+                            Ok(fd) => Step::Down(fd),
+                            Err(e @ (E::LOOP | E::NOTDIR | E::MLINK)) => Step::Link(e),
+                            Err(e) => return Err(Errno::from(e)),
+                        }
+                    };
+                    let failed = match step {
+                        Step::Down(fd) => {
+                            stack.push(fd);
+                            pos = next;
+                            continue;
+                        }
+                        Step::Link(e) => e,
+                    };
+                    let n = match rustix::fs::readlinkat_raw(cur, name, &mut target[..]) {
+                        Ok(n) => n,
+                        // Not a link after all: the open's own answer.
+                        Err(E::INVAL) => return Err(Errno::from(failed)),
+                        Err(e) => return Err(Errno::from(e)),
+                    };
+                    if n >= PATH_MAX {
+                        return Err(Errno::Nametoolong);
+                    }
+                    links += 1;
+                    if links > MAX_LINKS {
+                        return Err(Errno::Loop);
+                    }
+                    if n == 0 {
+                        return Err(Errno::Noent);
+                    }
+                    if target[0] == b'/' {
+                        // An absolute link has no meaning beneath a directory.
+                        return Err(Errno::Notcapable);
+                    }
+                    // The target, then whatever followed the link (a trailing slash included).
+                    let rest = &left[end..];
+                    let mut joined = Vec::new();
+                    joined
+                        .try_reserve(n + rest.len())
+                        .map_err(|_| Errno::Nomem)?;
+                    joined.extend_from_slice(&target[..n]);
+                    joined.extend_from_slice(rest);
+                    left = joined;
+                    pos = 0;
+                    continue;
+                }
+            }
+            if last {
+                // The path ends at a directory already reached ("a/.", "a/..", ".").
+                let cur = match stack.last() {
+                    Some(fd) => fd.as_fd(),
+                    None => dir.as_fd(),
+                };
+                return rustix::fs::openat(cur, ".", flags | OFlags::CLOEXEC, mode)
+                    .map_err(Errno::from);
+            }
+            pos = next;
         }
     }
 
-    /// cap-std reports an escape as `PermissionDenied` with no OS code.
-    pub(super) fn from_cap_std(e: std::io::Error) -> Errno {
-        match e.raw_os_error() {
-            Some(code) => Errno::from_raw_os_error(code),
-            None if e.kind() == std::io::ErrorKind::PermissionDenied => Errno::Notcapable,
-            None => Errno::from(e),
-        }
+    /// Whether an `O_PATH` descriptor is of a symbolic link itself.
+    fn is_link_fd(fd: &OwnedFd) -> bool {
+        rustix::fs::fstat(fd).is_ok_and(|st| is_symlink(&st))
     }
 
-    /// Lets a test run the cap-std resolver on its own thread.
+    /// Lets a test run the fallback resolver ([`walk`]) on its own thread, where the kernel
+    /// has `openat2`: the filesystem tests run under both (`fs_tests.rs`).
     pub(super) mod tests {
         #[cfg(test)]
         thread_local! {
@@ -514,6 +621,9 @@ pub(crate) fn open(
     }
     let (entry, dir) = dir_of(&ctx.table, fd, need)?;
     let granted = entry.inheriting;
+    let Kind::Dir(DirEntry { root, .. }) = entry.kind else {
+        return Err(Errno::Notdir.into());
+    };
     check(path)?;
     let want_dir = oflags.contains(Oflags::DIRECTORY);
     if want_dir && oflags.contains(Oflags::CREAT) {
@@ -551,6 +661,11 @@ pub(crate) fn open(
         resolve(dir, path, flags, mode)?
     };
     let file = File::from(opened);
+    if want_dir && fs_rights_base.contains(Rights::FD_WRITE) {
+        // Opened (so a missing path or a non-directory got its own errno): a directory
+        // cannot be written, as Linux says of `open(dir, O_DIRECTORY | O_WRONLY)`.
+        return Err(Errno::Isdir.into());
+    }
     let filetype = if want_dir {
         Filetype::Directory
     } else {
@@ -562,6 +677,7 @@ pub(crate) fn open(
             kind: Kind::Dir(DirEntry {
                 dir: cap_std::fs::Dir::from_std_file(file),
                 listing: None,
+                root,
             }),
             rights: fs_rights_base & granted & DIR_RIGHTS,
             inheriting,
@@ -582,7 +698,7 @@ pub(crate) fn open(
             rights.remove(Rights::FD_SEEK | Rights::FD_TELL);
         }
         FdEntry {
-            kind: Kind::File(FileEntry { file, filetype }),
+            kind: Kind::File(FileEntry::owned(file, filetype)),
             rights,
             inheriting,
             flags: fdflags,
@@ -664,13 +780,16 @@ pub(crate) fn rename(
 
 pub(crate) fn symlink(ctx: &mut WasiCtx, old_path: &str, fd: Fd, new_path: &str) -> HostResult<()> {
     let (_, dir) = dir_of(&ctx.table, fd, Rights::PATH_SYMLINK)?;
-    // The target is stored as text, not resolved: it may name anything. Following it later is
-    // what the sandbox checks.
-    if old_path.is_empty() {
-        return Err(Errno::Noent.into());
-    }
-    if old_path.as_bytes().contains(&0) {
-        return Err(Errno::Inval.into());
+    // The target is stored as text, not resolved. A relative one may name anything; following
+    // it later is what the sandbox checks. An absolute one could never be followed inside the
+    // sandbox (a descriptor has no root), so it is refused with EPERM, as a filesystem that
+    // does not allow such links would.
+    match old_path.as_bytes().first() {
+        None => return Err(Errno::Noent.into()),
+        Some(b'/') => return Err(Errno::Perm.into()),
+        _ if old_path.len() >= PATH_MAX => return Err(Errno::Nametoolong.into()),
+        _ if old_path.as_bytes().contains(&0) => return Err(Errno::Inval.into()),
+        _ => {}
     }
     let s = split(new_path)?;
     let at = parent(dir, &s)?;
@@ -678,9 +797,14 @@ pub(crate) fn symlink(ctx: &mut WasiCtx, old_path: &str, fd: Fd, new_path: &str)
         return Err(Errno::Exist.into());
     }
     if s.slash {
-        // "y/" would have to be a directory.
-        lstat(&at, s.name)?;
-        return Err(Errno::Exist.into());
+        // "y/" would have to be a directory, and a symbolic link is not one: an existing
+        // name is EEXIST, a missing one ENOTDIR.
+        return Err(match lstat(&at, s.name) {
+            Ok(_) => Errno::Exist,
+            Err(Errno::Noent) => Errno::Notdir,
+            Err(e) => e,
+        }
+        .into());
     }
     rustix::fs::symlinkat(old_path, &at, s.name).map_err(Errno::from)?;
     Ok(())

@@ -714,6 +714,7 @@ fn a_datagram_socket_passed_as_stdio_reports_truncation() {
     ctx.table.get(Fd(0), Rights::empty()).unwrap().kind = Kind::File(crate::table::FileEntry {
         file: std::fs::File::from(std::os::fd::OwnedFd::from(ours)),
         filetype: Filetype::SocketDgram,
+        shared_nonblock: Some(false),
     });
     let mut mem = vec![0u8; 4096];
     peer.send(b"0123456789").unwrap();
