@@ -112,4 +112,3 @@ mod tests {
         assert!(after - before < 150_000_000, "{} ns", after - before);
     }
 }
-

@@ -908,8 +908,6 @@ fn escapes_are_refused() {
     escapes(&mut Sandbox::new());
 }
 
-
-
 /// A directory swapped for a symbolic link pointing out, as fast as possible, while the guest
 /// reads and stats through it: every call sees either the real directory or a refusal.
 fn swapped_symlink_race() {
@@ -1148,8 +1146,16 @@ fn escapes_through_linked_parents() {
     for dir in ["abs_dir", "rel_dir", "sub/rel_deep", "sub/../rel_dir", ".."] {
         let p = |name: &str| format!("{dir}/{name}");
         let want = Errno::Notcapable;
-        assert_eq!(err(create_directory(&mut s.ctx, PRE, &p("x"))), want, "{dir}");
-        assert_eq!(err(unlink_file(&mut s.ctx, PRE, &p("secret"))), want, "{dir}");
+        assert_eq!(
+            err(create_directory(&mut s.ctx, PRE, &p("x"))),
+            want,
+            "{dir}"
+        );
+        assert_eq!(
+            err(unlink_file(&mut s.ctx, PRE, &p("secret"))),
+            want,
+            "{dir}"
+        );
         assert_eq!(
             err(remove_directory(&mut s.ctx, PRE, &p("x"))),
             want,
@@ -1247,7 +1253,9 @@ fn long_paths_are_refused() {
     assert_eq!(err(symlink(&mut s.ctx, &long, PRE, "x")), nt);
     let fst = Fstflags::MTIM_NOW;
     assert_eq!(
-        err(filestat_set_times(&mut s.ctx, PRE, FOLLOW, &long, 0, 0, fst)),
+        err(filestat_set_times(
+            &mut s.ctx, PRE, FOLLOW, &long, 0, 0, fst
+        )),
         nt
     );
     // A single component of that length too (no '/' in it).

@@ -784,8 +784,11 @@ mod tests {
         let mut bytes = vec![0u8; n * 48 + n * 32];
         let m = GuestMemory::unshared(&mut bytes);
         for i in 0..n {
-            m.write((i * 48) as u32, &clock(i as u64, Clockid::Monotonic, 0, false))
-                .unwrap();
+            m.write(
+                (i * 48) as u32,
+                &clock(i as u64, Clockid::Monotonic, 0, false),
+            )
+            .unwrap();
         }
         let arrays = |count: usize| {
             (

@@ -20,8 +20,8 @@ use crate::table::Kind;
 
 pub(crate) use io::{pread, pwrite, read, seek, tell, write};
 pub(crate) use stat::{
-    advise, allocate, datasync, filestat_from, filestat_get, filestat_set_size,
-    filestat_set_times, sync, timestamps,
+    advise, allocate, datasync, filestat_from, filestat_get, filestat_set_size, filestat_set_times,
+    sync, timestamps,
 };
 pub(crate) use stdio::{fdflags_of, fdstat_set_flags, filetype_of, is_seekable};
 
@@ -152,7 +152,6 @@ pub(crate) fn renumber(ctx: &mut WasiCtx, fd: Fd, to: Fd) -> HostResult<()> {
 
 /// Guest memory and contexts for this area's unit tests (also used by `poll`'s).
 #[cfg(test)]
-#[path = "testing.rs"]
 pub(crate) mod testing;
 
 #[cfg(test)]

@@ -52,7 +52,12 @@ pub(super) fn sys_advise(fd: BorrowedFd<'_>, at: u64, len: u64, advice: Advice) 
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
-pub(super) fn sys_advise(fd: BorrowedFd<'_>, _at: u64, _len: u64, _advice: Advice) -> io::Result<()> {
+pub(super) fn sys_advise(
+    fd: BorrowedFd<'_>,
+    _at: u64,
+    _len: u64,
+    _advice: Advice,
+) -> io::Result<()> {
     // Keep the errors a real `posix_fadvise` gives for things that are not files.
     match rustix::fs::fstat(fd)?.st_mode & libc::S_IFMT as u32 {
         m if m == libc::S_IFIFO as u32 || m == libc::S_IFSOCK as u32 => {
@@ -209,4 +214,3 @@ pub(crate) fn filestat_from(stat: &rustix::fs::Stat) -> Filestat {
 pub(super) fn filetype_of_mode(mode: rustix::fs::RawMode) -> Filetype {
     super::path::filetype_from(rustix::fs::FileType::from_raw_mode(mode))
 }
-

@@ -103,7 +103,6 @@ pub(crate) fn is_seekable(file: &File) -> bool {
     rustix::fs::seek(file, SeekFrom::Current(0)).is_ok()
 }
 
-
 /// Readiness of `fd` for reading (or writing, with `out`), waiting at most `timeout`; a host
 /// signal polls again.
 fn poll_one(fd: BorrowedFd<'_>, out: bool, timeout: Option<&Timespec>) -> io::Result<bool> {

@@ -95,4 +95,3 @@ pub fn ctx(stdin: Stdio, stdout: Stdio) -> WasiCtx {
         .build()
         .unwrap()
 }
-}

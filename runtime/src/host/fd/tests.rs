@@ -1,10 +1,10 @@
 use std::io::{Read, Seek, Write};
 use std::os::unix::fs::OpenOptionsExt;
 
-use super::testing::{DATA, Mem, ctx, pipe};
 use super::io::*;
 use super::stat::*;
 use super::stdio::*;
+use super::testing::{DATA, Mem, ctx, pipe};
 use super::*;
 use crate::call::CallError;
 use crate::ctx::Stdio;
@@ -813,14 +813,23 @@ fn stdio_has_stream_rights_only() {
     log.write_all(b"yesterday's log\n").unwrap();
     let before = log.metadata().unwrap();
     let mut ctx = ctx(Stdio::Null, Stdio::File(log.try_clone().unwrap()));
-    assert_eq!(errno(filestat_set_size(&mut ctx, Fd(1), 0)), Errno::Notcapable);
+    assert_eq!(
+        errno(filestat_set_size(&mut ctx, Fd(1), 0)),
+        Errno::Notcapable
+    );
     let fst = Fstflags::ATIM | Fstflags::MTIM;
     assert_eq!(
         errno(filestat_set_times(&mut ctx, Fd(1), 1, 1, fst)),
         Errno::Notcapable
     );
-    assert_eq!(errno(seek(&mut ctx, Fd(1), 0, Whence::Set)), Errno::Notcapable);
-    assert_eq!(errno(allocate(&mut ctx, Fd(1), 0, 1 << 20)), Errno::Notcapable);
+    assert_eq!(
+        errno(seek(&mut ctx, Fd(1), 0, Whence::Set)),
+        Errno::Notcapable
+    );
+    assert_eq!(
+        errno(allocate(&mut ctx, Fd(1), 0, 1 << 20)),
+        Errno::Notcapable
+    );
     assert_eq!(
         errno(advise(&mut ctx, Fd(1), 0, 0, Advice::Dontneed)),
         Errno::Notcapable
@@ -867,7 +876,10 @@ fn nonblock_on_shared_stdio_leaves_the_host_description_alone() {
         let mut ctx = ctx(Stdio::File(r), Stdio::File(out_w));
         fdstat_set_flags(&mut ctx, Fd(0), Fdflags::NONBLOCK).unwrap();
         fdstat_set_flags(&mut ctx, Fd(1), Fdflags::NONBLOCK).unwrap();
-        assert_eq!(fdstat_get(&mut ctx, Fd(0)).unwrap().fs_flags, Fdflags::NONBLOCK);
+        assert_eq!(
+            fdstat_get(&mut ctx, Fd(0)).unwrap().fs_flags,
+            Fdflags::NONBLOCK
+        );
         // The host's descriptions are as they were, while the guest holds the flag.
         assert_eq!(rustix::fs::fcntl_getfl(&r_ours).unwrap(), flags_in);
         assert_eq!(rustix::fs::fcntl_getfl(&out_ours).unwrap(), flags_out);
@@ -901,7 +913,10 @@ fn nonblock_on_shared_stdio_leaves_the_host_description_alone() {
             )),
             Errno::Notsup
         );
-        assert_eq!(fdstat_get(&mut ctx, Fd(1)).unwrap().fs_flags, Fdflags::NONBLOCK);
+        assert_eq!(
+            fdstat_get(&mut ctx, Fd(1)).unwrap().fs_flags,
+            Fdflags::NONBLOCK
+        );
     }
     // After the instance, the pipes' file status flags are unchanged.
     assert_eq!(rustix::fs::fcntl_getfl(&r_ours).unwrap(), flags_in);
@@ -919,7 +934,10 @@ fn blocking_guest_on_a_nonblocking_shared_stream_waits() {
     flags |= rustix::fs::OFlags::NONBLOCK;
     rustix::fs::fcntl_setfl(&r, flags).unwrap();
     let mut ctx = ctx(Stdio::File(r), Stdio::Null);
-    assert_eq!(fdstat_get(&mut ctx, Fd(0)).unwrap().fs_flags, Fdflags::NONBLOCK);
+    assert_eq!(
+        fdstat_get(&mut ctx, Fd(0)).unwrap().fs_flags,
+        Fdflags::NONBLOCK
+    );
     let mut m = Mem::new();
     let iovs = m.iovecs_mut(&[(DATA, 4)]);
     assert_eq!(errno(read(&mut ctx, Fd(0), iovs)), Errno::Again);
