@@ -44,8 +44,14 @@ pub enum Stdio {
     Inherit,
     /// `/dev/null`.
     Null,
-    /// An open file or pipe end.
+    /// An open file or pipe end. The guest gets a stream: read, write, poll and flags, never
+    /// seek, truncate or set times (it may be the user's redirected log), and the open file
+    /// description's flags are never changed (the embedder or the shell may share it).
     File(File),
+    /// A file handed to the guest as its own, as if it had opened it: every file right (seek
+    /// and tell if it can seek, truncate, set times, allocate) and `fd_fdstat_set_flags`
+    /// applied to the host description. Only for a file nothing else relies on.
+    GuestFile(File),
 }
 
 /// A host directory the guest sees under `guest` (a preopen).
@@ -219,6 +225,12 @@ impl WasiCtxBuilder {
                 }
                 Stdio::Null => File::options().read(true).write(true).open("/dev/null")?,
                 Stdio::File(file) => file,
+                Stdio::GuestFile(file) => {
+                    table
+                        .insert(guest_file(file))
+                        .map_err(|_| io::Error::other("fd limit below 3"))?;
+                    continue;
+                }
             };
             let filetype = crate::host::fd::filetype_of(&file);
             // Stream rights only: the file behind a redirected stdout is the user's, not the
@@ -293,6 +305,23 @@ impl WasiCtxBuilder {
             random: std::mem::replace(&mut self.random, Box::new(OsRandom)),
             memory: CachedMemory::default(),
         })
+    }
+}
+
+/// The entry of a [`Stdio::GuestFile`]: what `path_open` would have made of it.
+fn guest_file(file: File) -> FdEntry {
+    let filetype = crate::host::fd::filetype_of(&file);
+    let mut rights = FILE_RIGHTS;
+    if !crate::host::fd::is_seekable(&file) {
+        rights.remove(crate::preview1::Rights::FD_SEEK | crate::preview1::Rights::FD_TELL);
+    }
+    let flags = crate::host::fd::fdflags_of(&file);
+    FdEntry {
+        kind: Kind::File(FileEntry::owned(file, filetype)),
+        rights,
+        inheriting: crate::preview1::Rights::empty(),
+        flags,
+        preopen: None,
     }
 }
 

@@ -38,9 +38,11 @@ fn allocations() -> u64 {
     ALLOCATIONS.with(Cell::get)
 }
 
-/// `run(n)` makes each hot call `n` times and returns the OR of every errno (0 if all
-/// succeeded). Memory: 16 iovecs of 4 bytes at 0, results at 512.., a filestat at 576, an
-/// fdstat at 640, two subscriptions (a zero clock and an fd_read on fd 0) at 768, events at 896.
+/// `open()` opens "in" (fd 4) and "out" (fd 5) in the preopen (fd 3): standard streams have
+/// no seek rights. `run(n)` makes each hot call `n` times and returns the OR of every errno (0
+/// if all succeeded). Memory: 16 iovecs of 4 bytes at 0, results at 512.., a filestat at 576,
+/// an fdstat at 640, two subscriptions (a zero clock and an fd_read on fd 4) at 768, events at
+/// 896, the names at 960 and 964.
 const GUEST: &str = r#"
 (module
   (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
@@ -52,9 +54,19 @@ const GUEST: &str = r#"
   (import "wasi_snapshot_preview1" "fd_filestat_get" (func $fstat (param i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_fdstat_get" (func $fdstat (param i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "path_open" (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
   (memory (export "memory") 1)
   (data (i32.const 784) "\01")
   (data (i32.const 824) "\01")
+  (data (i32.const 832) "\04")
+  (data (i32.const 960) "in")
+  (data (i32.const 964) "out")
+  (func (export "open") (result i32)
+    (i32.or
+      (call $open (i32.const 3) (i32.const 0) (i32.const 960) (i32.const 2) (i32.const 0)
+                  (i64.const 0x1fffffff) (i64.const 0) (i32.const 0) (i32.const 976))
+      (call $open (i32.const 3) (i32.const 0) (i32.const 964) (i32.const 3) (i32.const 0)
+                  (i64.const 0x1fffffff) (i64.const 0) (i32.const 0) (i32.const 980))))
   (func (export "run") (param $n i32) (result i32)
     (local $i i32) (local $err i32)
     ;; iovec i: buffer 1024 + 4 i, length 4
@@ -68,14 +80,14 @@ const GUEST: &str = r#"
     (block $done
       (loop $again
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $err (i32.or (local.get $err) (call $write (i32.const 1) (i32.const 0) (i32.const 16) (i32.const 512))))
-        (local.set $err (i32.or (local.get $err) (call $pwrite (i32.const 1) (i32.const 0) (i32.const 16) (i64.const 0) (i32.const 512))))
-        (local.set $err (i32.or (local.get $err) (call $seek (i32.const 0) (i64.const 0) (i32.const 0) (i32.const 520))))
-        (local.set $err (i32.or (local.get $err) (call $read (i32.const 0) (i32.const 0) (i32.const 16) (i32.const 512))))
-        (local.set $err (i32.or (local.get $err) (call $pread (i32.const 0) (i32.const 0) (i32.const 16) (i64.const 0) (i32.const 512))))
-        (local.set $err (i32.or (local.get $err) (call $tell (i32.const 0) (i32.const 520))))
-        (local.set $err (i32.or (local.get $err) (call $fstat (i32.const 0) (i32.const 576))))
-        (local.set $err (i32.or (local.get $err) (call $fdstat (i32.const 0) (i32.const 640))))
+        (local.set $err (i32.or (local.get $err) (call $write (i32.const 5) (i32.const 0) (i32.const 16) (i32.const 512))))
+        (local.set $err (i32.or (local.get $err) (call $pwrite (i32.const 5) (i32.const 0) (i32.const 16) (i64.const 0) (i32.const 512))))
+        (local.set $err (i32.or (local.get $err) (call $seek (i32.const 4) (i64.const 0) (i32.const 0) (i32.const 520))))
+        (local.set $err (i32.or (local.get $err) (call $read (i32.const 4) (i32.const 0) (i32.const 16) (i32.const 512))))
+        (local.set $err (i32.or (local.get $err) (call $pread (i32.const 4) (i32.const 0) (i32.const 16) (i64.const 0) (i32.const 512))))
+        (local.set $err (i32.or (local.get $err) (call $tell (i32.const 4) (i32.const 520))))
+        (local.set $err (i32.or (local.get $err) (call $fstat (i32.const 4) (i32.const 576))))
+        (local.set $err (i32.or (local.get $err) (call $fdstat (i32.const 4) (i32.const 640))))
         (local.set $err (i32.or (local.get $err) (call $poll (i32.const 768) (i32.const 896) (i32.const 2) (i32.const 528))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $again)))
@@ -84,13 +96,17 @@ const GUEST: &str = r#"
 
 #[test]
 fn hot_calls_do_not_allocate() {
-    let mut stdin = tempfile::tempfile().unwrap();
-    stdin.write_all(&[7u8; 64]).unwrap();
-    let stdout = tempfile::tempfile().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::File::create(dir.path().join("in"))
+        .unwrap()
+        .write_all(&[7u8; 64])
+        .unwrap();
+    let stdout = std::fs::File::create(dir.path().join("out")).unwrap();
     let ctx = WasiCtx::builder()
-        .stdin(Stdio::File(stdin))
-        .stdout(Stdio::File(stdout.try_clone().unwrap()))
+        .stdin(Stdio::Null)
+        .stdout(Stdio::Null)
         .stderr(Stdio::Null)
+        .preopen_dir(dir.path(), "/d")
         .build()
         .unwrap();
     let engine = Engine::default();
@@ -102,6 +118,10 @@ fn hot_calls_do_not_allocate() {
     let run = instance
         .get_typed_func::<i32, i32>(&mut store, "run")
         .unwrap();
+    let open = instance
+        .get_typed_func::<(), i32>(&mut store, "open")
+        .unwrap();
+    assert_eq!(open.call(&mut store, ()).unwrap(), 0);
     // Warm up whatever is set up lazily on a first call.
     assert_eq!(run.call(&mut store, 1).unwrap(), 0);
 

@@ -1,4 +1,4 @@
-//! Calls on an open descriptor, one file per concern: [`io`] (reads, writes, seeks),
+//! Calls on an open descriptor, one file per concern: [`rw`] (reads, writes, seeks),
 //! [`stat`] (metadata, times, sizes, sync, advice), [`stdio`] (flags, and what a host stream
 //! is), and here the table itself (close, renumber, fdstat, rights, prestat).
 //!
@@ -6,10 +6,11 @@
 //! `fd_filestat_get`) make one system call, allocate nothing for iovec lists of up to 16
 //! entries and take no lock. The semantics chosen here are described in `docs/descriptors.md`.
 
-mod io;
+mod rw;
 mod stat;
 mod stdio;
 
+use std::io;
 use std::os::fd::{AsFd, BorrowedFd};
 
 use super::HostResult;
@@ -18,7 +19,7 @@ use crate::guest::GuestBufMut;
 use crate::preview1::*;
 use crate::table::Kind;
 
-pub(crate) use io::{pread, pwrite, read, seek, tell, write};
+pub(crate) use rw::{pread, pwrite, read, seek, tell, write};
 pub(crate) use stat::{
     advise, allocate, datasync, filestat_from, filestat_get, filestat_set_size, filestat_set_times,
     sync, timestamps,

@@ -6,7 +6,7 @@ use std::os::fd::BorrowedFd;
 
 use rustix::fs::{Timespec, Timestamps};
 
-use super::io::offset;
+use super::rw::offset;
 use super::{HostResult, host_fd, not_dir, with_full_fd};
 use crate::ctx::WasiCtx;
 use crate::preview1::*;

@@ -36,7 +36,7 @@ pub(crate) fn fdstat_set_flags(ctx: &mut WasiCtx, fd: Fd, flags: Fdflags) -> Hos
         }
         // A description shared with the host (stdio): changing its status flags would change
         // them for the host and whoever else shares it (the shell's terminal). `NONBLOCK` is
-        // kept here and emulated per call (`io::route`); `APPEND` cannot be emulated without
+        // kept here and emulated per call (`rw::route`); `APPEND` cannot be emulated without
         // racing other writers, so a change of it is refused.
         Kind::File(FileEntry {
             shared_nonblock: Some(_),

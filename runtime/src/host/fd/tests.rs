@@ -1,7 +1,8 @@
+use std::fs::File;
 use std::io::{Read, Seek, Write};
 use std::os::unix::fs::OpenOptionsExt;
 
-use super::io::*;
+use super::rw::*;
 use super::stat::*;
 use super::stdio::*;
 use super::testing::{DATA, Mem, ctx, pipe};
