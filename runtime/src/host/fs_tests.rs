@@ -937,7 +937,12 @@ fn swapped_symlink_race() {
         })
     };
     let mut seen_inside = 0;
-    for _ in 0..3000 {
+    // At least 3000 rounds, and on until one saw the file (a loaded machine may schedule the
+    // flipper so that the first rounds all miss it), for at most 20 seconds.
+    let start = std::time::Instant::now();
+    let mut round = 0;
+    while round < 3000 || (seen_inside == 0 && start.elapsed().as_secs() < 20) {
+        round += 1;
         match s.open("swap/secret", Oflags::empty(), READ) {
             Ok(fd) => {
                 use std::io::Read;

@@ -193,6 +193,8 @@ mod beneath {
 
     /// The most symbolic links one resolution follows, as Linux's `MAXSYMLINKS`.
     const MAX_LINKS: u32 = 40;
+    /// How often one resolution looks at a component again after it changed under the walk.
+    const MAX_RETRIES: u32 = 4;
 
     /// The resolver for hosts without `openat2`: one component at a time, each opened with
     /// `O_NOFOLLOW` beneath the previous one, symbolic links read and expanded here, `..`
@@ -230,6 +232,7 @@ mod beneath {
         left.extend_from_slice(path.as_bytes());
         let mut pos = 0;
         let mut links = 0u32;
+        let mut retries = 0u32;
         let mut target = [0u8; PATH_MAX];
         loop {
             let (end, next, has_slash) = match left[pos..].iter().position(|&b| b == b'/') {
@@ -286,8 +289,18 @@ mod beneath {
                     };
                     let n = match rustix::fs::readlinkat_raw(cur, name, &mut target[..]) {
                         Ok(n) => n,
-                        // Not a link after all: the open's own answer.
-                        Err(E::INVAL) => return Err(Errno::from(failed)),
+                        // Not a link: the open's own answer, unless the name was swapped
+                        // between the two calls (it is a directory or a link now), which
+                        // is tried again a few times, as `openat2` does after `EAGAIN`.
+                        Err(E::INVAL) => {
+                            let swapped = rustix::fs::statat(cur, name, AtFlags::SYMLINK_NOFOLLOW)
+                                .is_ok_and(|st| is_dir(&st) || is_symlink(&st));
+                            if swapped && retries < MAX_RETRIES {
+                                retries += 1;
+                                continue;
+                            }
+                            return Err(Errno::from(failed));
+                        }
                         Err(e) => return Err(Errno::from(e)),
                     };
                     if n >= PATH_MAX {

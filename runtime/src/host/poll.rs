@@ -537,7 +537,7 @@ mod tests {
     fn regular_files_are_ready_with_the_bytes_left() {
         let mut file = tempfile::tempfile().unwrap();
         file.write_all(b"0123456789").unwrap();
-        let mut ctx = ctx(Stdio::File(file), Stdio::Null);
+        let mut ctx = ctx(Stdio::GuestFile(file), Stdio::Null);
         crate::host::fd::seek(&mut ctx, Fd(0), 4, Whence::Set).unwrap();
         let events = poll(&mut ctx, &[fd_read(1, 0), fd_write(2, 0)]);
         assert_eq!(events.len(), 2);
@@ -647,7 +647,7 @@ mod tests {
         let mut ctx = WasiCtx::builder()
             .stdin(Stdio::File(r))
             .stdout(Stdio::File(w2))
-            .stderr(Stdio::File(file))
+            .stderr(Stdio::GuestFile(file))
             .build()
             .unwrap();
         crate::host::fd::seek(&mut ctx, Fd(2), 0, Whence::Set).unwrap();

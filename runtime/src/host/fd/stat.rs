@@ -212,5 +212,5 @@ pub(crate) fn filestat_from(stat: &rustix::fs::Stat) -> Filestat {
 /// The filetype of a `st_mode` (FIFOs have no preview1 type and are `unknown`; a socket's
 /// mode cannot tell stream from datagram, so callers holding the descriptor ask it).
 pub(super) fn filetype_of_mode(mode: rustix::fs::RawMode) -> Filetype {
-    super::path::filetype_from(rustix::fs::FileType::from_raw_mode(mode))
+    crate::host::path::filetype_from(rustix::fs::FileType::from_raw_mode(mode))
 }

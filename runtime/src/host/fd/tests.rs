@@ -9,6 +9,7 @@ use super::testing::{DATA, Mem, ctx, pipe};
 use super::*;
 use crate::call::CallError;
 use crate::ctx::Stdio;
+use crate::guest::{Iovecs, IovecsMut};
 
 /// Every right a standard stream may hold.
 const STDIO_WITH_TELL: Rights = crate::table::STDIO_RIGHTS.union(Rights::FD_TELL);
@@ -663,7 +664,7 @@ fn allocate_advise_and_sync() {
 
     // On a pipe: what the host says.
     let (r, w) = pipe();
-    let mut ctx = super::testing::ctx(Stdio::File(r), Stdio::File(w));
+    let mut ctx = super::testing::ctx(Stdio::GuestFile(r), Stdio::GuestFile(w));
     assert_eq!(
         errno(advise(&mut ctx, Fd(0), 0, 0, Advice::Normal)),
         Errno::Spipe
@@ -897,7 +898,7 @@ fn nonblock_on_shared_stdio_leaves_the_host_description_alone() {
             let iovs = m.iovecs(&[(DATA, 16384)]);
             match write(&mut ctx, Fd(1), iovs) {
                 Ok(n) => {
-                    assert!(n > 0 && n <= crate::limits::EMULATED_NONBLOCK_WRITE);
+                    assert!(n > 0 && n as usize <= crate::limits::EMULATED_NONBLOCK_WRITE);
                     total += n as usize;
                 }
                 Err(e) => break errno::<()>(Err(e)),
