@@ -1,6 +1,7 @@
 //! The hot descriptor calls allocate nothing on the host heap: a guest making the same calls
 //! 10 or 1000 times (iovec lists of 16 entries, the inline limit) costs the host the same
-//! number of allocations. Counted per thread, so other tests running meanwhile do not count.
+//! number of allocations. And no guest argument makes the host allocate in proportion to it
+//! (docs/limits.md). Counted per thread, so other tests running meanwhile do not count.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -11,6 +12,13 @@ use wasmtime::{Engine, Linker, Module, Store};
 
 thread_local! {
     static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+    /// The largest single allocation (or reallocation) on this thread.
+    static LARGEST: Cell<usize> = const { Cell::new(0) };
+}
+
+fn note(size: usize) {
+    let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+    let _ = LARGEST.try_with(|c| c.set(c.get().max(size)));
 }
 
 struct Counting;
@@ -19,14 +27,14 @@ struct Counting;
 // destructor, so touching it never allocates or re-enters.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+        note(layout.size());
         unsafe { System.alloc(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+        note(new_size);
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
@@ -137,4 +145,88 @@ fn hot_calls_do_not_allocate() {
     );
     // The calls did their work: 1011 gathered writes of 64 bytes at the end of the file.
     assert_eq!(stdout.metadata().unwrap().len(), 1011 * 64);
+}
+
+/// A guest with 8 MiB of memory: `path(call)` passes a 1 MiB path (all `a`, valid UTF-8, no
+/// `/`) to one path call and returns its errno; `poll(n)` passes `n` zeroed subscriptions
+/// (relative realtime clocks of 0 ns) and returns its errno.
+const HOSTILE: &str = r#"
+(module
+  (import "wasi_snapshot_preview1" "path_open" (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "path_filestat_get" (func $stat (param i32 i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "path_readlink" (func $readlink (param i32 i32 i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "path_symlink" (func $symlink (param i32 i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "path_create_directory" (func $mkdir (param i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 128)
+  (data (i32.const 0x7ffff0) "x")
+  (func (export "path") (param $call i32) (result i32)
+    (memory.fill (i32.const 0x100000) (i32.const 0x61) (i32.const 0x100000))
+    (if (result i32) (i32.eq (local.get $call) (i32.const 0))
+      (then (call $open (i32.const 3) (i32.const 1) (i32.const 0x100000) (i32.const 0x100000)
+                        (i32.const 1) (i64.const 0) (i64.const 0) (i32.const 0) (i32.const 0x7ffff8)))
+      (else (if (result i32) (i32.eq (local.get $call) (i32.const 1))
+        (then (call $stat (i32.const 3) (i32.const 1) (i32.const 0x100000) (i32.const 0x100000) (i32.const 0x7fff00)))
+        (else (if (result i32) (i32.eq (local.get $call) (i32.const 2))
+          (then (call $readlink (i32.const 3) (i32.const 0x100000) (i32.const 0x100000)
+                                (i32.const 0x7fff00) (i32.const 64) (i32.const 0x7ffff8)))
+          (else (if (result i32) (i32.eq (local.get $call) (i32.const 3))
+            (then (call $symlink (i32.const 0x100000) (i32.const 0x100000) (i32.const 3)
+                                 (i32.const 0x7ffff0) (i32.const 1)))
+            (else (call $mkdir (i32.const 3) (i32.const 0x100000) (i32.const 0x100000)))))))))))
+  (func (export "poll") (param $n i32) (result i32)
+    (memory.fill (i32.const 0) (i32.const 0) (i32.const 0x7ff000))
+    (call $poll (i32.const 0) (i32.mul (local.get $n) (i32.const 48)) (local.get $n) (i32.const 0x7ffff8))))
+"#;
+
+#[test]
+fn no_guest_argument_sizes_a_host_allocation() {
+    const ENAMETOOLONG: i32 = 37;
+    const EINVAL: i32 = 28;
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = WasiCtx::builder()
+        .stdin(Stdio::Null)
+        .stdout(Stdio::Null)
+        .stderr(Stdio::Null)
+        .preopen_dir(dir.path(), "/d")
+        .build()
+        .unwrap();
+    let engine = Engine::default();
+    let module = Module::new(&engine, HOSTILE).unwrap();
+    let mut linker: Linker<WasiCtx> = Linker::new(&engine);
+    wasi_host::add_to_linker(&mut linker, |ctx| ctx).unwrap();
+    let mut store = Store::new(&engine, ctx);
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let path = instance
+        .get_typed_func::<i32, i32>(&mut store, "path")
+        .unwrap();
+    let poll = instance
+        .get_typed_func::<i32, i32>(&mut store, "poll")
+        .unwrap();
+    // Whatever wasmtime sets up lazily on first calls.
+    path.call(&mut store, 4).unwrap();
+    poll.call(&mut store, 1).unwrap();
+    // A bound well under the guest's arguments (1 MiB paths, ~4.8 MB of subscriptions).
+    const BOUND: usize = 256 << 10;
+    for call in 0..5 {
+        LARGEST.with(|c| c.set(0));
+        assert_eq!(
+            path.call(&mut store, call).unwrap(),
+            ENAMETOOLONG,
+            "call {call}"
+        );
+        let largest = LARGEST.with(Cell::get);
+        assert!(
+            largest < BOUND,
+            "path call {call}: host allocated {largest} bytes"
+        );
+    }
+    LARGEST.with(|c| c.set(0));
+    assert_eq!(poll.call(&mut store, 100_000).unwrap(), EINVAL);
+    let largest = LARGEST.with(Cell::get);
+    assert!(
+        largest < BOUND,
+        "poll_oneoff: host allocated {largest} bytes"
+    );
+    assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none());
 }
