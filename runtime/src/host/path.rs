@@ -794,18 +794,21 @@ pub(crate) fn rename(
 pub(crate) fn symlink(ctx: &mut WasiCtx, old_path: &str, fd: Fd, new_path: &str) -> HostResult<()> {
     let (_, dir) = dir_of(&ctx.table, fd, Rights::PATH_SYMLINK)?;
     // The target is stored as text, not resolved. A relative one may name anything; following
-    // it later is what the sandbox checks. An absolute one could never be followed inside the
-    // sandbox (a descriptor has no root), so it is refused with EPERM, as a filesystem that
-    // does not allow such links would.
+    // it later is what the sandbox checks.
     match old_path.as_bytes().first() {
         None => return Err(Errno::Noent.into()),
-        Some(b'/') => return Err(Errno::Perm.into()),
         _ if old_path.len() >= PATH_MAX => return Err(Errno::Nametoolong.into()),
         _ if old_path.as_bytes().contains(&0) => return Err(Errno::Inval.into()),
         _ => {}
     }
     let s = split(new_path)?;
     let at = parent(dir, &s)?;
+    if old_path.starts_with('/') {
+        // An absolute target could never be followed inside the sandbox (a descriptor has no
+        // root): refused with EPERM, as by a filesystem without such links. Where the link
+        // would go is checked first, so an escape there is still ENOTCAPABLE.
+        return Err(Errno::Perm.into());
+    }
     if s.name == "." {
         return Err(Errno::Exist.into());
     }
