@@ -156,4 +156,6 @@ pub(crate) fn renumber(ctx: &mut WasiCtx, fd: Fd, to: Fd) -> HostResult<()> {
 pub(crate) mod testing;
 
 #[cfg(test)]
+mod stdio_tests;
+#[cfg(test)]
 mod tests;
