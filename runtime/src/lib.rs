@@ -17,10 +17,11 @@ mod ctx;
 mod errno;
 pub mod guest;
 mod host;
-pub mod limits;
 /// `wasi_snapshot_preview1`, generated from `witx/preview1/` by `cargo xtask codegen`.
 pub mod preview1;
 mod table;
+
+pub mod limits;
 
 pub use call::{CallError, Exit, Trap};
 pub use compile::compile_module;
