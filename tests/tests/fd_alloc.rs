@@ -181,6 +181,24 @@ const HOSTILE: &str = r#"
 
 #[test]
 fn no_guest_argument_sizes_a_host_allocation() {
+    hostile_paths_and_polls(HOSTILE);
+}
+
+/// The same with shared memory, where the bindings copy every string argument whole before
+/// the host sees it (`GuestMemory::string`): the host's `PATH_MAX` check comes too late.
+/// Fails until the bindings bound that copy (docs/limits.md).
+#[test]
+#[ignore = "the bindings copy string arguments from shared memory whole (docs/limits.md)"]
+fn no_guest_argument_sizes_a_host_allocation_with_shared_memory() {
+    let shared = HOSTILE.replace(
+        r#"(memory (export "memory") 128)"#,
+        r#"(memory (export "memory") 128 128 shared)"#,
+    );
+    assert_ne!(shared, HOSTILE);
+    hostile_paths_and_polls(&shared);
+}
+
+fn hostile_paths_and_polls(wat: &str) {
     const ENAMETOOLONG: i32 = 37;
     const EINVAL: i32 = 28;
     let dir = tempfile::tempdir().unwrap();
@@ -191,8 +209,10 @@ fn no_guest_argument_sizes_a_host_allocation() {
         .preopen_dir(dir.path(), "/d")
         .build()
         .unwrap();
-    let engine = Engine::default();
-    let module = Module::new(&engine, HOSTILE).unwrap();
+    let mut config = wasmtime::Config::new();
+    config.wasm_threads(true).shared_memory(true);
+    let engine = Engine::new(&config).unwrap();
+    let module = Module::new(&engine, wat).unwrap();
     let mut linker: Linker<WasiCtx> = Linker::new(&engine);
     wasi_host::add_to_linker(&mut linker, |ctx| ctx).unwrap();
     let mut store = Store::new(&engine, ctx);
