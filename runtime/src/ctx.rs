@@ -11,7 +11,7 @@ use crate::host::args::GuestStrings;
 use crate::preview1::{Clockid, Errno, Fdflags, Timestamp};
 use crate::table::{
     DIR_RIGHTS, DIR_WRITE_RIGHTS, DirEntry, FILE_RIGHTS, FILE_WRITE_RIGHTS, FdEntry, FdTable,
-    FileEntry, Kind, LISTENER_RIGHTS,
+    FileEntry, Kind, LISTENER_RIGHTS, STDIO_RIGHTS,
 };
 
 /// Where the guest's clocks come from.
@@ -43,8 +43,14 @@ pub enum Stdio {
     Inherit,
     /// `/dev/null`.
     Null,
-    /// An open file or pipe end.
+    /// An open file or pipe end. The guest gets a stream: read, write, poll and flags, never
+    /// seek, truncate or set times (it may be the user's redirected log), and the open file
+    /// description's flags are never changed (the embedder or the shell may share it).
     File(File),
+    /// A file handed to the guest as its own, as if it had opened it: every file right (seek
+    /// and tell if it can seek, truncate, set times, allocate) and `fd_fdstat_set_flags`
+    /// applied to the host description. Only for a file nothing else relies on.
+    GuestFile(File),
 }
 
 /// A host directory the guest sees under `guest` (a preopen).
@@ -75,7 +81,7 @@ impl Default for WasiCtxBuilder {
             preopens: Vec::new(),
             stdio: [Stdio::Inherit, Stdio::Inherit, Stdio::Inherit],
             listeners: Vec::new(),
-            fd_limit: 1024,
+            fd_limit: crate::limits::FD_LIMIT,
             clock: Box::new(SystemClock),
             random: Box::new(OsRandom),
         }
@@ -218,18 +224,33 @@ impl WasiCtxBuilder {
                 }
                 Stdio::Null => File::options().read(true).write(true).open("/dev/null")?,
                 Stdio::File(file) => file,
+                Stdio::GuestFile(file) => {
+                    table
+                        .insert(guest_file(file))
+                        .map_err(|_| io::Error::other("fd limit below 3"))?;
+                    continue;
+                }
             };
             let filetype = crate::host::fd::filetype_of(&file);
-            let mut rights = FILE_RIGHTS;
+            // Stream rights only: the file behind a redirected stdout is the user's, not the
+            // guest's to truncate, seek over or backdate.
+            let mut rights = STDIO_RIGHTS;
             // Seekability, not filetype: `/dev/null` seeks, a tty does not, and wasi-libc's
-            // `isatty` tells them apart by these rights.
-            if !crate::host::fd::is_seekable(&file) {
-                rights.remove(crate::preview1::Rights::FD_SEEK | crate::preview1::Rights::FD_TELL);
+            // `isatty` tells them apart by the tell right.
+            if crate::host::fd::is_seekable(&file) {
+                rights |= crate::preview1::Rights::FD_TELL;
             }
             let flags = crate::host::fd::fdflags_of(&file);
+            // The open file description is shared with the host (and, when inherited, with
+            // the shell): its flags stay as they are, whatever the guest sets.
+            let shared_nonblock = Some(flags.contains(Fdflags::NONBLOCK));
             table
                 .insert(FdEntry {
-                    kind: Kind::File(FileEntry { file, filetype }),
+                    kind: Kind::File(FileEntry {
+                        file,
+                        filetype,
+                        shared_nonblock,
+                    }),
                     rights,
                     inheriting: crate::preview1::Rights::empty(),
                     flags,
@@ -252,7 +273,11 @@ impl WasiCtxBuilder {
             }
             table
                 .insert(FdEntry {
-                    kind: Kind::Dir(DirEntry { dir, listing: None }),
+                    kind: Kind::Dir(DirEntry {
+                        root: crate::host::dir::dev_ino(&dir)?,
+                        dir,
+                        listing: None,
+                    }),
                     rights,
                     inheriting,
                     flags: Fdflags::empty(),
@@ -278,6 +303,23 @@ impl WasiCtxBuilder {
             clock: std::mem::replace(&mut self.clock, Box::new(SystemClock)),
             random: std::mem::replace(&mut self.random, Box::new(OsRandom)),
         })
+    }
+}
+
+/// The entry of a [`Stdio::GuestFile`]: what `path_open` would have made of it.
+fn guest_file(file: File) -> FdEntry {
+    let filetype = crate::host::fd::filetype_of(&file);
+    let mut rights = FILE_RIGHTS;
+    if !crate::host::fd::is_seekable(&file) {
+        rights.remove(crate::preview1::Rights::FD_SEEK | crate::preview1::Rights::FD_TELL);
+    }
+    let flags = crate::host::fd::fdflags_of(&file);
+    FdEntry {
+        kind: Kind::File(FileEntry::owned(file, filetype)),
+        rights,
+        inheriting: crate::preview1::Rights::empty(),
+        flags,
+        preopen: None,
     }
 }
 

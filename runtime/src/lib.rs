@@ -5,6 +5,7 @@
 //!   [`preview1::add_to_linker`].
 //! - [`guest`]: guest memory and the views host methods receive instead of raw pointers.
 //! - [`call`]: what a host method returns when it does not succeed.
+//! - [`limits`]: every bound on what one guest call may make the host allocate or do.
 
 #![deny(missing_docs)]
 
@@ -20,6 +21,8 @@ pub mod link;
 /// `wasi_snapshot_preview1`, generated from `witx/preview1/` by `cargo xtask codegen`.
 pub mod preview1;
 mod table;
+
+pub mod limits;
 
 pub use call::{CallError, Exit, Trap};
 pub use compile::compile_module;

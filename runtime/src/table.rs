@@ -25,6 +25,23 @@ pub(crate) struct FileEntry {
     pub file: File,
     /// What `fd_fdstat_get` reports, found once when the descriptor is created.
     pub filetype: Filetype,
+    /// For an open file description shared with the host (stdio): whether the host has
+    /// `O_NONBLOCK` on it. Such a description's flags are never changed; the guest's
+    /// `NONBLOCK` lives in the entry's flags and is emulated per call where it differs
+    /// (`host::fd::stdio`). `None` for descriptions the host owns alone, whose flags are set
+    /// for real.
+    pub shared_nonblock: Option<bool>,
+}
+
+impl FileEntry {
+    /// A file the host opened itself (its flags may be changed).
+    pub fn owned(file: File, filetype: Filetype) -> Self {
+        FileEntry {
+            file,
+            filetype,
+            shared_nonblock: None,
+        }
+    }
 }
 
 /// A directory descriptor.
@@ -32,6 +49,9 @@ pub(crate) struct DirEntry {
     pub dir: cap_std::fs::Dir,
     /// The listing `fd_readdir` serves cookies from; read once per rewind (cookie 0).
     pub listing: Option<crate::host::dir::Listing>,
+    /// Device and inode of the preopen this directory was reached from: a listing of that
+    /// directory, whatever descriptor it is read through, must not reveal its parent.
+    pub root: (u64, u64),
 }
 
 /// One open descriptor.
@@ -72,6 +92,18 @@ pub(crate) const FILE_RIGHTS: Rights = Rights::FD_DATASYNC
     .union(Rights::FD_FILESTAT_SET_SIZE)
     .union(Rights::FD_FILESTAT_SET_TIMES)
     .union(Rights::POLL_FD_READWRITE);
+
+/// Rights of a standard stream: byte I/O, polling, flags, `fstat` and sync, never anything
+/// that rewrites or repositions a file the host's user redirected it to (no seek, truncate,
+/// set-times, allocate or advise). A stream that can seek gets `FD_TELL` alone, which is
+/// harmless and is what tells wasi-libc's `isatty` that `/dev/null` is no terminal.
+pub(crate) const STDIO_RIGHTS: Rights = Rights::FD_READ
+    .union(Rights::FD_WRITE)
+    .union(Rights::POLL_FD_READWRITE)
+    .union(Rights::FD_FDSTAT_SET_FLAGS)
+    .union(Rights::FD_FILESTAT_GET)
+    .union(Rights::FD_SYNC)
+    .union(Rights::FD_DATASYNC);
 
 /// The rights a read-only file lacks.
 pub(crate) const FILE_WRITE_RIGHTS: Rights = Rights::FD_DATASYNC
@@ -194,6 +226,11 @@ impl FdTable {
         } else {
             Err(Errno::Notcapable)
         }
+    }
+
+    /// The most descriptors the table may hold.
+    pub fn limit(&self) -> u32 {
+        self.limit
     }
 
     /// Whether `fd` is open.

@@ -157,7 +157,8 @@ impl Run {
             builder.fd_limit(limit);
         }
         builder
-            .stdin(Stdio::File(stdin))
+            // The guests under test seek, truncate and stamp their stdin file: it is theirs.
+            .stdin(Stdio::GuestFile(stdin))
             .stdout(Stdio::File(stdout.try_clone().unwrap()))
             .stderr(Stdio::File(stderr.try_clone().unwrap()));
         let ctx = builder.build().expect("build WasiCtx");

@@ -25,7 +25,6 @@ pub(crate) fn readdir(
 ) -> HostResult<Size> {
     let entry = ctx.table.get(fd, Rights::empty())?;
     let allowed = entry.rights.contains(Rights::FD_READDIR);
-    let preopen = entry.preopen.is_some();
     let Kind::Dir(d) = &mut entry.kind else {
         return Err(Errno::Notdir.into());
     };
@@ -34,9 +33,16 @@ pub(crate) fn readdir(
     }
     let listing = match d.listing.take() {
         Some(listing) if cookie != 0 => d.listing.insert(listing),
-        _ => d.listing.insert(Listing::read(&d.dir, preopen)?),
+        _ => d.listing.insert(Listing::read(&d.dir, d.root)?),
     };
     Ok(listing.fill(cookie, &mut buf) as Size)
+}
+
+/// The device and inode number of an open directory.
+#[allow(clippy::unnecessary_cast)] // field widths differ between targets
+pub(crate) fn dev_ino(dir: &cap_std::fs::Dir) -> std::io::Result<(u64, u64)> {
+    let st = rustix::fs::fstat(dir)?;
+    Ok((st.st_dev as u64, st.st_ino as u64))
 }
 
 /// One entry of a [`Listing`]; its name ends at `end` in [`Listing::names`].
@@ -55,10 +61,13 @@ pub(crate) struct Listing {
 }
 
 impl Listing {
-    /// Reads the directory `dir`. A preopened directory's `..` lies outside the sandbox; it
-    /// is reported as the directory itself (as `..` of `/` is), which tells the guest nothing.
-    fn read(dir: &cap_std::fs::Dir, preopen: bool) -> std::io::Result<Listing> {
-        let dot = rustix::fs::fstat(dir)?.st_ino as u64;
+    /// Reads the directory `dir`. The `..` of the sandbox's root (`root`: the preopen's
+    /// device and inode, whichever descriptor of it is listed) lies outside the sandbox; it is
+    /// reported as the directory itself (as `..` of `/` is), which tells the guest nothing.
+    fn read(dir: &cap_std::fs::Dir, root: (u64, u64)) -> std::io::Result<Listing> {
+        let here = dev_ino(dir)?;
+        let is_root = here == root;
+        let dot = here.1;
         let mut listing = Listing {
             names: Vec::new(),
             entries: Vec::new(),
@@ -81,7 +90,7 @@ impl Listing {
             match name.to_bytes() {
                 b"." => {}
                 b".." => {
-                    if !preopen {
+                    if !is_root {
                         listing.entries[1].ino = item.ino();
                     }
                 }

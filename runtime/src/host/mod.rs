@@ -11,6 +11,8 @@ pub(crate) mod poll;
 pub(crate) mod proc;
 pub(crate) mod random;
 pub(crate) mod sock;
+#[cfg(test)]
+mod timing_tests;
 
 use crate::ctx::WasiCtx;
 use crate::guest::{

@@ -2,7 +2,7 @@
 //!
 //! A guest path is never joined to a host path. Everything before its last component is opened
 //! by the kernel beneath the directory descriptor (`openat2` with `RESOLVE_BENEATH` on Linux,
-//! cap-std's component-by-component resolver elsewhere or when `openat2` is unavailable), and
+//! a walk of one component at a time with `O_NOFOLLOW` elsewhere or when `openat2` is unavailable), and
 //! the last component is then handled with a `*at` call that does not follow symbolic links.
 //! Where a call must follow a final symbolic link, the whole path is resolved beneath the
 //! directory instead. docs/sandbox.md describes the model and the errno of each refusal.
@@ -16,6 +16,7 @@ use super::HostResult;
 use super::fd::{filestat_from, timestamps};
 use crate::ctx::WasiCtx;
 use crate::guest::GuestBufMut;
+use crate::limits::PATH_MAX;
 use crate::preview1::*;
 use crate::table::{DIR_RIGHTS, DirEntry, FILE_RIGHTS, FdEntry, FdTable, FileEntry, Kind};
 
@@ -43,11 +44,13 @@ fn dir_of(table: &FdTable, fd: Fd, need: Rights) -> Result<(&FdEntry, &cap_std::
     Ok((entry, &d.dir))
 }
 
-/// Rejects paths no call accepts: empty (`ENOENT`), absolute (`ENOTCAPABLE`: the sandbox has
-/// no root to start from) or holding a NUL byte (`EINVAL`: the OS cannot be given one).
+/// Rejects paths no call accepts: empty (`ENOENT`), too long (`ENAMETOOLONG`, before anything
+/// copies it: [`PATH_MAX`]), absolute (`ENOTCAPABLE`: the sandbox has no root to start from)
+/// or holding a NUL byte (`EINVAL`: the OS cannot be given one).
 fn check(path: &str) -> Result<(), Errno> {
     match path.as_bytes().first() {
         None => Err(Errno::Noent),
+        _ if path.len() >= PATH_MAX => Err(Errno::Nametoolong),
         Some(b'/') => Err(Errno::Notcapable),
         _ if path.as_bytes().contains(&0) => Err(Errno::Inval),
         _ => Ok(()),
@@ -136,117 +139,11 @@ fn resolve(
     if let Some(result) = beneath::openat2(dir, path, flags, mode) {
         return result;
     }
-    beneath::cap_std(dir, path, flags, mode)
+    beneath::walk(dir, path, flags, mode)
 }
 
 /// The two resolvers behind [`resolve`].
-mod beneath {
-    use super::*;
-
-    /// `openat2(RESOLVE_BENEATH)`: the kernel walks the whole path and refuses to leave `dir`
-    /// (with `EXDEV`), which also holds against renames racing the walk. `None` when the
-    /// kernel lacks it (before 5.6) or a seccomp filter hides it.
-    #[cfg(target_os = "linux")]
-    pub(super) fn openat2(
-        dir: &cap_std::fs::Dir,
-        path: &str,
-        flags: OFlags,
-        mode: Mode,
-    ) -> Option<Result<OwnedFd, Errno>> {
-        use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
-
-        use rustix::fs::ResolveFlags;
-        use rustix::io::Errno as E;
-
-        static MISSING: AtomicBool = AtomicBool::new(false);
-        if MISSING.load(Relaxed) || tests::fallback_forced() {
-            return None;
-        }
-        // EAGAIN means a rename somewhere on the host raced the walk; a few retries, then the
-        // resolver that does not care.
-        for _ in 0..4 {
-            match rustix::fs::openat2(
-                dir,
-                path,
-                flags | OFlags::CLOEXEC,
-                mode,
-                ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS,
-            ) {
-                Ok(fd) => return Some(Ok(fd)),
-                Err(E::AGAIN) => continue,
-                Err(E::XDEV) => return Some(Err(Errno::Notcapable)),
-                Err(E::NOSYS) => {
-                    MISSING.store(true, Relaxed);
-                    return None;
-                }
-                // Some seccomp profiles answer EPERM for syscalls they do not know; the other
-                // resolver then reports a real EPERM itself.
-                Err(E::PERM) => return None,
-                Err(e) => return Some(Err(Errno::from(e))),
-            }
-        }
-        None
-    }
-
-    /// cap-std's resolver: one component at a time, each opened with `O_NOFOLLOW`, symbolic
-    /// links expanded and checked by cap-std, `..` never above `dir`.
-    pub(super) fn cap_std(
-        dir: &cap_std::fs::Dir,
-        path: &str,
-        flags: OFlags,
-        mode: Mode,
-    ) -> Result<OwnedFd, Errno> {
-        use cap_fs_ext::{FollowSymlinks, OpenOptionsFollowExt, OpenOptionsMaybeDirExt};
-        use cap_std::fs::{OpenOptions, OpenOptionsExt};
-
-        let access = flags & OFlags::RWMODE;
-        let mut options = OpenOptions::new();
-        options
-            .read(access != OFlags::WRONLY)
-            .write(access == OFlags::WRONLY || access == OFlags::RDWR)
-            .follow(if flags.contains(OFlags::NOFOLLOW) {
-                FollowSymlinks::No
-            } else {
-                FollowSymlinks::Yes
-            })
-            .maybe_dir(true)
-            .mode(mode.bits() as _)
-            // Creation flags go here rather than through `create`/`truncate`, which cap-std
-            // (like std) only accepts together with write access.
-            .custom_flags((flags - OFlags::RWMODE - OFlags::NOFOLLOW).bits() as i32);
-        match dir.open_with(path, &options) {
-            Ok(file) => Ok(file.into_std().into()),
-            Err(e) => Err(from_cap_std(e)),
-        }
-    }
-
-    /// cap-std reports an escape as `PermissionDenied` with no OS code.
-    pub(super) fn from_cap_std(e: std::io::Error) -> Errno {
-        match e.raw_os_error() {
-            Some(code) => Errno::from_raw_os_error(code),
-            None if e.kind() == std::io::ErrorKind::PermissionDenied => Errno::Notcapable,
-            None => Errno::from(e),
-        }
-    }
-
-    /// Lets a test run the cap-std resolver on its own thread.
-    pub(super) mod tests {
-        #[cfg(test)]
-        thread_local! {
-            pub(crate) static FORCE_FALLBACK: std::cell::Cell<bool> =
-                const { std::cell::Cell::new(false) };
-        }
-
-        #[inline]
-        #[allow(dead_code)]
-        pub(crate) fn fallback_forced() -> bool {
-            #[cfg(test)]
-            return FORCE_FALLBACK.with(|f| f.get());
-            #[cfg(not(test))]
-            false
-        }
-    }
-}
+mod beneath;
 
 /// The preview1 filetype of a host file mode or directory entry type.
 pub(crate) fn filetype_from(t: FileType) -> Filetype {
@@ -514,6 +411,9 @@ pub(crate) fn open(
     }
     let (entry, dir) = dir_of(&ctx.table, fd, need)?;
     let granted = entry.inheriting;
+    let Kind::Dir(DirEntry { root, .. }) = entry.kind else {
+        return Err(Errno::Notdir.into());
+    };
     check(path)?;
     let want_dir = oflags.contains(Oflags::DIRECTORY);
     if want_dir && oflags.contains(Oflags::CREAT) {
@@ -551,6 +451,11 @@ pub(crate) fn open(
         resolve(dir, path, flags, mode)?
     };
     let file = File::from(opened);
+    if want_dir && fs_rights_base.contains(Rights::FD_WRITE) {
+        // Opened (so a missing path or a non-directory got its own errno): a directory
+        // cannot be written, as Linux says of `open(dir, O_DIRECTORY | O_WRONLY)`.
+        return Err(Errno::Isdir.into());
+    }
     let filetype = if want_dir {
         Filetype::Directory
     } else {
@@ -562,6 +467,7 @@ pub(crate) fn open(
             kind: Kind::Dir(DirEntry {
                 dir: cap_std::fs::Dir::from_std_file(file),
                 listing: None,
+                root,
             }),
             rights: fs_rights_base & granted & DIR_RIGHTS,
             inheriting,
@@ -582,7 +488,7 @@ pub(crate) fn open(
             rights.remove(Rights::FD_SEEK | Rights::FD_TELL);
         }
         FdEntry {
-            kind: Kind::File(FileEntry { file, filetype }),
+            kind: Kind::File(FileEntry::owned(file, filetype)),
             rights,
             inheriting,
             flags: fdflags,
@@ -664,23 +570,34 @@ pub(crate) fn rename(
 
 pub(crate) fn symlink(ctx: &mut WasiCtx, old_path: &str, fd: Fd, new_path: &str) -> HostResult<()> {
     let (_, dir) = dir_of(&ctx.table, fd, Rights::PATH_SYMLINK)?;
-    // The target is stored as text, not resolved: it may name anything. Following it later is
-    // what the sandbox checks.
-    if old_path.is_empty() {
-        return Err(Errno::Noent.into());
-    }
-    if old_path.as_bytes().contains(&0) {
-        return Err(Errno::Inval.into());
+    // The target is stored as text, not resolved. A relative one may name anything; following
+    // it later is what the sandbox checks.
+    match old_path.as_bytes().first() {
+        None => return Err(Errno::Noent.into()),
+        _ if old_path.len() >= PATH_MAX => return Err(Errno::Nametoolong.into()),
+        _ if old_path.as_bytes().contains(&0) => return Err(Errno::Inval.into()),
+        _ => {}
     }
     let s = split(new_path)?;
     let at = parent(dir, &s)?;
+    if old_path.starts_with('/') {
+        // An absolute target could never be followed inside the sandbox (a descriptor has no
+        // root): refused with EPERM, as by a filesystem without such links. Where the link
+        // would go is checked first, so an escape there is still ENOTCAPABLE.
+        return Err(Errno::Perm.into());
+    }
     if s.name == "." {
         return Err(Errno::Exist.into());
     }
     if s.slash {
-        // "y/" would have to be a directory.
-        lstat(&at, s.name)?;
-        return Err(Errno::Exist.into());
+        // "y/" would have to be a directory, and a symbolic link is not one: an existing
+        // name is EEXIST, a missing one ENOTDIR.
+        return Err(match lstat(&at, s.name) {
+            Ok(_) => Errno::Exist,
+            Err(Errno::Noent) => Errno::Notdir,
+            Err(e) => e,
+        }
+        .into());
     }
     rustix::fs::symlinkat(old_path, &at, s.name).map_err(Errno::from)?;
     Ok(())

@@ -45,16 +45,28 @@ pub(crate) fn oneoff(
     if subscriptions.is_empty() {
         return Err(Errno::Inval.into());
     }
+    // The host keeps state per subscription for the whole call: a bounded number of them
+    // (limits.rs), as `poll(2)` bounds its descriptors by `RLIMIT_NOFILE`.
+    let count = subscriptions.len();
+    if count > crate::limits::poll_subscriptions(ctx.table.limit()) {
+        return Err(Errno::Inval.into());
+    }
     // Decode every subscription before writing any event: the two arrays may overlap, and a
     // malformed subscription fails the whole call.
-    let mut subs: SmallVec<[Subscription; INLINE]> = SmallVec::with_capacity(subscriptions.len());
+    let mut subs: SmallVec<[Subscription; INLINE]> = SmallVec::new();
+    let mut fds: SmallVec<[(RawFd, PollFlags); INLINE]> = SmallVec::new();
+    let mut waits: SmallVec<[(Userdata, Eventtype, Wait); INLINE]> = SmallVec::new();
+    if count > INLINE {
+        // Within the limit, but the host may still be short of memory: say so, don't abort.
+        subs.try_reserve_exact(count).map_err(|_| Errno::Nomem)?;
+        fds.try_reserve_exact(count).map_err(|_| Errno::Nomem)?;
+        waits.try_reserve_exact(count).map_err(|_| Errno::Nomem)?;
+    }
     for sub in subscriptions.iter() {
         subs.push(sub?);
     }
 
     let start = monotonic_ns();
-    let mut fds: SmallVec<[(RawFd, PollFlags); INLINE]> = SmallVec::new();
-    let mut waits: SmallVec<[(Userdata, Eventtype, Wait); INLINE]> = SmallVec::new();
     for sub in &subs {
         let (kind, wait) = match sub.u {
             SubscriptionU::Clock(clock) => (
@@ -525,7 +537,7 @@ mod tests {
     fn regular_files_are_ready_with_the_bytes_left() {
         let mut file = tempfile::tempfile().unwrap();
         file.write_all(b"0123456789").unwrap();
-        let mut ctx = ctx(Stdio::File(file), Stdio::Null);
+        let mut ctx = ctx(Stdio::GuestFile(file), Stdio::Null);
         crate::host::fd::seek(&mut ctx, Fd(0), 4, Whence::Set).unwrap();
         let events = poll(&mut ctx, &[fd_read(1, 0), fd_write(2, 0)]);
         assert_eq!(events.len(), 2);
@@ -635,7 +647,7 @@ mod tests {
         let mut ctx = WasiCtx::builder()
             .stdin(Stdio::File(r))
             .stdout(Stdio::File(w2))
-            .stderr(Stdio::File(file))
+            .stderr(Stdio::GuestFile(file))
             .build()
             .unwrap();
         crate::host::fd::seek(&mut ctx, Fd(2), 0, Whence::Set).unwrap();
@@ -756,5 +768,50 @@ mod tests {
         let mut m = Mem::new();
         let iovs = m.iovecs_mut(&[(0x1000, 16)]);
         assert_eq!(crate::host::fd::read(&mut ctx, fd, iovs).unwrap(), 8);
+    }
+
+    /// Issue 15: the host keeps state per subscription, so their number is bounded (4096 with
+    /// the default descriptor limit, or twice the limit); one more is EINVAL, decided before
+    /// anything is allocated or decoded. Exactly the bound works.
+    #[test]
+    fn subscriptions_past_the_bound_are_einval() {
+        use crate::guest::GuestMemory;
+        let mut ctx = null_ctx();
+        let limit = crate::limits::poll_subscriptions(ctx.table.limit());
+        assert_eq!(limit, 4096);
+        let n = limit + 1;
+        let events_at = (n * 48) as u32;
+        let mut bytes = vec![0u8; n * 48 + n * 32];
+        let m = GuestMemory::unshared(&mut bytes);
+        for i in 0..n {
+            m.write(
+                (i * 48) as u32,
+                &clock(i as u64, Clockid::Monotonic, 0, false),
+            )
+            .unwrap();
+        }
+        let arrays = |count: usize| {
+            (
+                GuestArray::new(m, 0, count as u32).unwrap(),
+                GuestArrayMut::new(m, events_at, count as u32).unwrap(),
+            )
+        };
+        let (in_, out) = arrays(n);
+        assert!(matches!(
+            oneoff(&mut ctx, in_, out),
+            Err(CallError::Errno(Errno::Inval))
+        ));
+        let (in_, out) = arrays(limit);
+        assert_eq!(oneoff(&mut ctx, in_, out).unwrap() as usize, limit);
+        // A larger descriptor limit raises the bound with it.
+        let mut big = WasiCtx::builder()
+            .stdin(Stdio::Null)
+            .stdout(Stdio::Null)
+            .stderr(Stdio::Null)
+            .fd_limit(3000)
+            .build()
+            .unwrap();
+        let (in_, out) = arrays(n);
+        assert_eq!(oneoff(&mut big, in_, out).unwrap() as usize, n);
     }
 }

@@ -714,6 +714,7 @@ fn a_datagram_socket_passed_as_stdio_reports_truncation() {
     ctx.table.get(Fd(0), Rights::empty()).unwrap().kind = Kind::File(crate::table::FileEntry {
         file: std::fs::File::from(std::os::fd::OwnedFd::from(ours)),
         filetype: Filetype::SocketDgram,
+        shared_nonblock: Some(false),
     });
     let mut mem = vec![0u8; 4096];
     peer.send(b"0123456789").unwrap();
@@ -759,4 +760,64 @@ fn a_datagram_socket_passed_as_stdio_reports_truncation() {
         errno(accept(&mut ctx, Fd(0), Fdflags::empty())),
         Errno::Inval
     );
+}
+
+/// Issue 15: `fd_write` on a socket whose writing side is gone is `EPIPE` without raising
+/// `SIGPIPE`, so an embedder that has not ignored the signal is not killed. Checked with
+/// `SIGPIPE` blocked on this thread (a blocked signal stays pending even when ignored): the
+/// host's write leaves none pending, a plain `write(2)` does.
+#[test]
+fn fd_write_on_a_socket_raises_no_sigpipe() {
+    use std::os::fd::AsRawFd;
+
+    fn sigpipe_pending() -> bool {
+        // SAFETY: `set` is a plain sigset_t filled by `sigpending`.
+        unsafe {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigpending(&mut set);
+            libc::sigismember(&set, libc::SIGPIPE) == 1
+        }
+    }
+
+    let (mut ctx, addr) = ctx();
+    let (fd, _client) = pair(&mut ctx, addr, Fdflags::empty());
+    shutdown(&mut ctx, fd, Sdflags::WR).unwrap();
+    // SAFETY: blocks SIGPIPE for this test thread only, with a set built by the libc calls.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGPIPE);
+        assert_eq!(
+            libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()),
+            0
+        );
+    }
+    assert!(!sigpipe_pending());
+    let mut m = crate::host::fd::testing::Mem::new();
+    m.put(crate::host::fd::testing::DATA, b"x");
+    let iovs = m.iovecs(&[(crate::host::fd::testing::DATA, 1)]);
+    assert_eq!(
+        errno(crate::host::fd::write(&mut ctx, fd, iovs)),
+        Errno::Pipe
+    );
+    assert!(!sigpipe_pending(), "fd_write raised SIGPIPE");
+    // The check is real: a plain write on the same socket raises it.
+    let raw = match &ctx.table.get(fd, Rights::empty()).unwrap().kind {
+        Kind::Socket(s) => s.as_raw_fd(),
+        _ => unreachable!("an accepted socket"),
+    };
+    // SAFETY: writes one byte from a live buffer to an open descriptor.
+    let r = unsafe { libc::write(raw, b"x".as_ptr().cast(), 1) };
+    assert_eq!(r, -1);
+    assert!(sigpipe_pending());
+    // SAFETY: takes the pending SIGPIPE off this thread, then unblocks it; `set` as above.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGPIPE);
+        let mut sig = 0;
+        assert_eq!(libc::sigwait(&set, &mut sig), 0);
+        assert_eq!(sig, libc::SIGPIPE);
+        libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+    }
 }

@@ -38,6 +38,7 @@ pub const EAGAIN: u16 = 6;
 pub const EBADF: u16 = 8;
 pub const EFBIG: u16 = 22;
 pub const EINVAL: u16 = 28;
+pub const EISDIR: u16 = 31;
 pub const ENAMETOOLONG: u16 = 37;
 pub const ENOTSUP: u16 = 58;
 pub const EPIPE: u16 = 64;

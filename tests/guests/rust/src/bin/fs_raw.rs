@@ -191,7 +191,9 @@ fn main() {
     check!(open(SANDBOX, FOLLOW, "dir", 0, FD_WRITE) == Err(ISDIR));
     check!(open(SANDBOX, FOLLOW, "", 0, FD_READ) == Err(NOENT));
     check!(open(SANDBOX, FOLLOW, "fi\0le", 0, FD_READ) == Err(INVAL));
-    let dir = open(SANDBOX, FOLLOW, "dir", DIRECTORY, FD_READ | FD_READDIR | ALL);
+    // Asking for a directory with the write right is EISDIR, as open(O_DIRECTORY|O_WRONLY).
+    check!(open(SANDBOX, FOLLOW, "dir", DIRECTORY, ALL) == Err(ISDIR));
+    let dir = open(SANDBOX, FOLLOW, "dir", DIRECTORY, ALL & !FD_WRITE);
     check!(dir.is_ok());
     let dir = dir.unwrap();
     // A descriptor below the preopen resolves beneath itself.

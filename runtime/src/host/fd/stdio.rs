@@ -1,0 +1,150 @@
+//! Descriptor flags (`fd_fdstat_set_flags`) and what a host stream is: its filetype, its
+//! flags and whether it seeks.
+
+use std::fs::File;
+use std::io;
+use std::os::fd::BorrowedFd;
+
+use rustix::event::{PollFd, PollFlags, Timespec};
+use rustix::fs::SeekFrom;
+
+use super::stat::filetype_of_mode;
+use super::{HostResult, host_fd};
+use crate::ctx::WasiCtx;
+use crate::preview1::*;
+use crate::table::{FileEntry, Kind};
+
+/// The flags that select synchronous I/O, fixed when a file is opened.
+pub(super) const SYNC_FLAGS: Fdflags = Fdflags::DSYNC.union(Fdflags::RSYNC).union(Fdflags::SYNC);
+
+pub(crate) fn fdstat_set_flags(ctx: &mut WasiCtx, fd: Fd, flags: Fdflags) -> HostResult<()> {
+    let entry = ctx.table.get(fd, Rights::FD_FDSTAT_SET_FLAGS)?;
+    if flags == entry.flags {
+        return Ok(());
+    }
+    // Linux's F_SETFL silently ignores O_DSYNC/O_SYNC, so a change could not be honoured;
+    // say so rather than report flags the descriptor does not have.
+    if !(flags ^ entry.flags).intersection(SYNC_FLAGS).is_empty() {
+        return Err(Errno::Notsup.into());
+    }
+    match &entry.kind {
+        // Neither flag affects anything a directory descriptor can do; record them, as an
+        // `fcntl` on a real directory descriptor would.
+        Kind::Dir(_) => {
+            entry.flags = flags;
+            return Ok(());
+        }
+        // A description shared with the host (stdio): changing its status flags would change
+        // them for the host and whoever else shares it (the shell's terminal). `NONBLOCK` is
+        // kept here and emulated per call (`rw::route`); `APPEND` cannot be emulated without
+        // racing other writers, so a change of it is refused.
+        Kind::File(FileEntry {
+            shared_nonblock: Some(_),
+            ..
+        }) => {
+            if (flags ^ entry.flags).contains(Fdflags::APPEND) {
+                return Err(Errno::Notsup.into());
+            }
+            entry.flags = flags;
+            return Ok(());
+        }
+        _ => {}
+    }
+    let host = host_fd(&entry.kind);
+    let mut oflags = rustix::fs::fcntl_getfl(host)?;
+    oflags.set(rustix::fs::OFlags::APPEND, flags.contains(Fdflags::APPEND));
+    oflags.set(
+        rustix::fs::OFlags::NONBLOCK,
+        flags.contains(Fdflags::NONBLOCK),
+    );
+    rustix::fs::fcntl_setfl(host, oflags)?;
+    entry.flags = flags;
+    Ok(())
+}
+
+/// The filetype of an open file, as preview1 names it (one `fstat`, plus `getsockopt` for a
+/// socket).
+pub(crate) fn filetype_of(file: &File) -> Filetype {
+    let Ok(stat) = rustix::fs::fstat(file) else {
+        return Filetype::Unknown;
+    };
+    match filetype_of_mode(stat.st_mode) {
+        Filetype::SocketStream => match rustix::net::sockopt::socket_type(file) {
+            Ok(rustix::net::SocketType::STREAM) => Filetype::SocketStream,
+            Ok(rustix::net::SocketType::DGRAM) => Filetype::SocketDgram,
+            _ => Filetype::Unknown,
+        },
+        other => other,
+    }
+}
+
+/// The fdflags an open file has on the host.
+pub(crate) fn fdflags_of(file: &File) -> Fdflags {
+    let Ok(oflags) = rustix::fs::fcntl_getfl(file) else {
+        return Fdflags::empty();
+    };
+    // libc's values: rustix folds O_DSYNC into O_SYNC on Linux.
+    let bits = oflags.bits() as libc::c_int;
+    let mut flags = Fdflags::empty();
+    flags.set(Fdflags::APPEND, bits & libc::O_APPEND != 0);
+    flags.set(Fdflags::NONBLOCK, bits & libc::O_NONBLOCK != 0);
+    if bits & libc::O_SYNC == libc::O_SYNC {
+        flags |= Fdflags::SYNC;
+    } else if bits & libc::O_DSYNC != 0 {
+        flags |= Fdflags::DSYNC;
+    }
+    flags
+}
+
+/// Whether the file has a position the guest may seek and tell: regular files and devices
+/// like `/dev/null` do, ttys, pipes and sockets do not. wasi-libc's `isatty` relies on a tty
+/// lacking these rights.
+pub(crate) fn is_seekable(file: &File) -> bool {
+    rustix::fs::seek(file, SeekFrom::Current(0)).is_ok()
+}
+
+/// Readiness of `fd` for reading (or writing, with `out`), waiting at most `timeout`; a host
+/// signal polls again.
+fn poll_one(fd: BorrowedFd<'_>, out: bool, timeout: Option<&Timespec>) -> io::Result<bool> {
+    let flags = if out { PollFlags::OUT } else { PollFlags::IN };
+    let mut fds = [PollFd::new(&fd, flags)];
+    loop {
+        match rustix::event::poll(&mut fds, timeout) {
+            // Ready, or a hang-up or error, which the call itself then reports at once.
+            Ok(n) => return Ok(n > 0),
+            Err(rustix::io::Errno::INTR) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// For a guest `NONBLOCK` on a stream that blocks on the host: `EAGAIN` unless a read (or a
+/// write, with `out`) would not wait now.
+pub(super) fn ready_now(fd: BorrowedFd<'_>, out: bool) -> Result<(), Errno> {
+    let now = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    match poll_one(fd, out, Some(&now)) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(Errno::Again),
+        Err(e) => Err(Errno::from(e)),
+    }
+}
+
+/// For a guest without `NONBLOCK` on a stream that the host made non-blocking: runs `call`,
+/// and after each `EAGAIN` waits until `fd` is ready and runs it again.
+pub(super) fn blocking(
+    fd: BorrowedFd<'_>,
+    out: bool,
+    mut call: impl FnMut() -> io::Result<usize>,
+) -> io::Result<usize> {
+    loop {
+        match call() {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                poll_one(fd, out, None)?;
+            }
+            other => return other,
+        }
+    }
+}
