@@ -2676,6 +2676,7 @@ impl Errno {
                 Some(Errno::Inval)
             }
             G::InvalidUtf8 => Some(Errno::Ilseq),
+            G::StringTooLong { .. } => Some(Errno::Nametoolong),
             G::Misaligned { .. } | G::NoMemory => None,
         }
     }

@@ -184,11 +184,10 @@ fn no_guest_argument_sizes_a_host_allocation() {
     hostile_paths_and_polls(HOSTILE);
 }
 
-/// The same with shared memory, where the bindings copy every string argument whole before
-/// the host sees it (`GuestMemory::string`): the host's `PATH_MAX` check comes too late.
-/// Fails until the bindings bound that copy (docs/limits.md).
+/// The same with shared memory, where the bindings copy string arguments before the host sees
+/// them (`GuestMemory::string`), so the host's `PATH_MAX` check would come too late: the
+/// bindings refuse a copy past `guest::STRING_COPY_MAX` first.
 #[test]
-#[ignore = "the bindings copy string arguments from shared memory whole (docs/limits.md)"]
 fn no_guest_argument_sizes_a_host_allocation_with_shared_memory() {
     let shared = HOSTILE.replace(
         r#"(memory (export "memory") 128)"#,

@@ -43,6 +43,14 @@ pub enum GuestError {
         /// The largest count accepted.
         max: u32,
     },
+    /// A string that would have to be copied (shared memory, or overlapping an output
+    /// buffer) is longer than the host copies (see [`STRING_COPY_MAX`](crate::guest::STRING_COPY_MAX)).
+    StringTooLong {
+        /// The string's length in bytes.
+        len: u32,
+        /// The longest copied.
+        max: u32,
+    },
     /// The calling module exports no linear memory named `memory`.
     NoMemory,
 }
@@ -71,6 +79,9 @@ impl fmt::Display for GuestError {
                     f,
                     "list of {len} elements is longer than the {max} accepted"
                 )
+            }
+            GuestError::StringTooLong { len, max } => {
+                write!(f, "string of {len} bytes is longer than the {max} copied")
             }
             GuestError::NoMemory => f.write_str("the calling module exports no `memory`"),
         }

@@ -28,7 +28,7 @@ pub use error::GuestError;
 pub use memory::{GuestMemory, MemoryBinding, OutParam, instantiate_bound, with_guest_memory};
 pub use views::{
     BUFFER_CHUNK, GuestArray, GuestArrayMut, GuestBuf, GuestBufMut, GuestPtr, IOV_MAX, Iovecs,
-    IovecsMut,
+    IovecsMut, STRING_COPY_MAX,
 };
 
 /// Whether two guest byte ranges share a byte (empty ranges share none).

@@ -14,6 +14,12 @@ pub const BUFFER_CHUNK: usize = 64 * 1024;
 /// than an unbounded host-side copy.
 pub const IOV_MAX: u32 = 1024;
 
+/// The longest string argument the bindings copy out of guest memory (as Linux's `PATH_MAX`:
+/// every string preview1 passes is a path). Strings are copied only from shared memory or
+/// when they overlap an output buffer of the same call; a longer one is
+/// [`GuestError::StringTooLong`] (`ENAMETOOLONG`) before anything is allocated.
+pub const STRING_COPY_MAX: u32 = 4096;
+
 /// Inline capacity for the entry snapshot [`IovecsMut::scatter`] takes: lists up to this long
 /// never touch the host heap.
 const IOVECS_INLINE: usize = 16;
@@ -38,6 +44,12 @@ impl<'a> GuestMemory<'a> {
                 .map(Cow::Borrowed)
                 .map_err(|_| GuestError::InvalidUtf8)
         } else {
+            if len > STRING_COPY_MAX {
+                return Err(GuestError::StringTooLong {
+                    len,
+                    max: STRING_COPY_MAX,
+                });
+            }
             let mut bytes = vec![0u8; len as usize];
             // SAFETY: bounds checked; copying never creates a reference into guest memory.
             unsafe { self.copy_out(offset, &mut bytes) };

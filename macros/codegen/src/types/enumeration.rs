@@ -120,6 +120,10 @@ pub fn error_extras(nt: &NamedType, v: &Variant, cx: &Cx) -> TokenStream {
     let fault = case("fault");
     let inval = case("inval");
     let ilseq = case("ilseq");
+    let nametoolong = match v.cases.iter().any(|c| c.name.as_str() == "nametoolong") {
+        true => case("nametoolong"),
+        false => inval.clone(),
+    };
     let not_implemented = match v.cases.iter().find(|c| c.name.as_str() == "nosys") {
         Some(c) => {
             let ident = case_ident(wname, c.name.as_str());
@@ -171,6 +175,7 @@ pub fn error_extras(nt: &NamedType, v: &Variant, cx: &Cx) -> TokenStream {
                     G::OutOfBounds { .. } => #fault,
                     G::InvalidValue { .. } | G::InvalidFlags { .. } | G::TooLong { .. } => #inval,
                     G::InvalidUtf8 => #ilseq,
+                    G::StringTooLong { .. } => #nametoolong,
                     G::Misaligned { .. } | G::NoMemory => None,
                 }
             }
