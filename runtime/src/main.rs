@@ -1,5 +1,0 @@
-//! The `wasi-host` command; everything it does lives in [`wasi_host::cli`].
-
-fn main() -> std::process::ExitCode {
-    wasi_host::cli::main()
-}
