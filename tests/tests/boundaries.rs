@@ -273,7 +273,11 @@ impl Call {
         let mut iovec_bufs = Vec::new();
         for (k, p) in self.pointers.iter().enumerate() {
             let at = 1024 + 2 * SLOT * k as u32;
-            assert!(at + 2 * SLOT <= MEMORY, "{}: too many pointers", self.name());
+            assert!(
+                at + 2 * SLOT <= MEMORY,
+                "{}: too many pointers",
+                self.name()
+            );
             core[p.core] = at as i64;
             iovec_bufs.push(at + SLOT);
         }
@@ -538,10 +542,7 @@ fn check(
                 ));
             }
             "one_byte_past" if !is_fault(&outcome) => {
-                return Err(format!(
-                    "{}: not refused: {outcome:?}",
-                    context(name)
-                ));
+                return Err(format!("{}: not refused: {outcome:?}", context(name)));
             }
             // Aligned but out of bounds: the bounds check alone decides, so EFAULT where the
             // error enum has it, never an alignment trap.
