@@ -334,6 +334,18 @@ impl Guest {
     }
 }
 
+/// Reports that a test cannot run on this machine: prints `skipped: WHY` to the real stderr
+/// (past the harness's capture, so it shows even when the test passes) and returns, or fails
+/// when the `CI` variable is set: CI machines are set up to have what the tests need, so a
+/// skip there means a test silently stopped testing.
+pub fn skip(why: &str) {
+    if std::env::var_os("CI").is_some() {
+        panic!("cannot run, and CI is set: {why}");
+    }
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "skipped: {why}");
+}
+
 /// The exit status carried by a trap, if it is a `proc_exit`.
 pub fn exit_status(e: &wasmtime::Error) -> Option<u32> {
     e.downcast_ref::<Exit>().map(|e| e.0)
