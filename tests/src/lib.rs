@@ -4,6 +4,7 @@
 
 pub mod guests;
 pub mod run;
+pub mod watchdog;
 
 use std::path::{Path, PathBuf};
 
@@ -16,7 +17,7 @@ use wasi_host::preview1::{
     Timestamp, WasiSnapshotPreview1,
 };
 use wasi_host::{CallError, Exit};
-use wasmtime::{Config, Engine, Instance, Linker, Module, Store};
+use wasmtime::{Engine, Instance, Linker, Module, Store};
 
 type Result<T> = std::result::Result<T, CallError<Errno>>;
 
@@ -210,12 +211,20 @@ pub fn guest_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("guests")
 }
 
-/// An engine with threads enabled (for shared-memory guests).
+/// An engine with threads enabled (for shared-memory guests) whose guests run within the
+/// time limit of [`watchdog`]; one for the whole test process.
 pub fn engine() -> Engine {
-    let mut config = Config::new();
-    config.wasm_threads(true);
-    config.shared_memory(true);
-    Engine::new(&config).expect("engine")
+    static ENGINE: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+    ENGINE
+        .get_or_init(|| {
+            let mut config = watchdog::engine_config();
+            config.wasm_threads(true);
+            config.shared_memory(true);
+            let engine = Engine::new(&config).expect("engine");
+            watchdog::register(&engine);
+            engine
+        })
+        .clone()
 }
 
 /// One instantiated guest with its host.
@@ -238,6 +247,8 @@ impl Guest {
         setup(&mut host);
         let bind = host.bind_memory;
         let mut store = Store::new(&engine, host);
+        // The engine counts epochs: a store's deadline must be set before any wasm runs.
+        watchdog::arm(&mut store);
         let mut linker = Linker::new(&engine);
         let instance = if bind {
             wasi_host::link::instantiate(
@@ -263,13 +274,24 @@ impl Guest {
         Guest { store, instance }
     }
 
-    /// Calls export `name` (no params, one i32 result): the errno, or the trap.
+    /// Calls export `name` (no params, one i32 result): the errno, or the trap. The test host
+    /// never blocks, so only wasm code can hang: the epoch deadline bounds it.
     pub fn call(&mut self, name: &str) -> std::result::Result<i32, wasmtime::Error> {
         let f = self
             .instance
             .get_typed_func::<(), i32>(&mut self.store, name)
             .unwrap_or_else(|e| panic!("export {name}: {e}"));
-        f.call(&mut self.store, ())
+        watchdog::arm(&mut self.store);
+        let result = f.call(&mut self.store, ());
+        if let Err(e) = &result
+            && watchdog::is_timeout(e)
+        {
+            panic!(
+                "export {name} was still running wasm code after {:?}",
+                watchdog::limit()
+            );
+        }
+        result
     }
 
     /// Calls export `name` and expects an errno.
@@ -321,6 +343,18 @@ impl Guest {
     pub fn host(&mut self) -> &mut TestHost {
         self.store.data_mut()
     }
+}
+
+/// Reports that a test cannot run on this machine: prints `skipped: WHY` to the real stderr
+/// (past the harness's capture, so it shows even when the test passes) and returns, or fails
+/// when the `CI` variable is set: CI machines are set up to have what the tests need, so a
+/// skip there means a test silently stopped testing.
+pub fn skip(why: &str) {
+    if std::env::var_os("CI").is_some() {
+        panic!("cannot run, and CI is set: {why}");
+    }
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "skipped: {why}");
 }
 
 /// The exit status carried by a trap, if it is a `proc_exit`.

@@ -30,6 +30,24 @@ impl Output {
         String::from_utf8_lossy(&self.stderr).into_owned()
     }
 
+    /// Panics unless the guest exited with status 0 and its last line of stdout is
+    /// `checks passed: N` with `expected` checks: a guest judged by its status alone could
+    /// leave early with 0 (a stray `exit(0)`, a check skipped by a changed condition) and look
+    /// as if it had passed.
+    #[track_caller]
+    pub fn assert_checks_passed(&self, expected: u32) -> &Self {
+        self.assert_success();
+        let text = self.stdout_text();
+        let last = text.lines().last().unwrap_or("");
+        assert_eq!(
+            last,
+            format!("checks passed: {expected}"),
+            "the guest did not report finishing all its checks\n--- stdout\n{text}\n--- stderr\n{}",
+            self.stderr_text()
+        );
+        self
+    }
+
     /// Panics with the guest's output unless it exited with status 0.
     #[track_caller]
     pub fn assert_success(&self) -> &Self {
@@ -128,8 +146,15 @@ impl Run {
             .unwrap_or_default()
     }
 
-    /// Runs the guest inside this process.
+    /// Runs the guest inside this process, on a thread of its own, within the time limit of
+    /// [`crate::watchdog`].
     pub fn in_process(&self) -> Output {
+        let run = self.clone();
+        let what = format!("guest {} (in process)", self.program_name());
+        crate::watchdog::run(&what, move || run.in_process_here())
+    }
+
+    fn in_process_here(&self) -> Output {
         let mut stdin = tempfile::tempfile().expect("stdin file");
         stdin.write_all(&self.stdin).unwrap();
         stdin.rewind().unwrap();
@@ -167,12 +192,18 @@ impl Run {
         let module = module(&self.wasm);
         let linker: Linker<WasiCtx> = Linker::new(engine);
         let mut store = Store::new(engine, ctx);
+        crate::watchdog::arm(&mut store);
         let mut trap_text = String::new();
         let status = match wasi_host::instantiate(&mut store, &linker, &module, |ctx| ctx)
             .and_then(|i| i.get_typed_func::<(), ()>(&mut store, "_start"))
             .and_then(|start| start.call(&mut store, ()))
         {
             Ok(()) => 0,
+            Err(e) if crate::watchdog::is_timeout(&e) => panic!(
+                "guest {} (in process) was still running wasm code after {:?}: {e:?}",
+                self.program_name(),
+                crate::watchdog::limit()
+            ),
             Err(e) => match e.downcast_ref::<Exit>() {
                 Some(Exit(code)) => *code as i32,
                 None => {
@@ -230,7 +261,8 @@ impl Run {
         let writer = std::thread::spawn(move || {
             let _ = stdin.write_all(&input);
         });
-        let out = child.wait_with_output().expect("wait for wasi-host");
+        let what = format!("guest {} through the CLI", self.program_name());
+        let out = crate::watchdog::wait(child, &what);
         writer.join().unwrap();
         Output {
             status: out.status.code().unwrap_or(-1),
@@ -243,7 +275,11 @@ impl Run {
 /// The engine every in-process run shares (compiled modules are cached per file).
 pub fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(Engine::default)
+    ENGINE.get_or_init(|| {
+        let engine = Engine::new(&crate::watchdog::engine_config()).expect("engine");
+        crate::watchdog::register(&engine);
+        engine
+    })
 }
 
 /// The compiled module at `path`, compiled once per test process.

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use wasi_host_tests::guest_dir;
+use wasi_host_tests::{guest_dir, watchdog};
 
 /// The CLI under test (`tests/src/bin/wasi-host-under-test.rs`).
 const CLI: &str = env!("CARGO_BIN_EXE_wasi-host-under-test");
@@ -20,11 +20,14 @@ fn run_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
         .env_clear()
         // Set on these machines; the CLI must not print Rust backtraces either way.
         .env("RUST_BACKTRACE", "1")
-        .stdin(std::process::Stdio::null());
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
     for (k, v) in env {
         cmd.env(k, v);
     }
-    cmd.output().expect("start wasi-host")
+    let child = cmd.spawn().expect("start wasi-host");
+    watchdog::wait(child, &format!("wasi-host {args:?}"))
 }
 
 fn run(args: &[&str]) -> Output {
@@ -442,7 +445,7 @@ fn the_guest_runs_on_the_only_thread_left() {
     let mut stdin = child.stdin.take().expect("stdin");
     stdin.write_all(b"hello").expect("write stdin");
     drop(stdin);
-    let out = child.wait_with_output().expect("wait");
+    let out = watchdog::wait(child, "wasi-host running cli_read_stdin");
     assert!(
         matches!(&seen, Some((1, state)) if state.starts_with('S')),
         "threads and state while the guest waited: {seen:?}"

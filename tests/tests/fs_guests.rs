@@ -1,7 +1,7 @@
 //! The sandboxed filesystem through real guests: raw preview1 calls (`fs_raw`), Rust's std::fs
-//! (`fs_std`) and wasi-libc (`fs_c`). Each guest checks itself and exits with the line of the
-//! first failed check; the host then checks the tree, and that nothing outside the preopens
-//! changed.
+//! (`fs_std`) and wasi-libc (`fs_c`). Each guest checks itself, exits with the line of the
+//! first failed check, and when all pass prints how many it made; the host compares that count,
+//! then checks the tree, and that nothing outside the preopens changed.
 
 use std::fs;
 use std::os::unix::fs::{MetadataExt, symlink};
@@ -89,8 +89,14 @@ impl Tree {
     }
 }
 
+/// Checks each guest makes when it runs to the end (loops included: the tree is fixed). A
+/// guest that stops early, even with status 0, reports fewer.
+const FS_RAW_CHECKS: u32 = 20130;
+const FS_STD_CHECKS: u32 = 10057;
+const FS_C_CHECKS: u32 = 10094;
+
 #[track_caller]
-fn assert_passed(out: &Output) {
+fn assert_passed(out: &Output, checks: u32) {
     assert_eq!(
         out.status,
         0,
@@ -99,6 +105,7 @@ fn assert_passed(out: &Output) {
         out.stdout_text(),
         out.stderr_text()
     );
+    out.assert_checks_passed(checks);
 }
 
 fn raw_guest(cli: bool) {
@@ -106,7 +113,7 @@ fn raw_guest(cli: bool) {
     let before = tree.outside();
     let run = tree.run(Run::rust("fs_raw"));
     let out = if cli { run.cli() } else { run.in_process() };
-    assert_passed(&out);
+    assert_passed(&out, FS_RAW_CHECKS);
     assert_eq!(tree.outside(), before);
     let s = tree.sandbox();
     assert_eq!(fs::read(s.join("trunc_me")).unwrap(), b"");
@@ -140,12 +147,12 @@ fn raw_calls_cli() {
 }
 
 /// What every std or libc guest leaves behind: its own files removed, the tree as prepared.
-fn std_or_c_guest(run: Run, cli: bool) {
+fn std_or_c_guest(run: Run, cli: bool, checks: u32) {
     let tree = Tree::new();
     let before = tree.outside();
     let run = tree.run(run);
     let out = if cli { run.cli() } else { run.in_process() };
-    assert_passed(&out);
+    assert_passed(&out, checks);
     assert_eq!(tree.outside(), before);
     let s = tree.sandbox();
     assert_eq!(fs::read(s.join("file")).unwrap(), b"hello");
@@ -158,20 +165,20 @@ fn std_or_c_guest(run: Run, cli: bool) {
 
 #[test]
 fn rust_std_fs_in_process() {
-    std_or_c_guest(Run::rust("fs_std"), false);
+    std_or_c_guest(Run::rust("fs_std"), false, FS_STD_CHECKS);
 }
 
 #[test]
 fn rust_std_fs_cli() {
-    std_or_c_guest(Run::rust("fs_std"), true);
+    std_or_c_guest(Run::rust("fs_std"), true, FS_STD_CHECKS);
 }
 
 #[test]
 fn wasi_libc_in_process() {
-    std_or_c_guest(Run::c("fs_c"), false);
+    std_or_c_guest(Run::c("fs_c"), false, FS_C_CHECKS);
 }
 
 #[test]
 fn wasi_libc_cli() {
-    std_or_c_guest(Run::c("fs_c"), true);
+    std_or_c_guest(Run::c("fs_c"), true, FS_C_CHECKS);
 }

@@ -10,8 +10,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use wasi_host::{Exit, Stdio, WasiCtx, WasiCtxBuilder};
-use wasi_host_tests::guests;
-use wasmtime::{Engine, Linker, Module, Store};
+use wasi_host_tests::{guests, watchdog};
+use wasmtime::{Linker, Module, Store};
 
 const TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -82,24 +82,27 @@ fn sock_server_in_process() {
         .tcp_listener(idle)
         .tcp_listener(active);
     let ctx = builder.build().unwrap();
-    let engine = Engine::default();
-    let module = Module::from_file(&engine, &wasm).unwrap();
-    let mut linker = Linker::new(&engine);
-    wasi_host::add_to_linker(&mut linker, |ctx: &mut WasiCtx| ctx).unwrap();
-    let mut store = Store::new(&engine, ctx);
-    let instance = linker.instantiate(&mut store, &module).unwrap();
-    let start = instance
-        .get_typed_func::<(), ()>(&mut store, "_start")
-        .unwrap();
-    let status = match start.call(&mut store, ()) {
-        Ok(()) => 0,
-        Err(e) => match e.downcast_ref::<Exit>() {
-            Some(Exit(code)) => *code,
-            None => panic!("the guest trapped: {e:?}"),
-        },
-    };
-    // Closing the guest's sockets lets a waiting client finish either way.
-    drop(store);
+    // The guest runs on a thread of its own within the time limit; its store (and with it the
+    // guest's sockets) is dropped there, which lets a waiting client finish either way.
+    let status = watchdog::run("guest sock_server (in process)", move || {
+        let engine = wasi_host_tests::run::engine();
+        let module = Module::from_file(engine, &wasm).unwrap();
+        let mut linker = Linker::new(engine);
+        wasi_host::add_to_linker(&mut linker, |ctx: &mut WasiCtx| ctx).unwrap();
+        let mut store = Store::new(engine, ctx);
+        watchdog::arm(&mut store);
+        let instance = linker.instantiate(&mut store, &module).unwrap();
+        let start = instance
+            .get_typed_func::<(), ()>(&mut store, "_start")
+            .unwrap();
+        match start.call(&mut store, ()) {
+            Ok(()) => 0,
+            Err(e) => match e.downcast_ref::<Exit>() {
+                Some(Exit(code)) => *code,
+                None => panic!("the guest trapped: {e:?}"),
+            },
+        }
+    });
     let client = client.join();
     assert_eq!(status, 0, "sock_server failed the check at line {status}");
     client.expect("the client's checks");
@@ -151,7 +154,7 @@ fn sock_server_through_the_cli() {
             .expect("start wasi-host");
         let addr = SocketAddr::from(([127, 0, 0, 1], active));
         let Some(c1) = connect_when_listening(addr, &mut child) else {
-            let out = child.wait_with_output().unwrap();
+            let out = watchdog::wait(child, "wasi-host running sock_server");
             let err = String::from_utf8_lossy(&out.stderr);
             assert!(
                 out.status.code() == Some(2) && err.contains("cannot listen"),
@@ -161,7 +164,7 @@ fn sock_server_through_the_cli() {
         };
         let c2 = with_timeouts(TcpStream::connect(addr).unwrap());
         let client = thread::spawn(move || client(c1, c2));
-        let out = child.wait_with_output().unwrap();
+        let out = watchdog::wait(child, "wasi-host running sock_server");
         let client = client.join();
         assert_eq!(
             out.status.code(),

@@ -1,5 +1,6 @@
 //! The sandboxed filesystem as Rust's std::fs sees it, with `/sandbox` read-write and `/ro`
-//! read-only (tree in tests/tests/fs_guests.rs). Exits with the line of the first failed check.
+//! read-only (tree in tests/tests/fs_guests.rs). Exits with the line of the first failed check;
+//! when all pass, prints `checks passed: N` last.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Read, Seek, SeekFrom, Write};
@@ -23,12 +24,25 @@ const NOTEMPTY: i32 = 55;
 const NOTDIR: i32 = 54;
 const ISDIR: i32 = 31;
 
+/// Checks run so far: the last line printed says how many passed, so the test can tell a
+/// guest that finished from one that stopped early with status 0.
+static CHECKS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
 macro_rules! check {
     ($cond:expr) => {
+        CHECKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if !$cond {
             std::process::exit(line!() as i32);
         }
     };
+}
+
+/// The completion line the test looks for.
+fn finished() {
+    println!(
+        "checks passed: {}",
+        CHECKS.load(std::sync::atomic::Ordering::Relaxed)
+    );
 }
 
 fn errno<T>(r: std::io::Result<T>) -> i32 {
@@ -142,4 +156,5 @@ fn main() {
         count += 1;
     }
     check!(count == 10_000);
+    finished();
 }
