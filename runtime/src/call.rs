@@ -46,8 +46,11 @@ impl<E: fmt::Display> fmt::Display for CallError<E> {
 /// How a host method stops the guest.
 #[derive(Debug)]
 pub enum Trap {
-    /// The guest asked to exit with this status (`proc_exit`).
+    /// The guest asked to exit with this status (`proc_exit`): the whole program ends.
     Exit(u32),
+    /// The calling thread asked to end with this status (WASIX `thread_exit`); the others go
+    /// on. Unwinds with [`ThreadExit`].
+    ExitThread(u32),
     /// Abort the guest with this error (a wasm trap, reported with its backtrace).
     Error(wasmtime::Error),
 }
@@ -62,6 +65,7 @@ impl Trap {
     pub fn into_wasmtime(self) -> wasmtime::Error {
         match self {
             Trap::Exit(code) => wasmtime::Error::new(Exit(code)),
+            Trap::ExitThread(code) => wasmtime::Error::new(ThreadExit(code)),
             Trap::Error(e) => e,
         }
     }
@@ -71,6 +75,7 @@ impl fmt::Display for Trap {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Trap::Exit(code) => write!(f, "exit with status {code}"),
+            Trap::ExitThread(code) => write!(f, "thread exit with status {code}"),
             Trap::Error(e) => e.fmt(f),
         }
     }
@@ -88,6 +93,19 @@ impl fmt::Display for Exit {
 }
 
 impl std::error::Error for Exit {}
+
+/// The error a thread's call to a thread-ending function (WASIX `thread_exit`) unwinds with;
+/// only that thread ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThreadExit(pub u32);
+
+impl fmt::Display for ThreadExit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "guest thread exited with status {}", self.0)
+    }
+}
+
+impl std::error::Error for ThreadExit {}
 
 /// The trap raised when a guest error has no errno in the module's error type (misaligned
 /// pointers, a missing memory export, or a module whose error enum lacks the errno).

@@ -24,7 +24,7 @@ mod table;
 
 pub mod limits;
 
-pub use call::{CallError, Exit, Trap};
+pub use call::{CallError, Exit, ThreadExit, Trap};
 pub use compile::compile_module;
 pub use ctx::{Clock, OsRandom, RandomSource, Stdio, SystemClock, WasiCtx, WasiCtxBuilder};
 pub use wasi_host_macros::bindings;
@@ -68,4 +68,14 @@ pub fn instantiate<T: 'static>(
             preview1::define(linker, spec.witx_module, spec.function, get, memory)
         },
     )
+}
+
+/// A host object shared by many instances (and threads), with one instance's own state: the
+/// store data that makes a generated `…Shared` trait's implementation serve that instance
+/// through the ordinary registration (`add_to_linker`, `instantiate`).
+pub struct SharedHost<S: ?Sized, C> {
+    /// The shared host, whose `&self` methods every instance calls.
+    pub host: std::sync::Arc<S>,
+    /// This instance's state, passed to each of its calls.
+    pub context: C,
 }

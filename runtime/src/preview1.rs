@@ -3374,6 +3374,1548 @@ pub trait WasiSnapshotPreview1 {
         Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
     }
 }
+/// The shared-host flavour of [`WasiSnapshotPreview1`]: one host object serving many instances and
+/// threads. Methods take `&self` and the calling instance's [`Context`](Self::Context);
+/// the default bodies are [`WasiSnapshotPreview1`]'s. `Arc<H>` implements it when `H` does, and
+/// `SharedHost { host: Arc<H>, context }` in each store's data implements
+/// [`WasiSnapshotPreview1`], so the same registration serves it.
+#[allow(clippy::too_many_arguments)]
+pub trait WasiSnapshotPreview1Shared: Send + Sync + 'static {
+    /// The state of one calling instance, which each call receives.
+    type Context;
+    /// Copy the command-line arguments into guest memory.
+    ///
+    /// Size both buffers with `args_sizes_get` first. Each argument is stored
+    /// NUL-terminated in `argv_buf`, and `argv` receives one pointer per argument.
+    ///
+    /// # Parameters
+    ///
+    /// - `argv`: Array that receives a pointer to each argument.
+    /// - `argv_buf`: Buffer that receives the argument bytes.
+    fn args_get(
+        &self,
+        cx: &mut Self::Context,
+        argv: GuestPtr<'_, GuestAddr>,
+        argv_buf: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        let _ = cx;
+        let _ = (argv, argv_buf);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Report how much space `args_get` needs.
+    fn args_sizes_get(&self, cx: &mut Self::Context) -> Result<(Size, Size), CallError<Errno>> {
+        let _ = cx;
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Copy the environment variables into guest memory.
+    ///
+    /// Size both buffers with `environ_sizes_get` first. Each variable is stored as
+    /// a NUL-terminated `NAME=value` string in `environ_buf`, and `environ`
+    /// receives one pointer per variable.
+    ///
+    /// # Parameters
+    ///
+    /// - `environ`: Array that receives a pointer to each variable.
+    /// - `environ_buf`: Buffer that receives the variable bytes.
+    fn environ_get(
+        &self,
+        cx: &mut Self::Context,
+        environ: GuestPtr<'_, GuestAddr>,
+        environ_buf: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        let _ = cx;
+        let _ = (environ, environ_buf);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Report how much space `environ_get` needs.
+    fn environ_sizes_get(&self, cx: &mut Self::Context) -> Result<(Size, Size), CallError<Errno>> {
+        let _ = cx;
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Report how finely a clock can measure time, in nanoseconds.
+    ///
+    /// A supported clock always reports a resolution above zero; an unsupported
+    /// one yields `errno::inval`. Comparable to POSIX `clock_getres`.
+    ///
+    /// # Parameters
+    ///
+    /// - `id`: Clock to query.
+    fn clock_res_get(
+        &self,
+        cx: &mut Self::Context,
+        id: Clockid,
+    ) -> Result<Timestamp, CallError<Errno>> {
+        let _ = cx;
+        let _ = (id,);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Read the current value of a clock.
+    ///
+    /// Comparable to POSIX `clock_gettime`.
+    ///
+    /// # Parameters
+    ///
+    /// - `id`: Clock to read.
+    /// - `precision`: Largest acceptable error in the result; a larger value lets the host answer more cheaply.
+    fn clock_time_get(
+        &self,
+        cx: &mut Self::Context,
+        id: Clockid,
+        precision: Timestamp,
+    ) -> Result<Timestamp, CallError<Errno>> {
+        let _ = cx;
+        let _ = (id, precision);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Tell the host how a byte range of a file is going to be used.
+    ///
+    /// Purely a hint; comparable to POSIX `posix_fadvise`.
+    ///
+    /// # Parameters
+    ///
+    /// - `fd`: File the hint is about.
+    /// - `offset`: First byte of the range.
+    /// - `len`: Length of the range in bytes.
+    /// - `advice`: Expected access pattern.
+    fn fd_advise(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        offset: Filesize,
+        len: Filesize,
+        advice: Advice,
+    ) -> Result<(), CallError<Errno>> {
+        let _ = cx;
+        let _ = (fd, offset, len, advice);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Make sure storage is reserved for a byte range of a file, extending it if needed.
+    ///
+    /// Comparable to POSIX `posix_fallocate`.
+    ///
+    /// # Parameters
+    ///
+    /// - `fd`: File to reserve space in.
+    /// - `offset`: First byte of the range.
+    /// - `len`: Length of the range in bytes.
+    fn fd_allocate(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        offset: Filesize,
+        len: Filesize,
+    ) -> Result<(), CallError<Errno>> {
+        let _ = cx;
+        let _ = (fd, offset, len);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Release a file descriptor.
+    ///
+    /// Comparable to POSIX `close`.
+    ///
+    /// # Parameters
+    ///
+    /// - `fd`: Descriptor to release.
+    fn fd_close(&self, cx: &mut Self::Context, fd: Fd) -> Result<(), CallError<Errno>> {
+        let _ = cx;
+        let _ = (fd,);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Flush a file's data (but not necessarily its metadata) to stable storage.
+    ///
+    /// Comparable to POSIX `fdatasync`.
+    ///
+    /// # Parameters
+    ///
+    /// - `fd`: File to flush.
+    fn fd_datasync(&self, cx: &mut Self::Context, fd: Fd) -> Result<(), CallError<Errno>> {
+        let _ = cx;
+        let _ = (fd,);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Get a descriptor's file type, status flags and rights.
+    ///
+    /// # Parameters
+    ///
+    /// - `fd`: Descriptor to inspect.
+    fn fd_fdstat_get(&self, cx: &mut Self::Context, fd: Fd) -> Result<Fdstat, CallError<Errno>> {
+        let _ = cx;
+        let _ = (fd,);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Replace a descriptor's status flags.
+    ///
+    /// Comparable to `fcntl` with `F_SETFL` in POSIX.
+    ///
+    /// # Parameters
+    ///
+    /// - `fd`: Descriptor to change.
+    /// - `flags`: New set of flags.
+    fn fd_fdstat_set_flags(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        flags: Fdflags,
+    ) -> Result<(), CallError<Errno>> {
+        let _ = cx;
+        let _ = (fd, flags);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Narrow the rights held by a descriptor.
+    ///
+    /// Rights can only be dropped: asking for any right the descriptor does not
+    /// already hold fails with `errno::notcapable`.
+    ///
+    /// # Parameters
+    ///
+    /// - `fd`: Descriptor to change.
+    /// - `fs_rights_base`: New rights for the descriptor itself.
+    /// - `fs_rights_inheriting`: New rights for descriptors later opened through it.
+    fn fd_fdstat_set_rights(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        fs_rights_base: Rights,
+        fs_rights_inheriting: Rights,
+    ) -> Result<(), CallError<Errno>> {
+        let _ = cx;
+        let _ = (fd, fs_rights_base, fs_rights_inheriting);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Get metadata of the file behind a descriptor.
+    ///
+    /// # Parameters
+    ///
+    /// - `fd`: Descriptor to inspect.
+    fn fd_filestat_get(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+    ) -> Result<Filestat, CallError<Errno>> {
+        let _ = cx;
+        let _ = (fd,);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Truncate or extend a file to an exact length; new bytes read as zero.
+    ///
+    /// Comparable to POSIX `ftruncate`.
+    ///
+    /// # Parameters
+    ///
+    /// - `fd`: File to resize.
+    /// - `size`: New length in bytes.
+    fn fd_filestat_set_size(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        size: Filesize,
+    ) -> Result<(), CallError<Errno>> {
+        let _ = cx;
+        let _ = (fd, size);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Update the timestamps of whatever a descriptor refers to.
+    ///
+    /// Comparable to POSIX `futimens`.
+    ///
+    /// # Parameters
+    ///
+    /// - `fd`: File or directory to change.
+    /// - `atim`: New access time, used when `fstflags::atim` is set.
+    /// - `mtim`: New modification time, used when `fstflags::mtim` is set.
+    /// - `fst_flags`: Which timestamps to change, and how.
+    fn fd_filestat_set_times(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        atim: Timestamp,
+        mtim: Timestamp,
+        fst_flags: Fstflags,
+    ) -> Result<(), CallError<Errno>> {
+        let _ = cx;
+        let _ = (fd, atim, mtim, fst_flags);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Read at a given file position, leaving the descriptor's own offset untouched.
+    ///
+    /// Comparable to POSIX `preadv`.
+    ///
+    /// # Parameters
+    ///
+    /// - `fd`: File to read from.
+    /// - `iovs`: Buffers to fill, in order.
+    /// - `offset`: File position to start reading at.
+    fn fd_pread(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        iovs: IovecsMut<'_>,
+        offset: Filesize,
+    ) -> Result<Size, CallError<Errno>> {
+        let _ = cx;
+        let _ = (fd, iovs, offset);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Describe a descriptor that was preopened for the guest.
+    ///
+    /// Guests typically probe descriptors 3, 4, ... until this fails with `errno::badf`.
+    ///
+    /// # Parameters
+    ///
+    /// - `fd`: Descriptor to describe.
+    fn fd_prestat_get(&self, cx: &mut Self::Context, fd: Fd) -> Result<Prestat, CallError<Errno>> {
+        let _ = cx;
+        let _ = (fd,);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Copy the name of a preopened directory into guest memory.
+    ///
+    /// The name is not NUL-terminated; its length comes from `fd_prestat_get`.
+    ///
+    /// # Parameters
+    ///
+    /// - `fd`: Preopened directory descriptor.
+    /// - `path`: Buffer that receives the name.
+    fn fd_prestat_dir_name(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        path: GuestBufMut<'_>,
+    ) -> Result<(), CallError<Errno>> {
+        let _ = cx;
+        let _ = (fd, path);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Write at a given file position, leaving the descriptor's own offset untouched.
+    ///
+    /// Comparable to POSIX `pwritev`.
+    ///
+    /// # Parameters
+    ///
+    /// - `fd`: File to write to.
+    /// - `iovs`: Buffers to take bytes from, in order.
+    /// - `offset`: File position to start writing at.
+    fn fd_pwrite(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        iovs: Iovecs<'_>,
+        offset: Filesize,
+    ) -> Result<Size, CallError<Errno>> {
+        let _ = cx;
+        let _ = (fd, iovs, offset);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Read from a descriptor at its current offset, advancing the offset.
+    ///
+    /// Comparable to POSIX `readv`.
+    ///
+    /// # Parameters
+    ///
+    /// - `fd`: Descriptor to read from.
+    /// - `iovs`: Buffers to fill, in order.
+    fn fd_read(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        iovs: IovecsMut<'_>,
+    ) -> Result<Size, CallError<Errno>> {
+        let _ = cx;
+        let _ = (fd, iovs);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Read a batch of directory entries into a guest buffer.
+    ///
+    /// The buffer is filled with back-to-back records, each a `dirent` header
+    /// followed by its name. The last record may be cut off when the buffer runs
+    /// out; a result equal to `buf_len` therefore means "call again", resuming
+    /// from the last complete entry's `d_next`. Anything less than `buf_len`
+    /// means the listing is complete.
+    ///
+    /// # Parameters
+    ///
+    /// - `fd`: Directory to list.
+    /// - `buf`: Buffer that receives the records.
+    /// - `cookie`: Where to start: zero, or a `d_next` value from an earlier call.
+    fn fd_readdir(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        buf: GuestBufMut<'_>,
+        cookie: Dircookie,
+    ) -> Result<Size, CallError<Errno>> {
+        let _ = cx;
+        let _ = (fd, buf, cookie);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Move the resource behind `fd` to the number `to`, closing whatever `to` held.
+    ///
+    /// Afterwards `fd` is no longer open. Comparable to POSIX `dup2` followed by `close`.
+    ///
+    /// # Parameters
+    ///
+    /// - `fd`: Descriptor to move.
+    /// - `to`: Number it should end up under.
+    fn fd_renumber(&self, cx: &mut Self::Context, fd: Fd, to: Fd) -> Result<(), CallError<Errno>> {
+        let _ = cx;
+        let _ = (fd, to);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Reposition a descriptor's file offset.
+    ///
+    /// Comparable to POSIX `lseek`.
+    ///
+    /// # Parameters
+    ///
+    /// - `fd`: Descriptor to reposition.
+    /// - `offset`: Signed distance to move.
+    /// - `whence`: Point the distance is measured from.
+    fn fd_seek(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        offset: Filedelta,
+        whence: Whence,
+    ) -> Result<Filesize, CallError<Errno>> {
+        let _ = cx;
+        let _ = (fd, offset, whence);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Flush a file's data and metadata to stable storage.
+    ///
+    /// Comparable to POSIX `fsync`.
+    ///
+    /// # Parameters
+    ///
+    /// - `fd`: File to flush.
+    fn fd_sync(&self, cx: &mut Self::Context, fd: Fd) -> Result<(), CallError<Errno>> {
+        let _ = cx;
+        let _ = (fd,);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Get a descriptor's current file offset.
+    ///
+    /// Same as `fd_seek` by zero from `whence::cur`, but needing only `rights::fd_tell`.
+    ///
+    /// # Parameters
+    ///
+    /// - `fd`: Descriptor to query.
+    fn fd_tell(&self, cx: &mut Self::Context, fd: Fd) -> Result<Filesize, CallError<Errno>> {
+        let _ = cx;
+        let _ = (fd,);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Write to a descriptor at its current offset, advancing the offset.
+    ///
+    /// Comparable to POSIX `writev`.
+    ///
+    /// # Parameters
+    ///
+    /// - `fd`: Descriptor to write to.
+    /// - `iovs`: Buffers to take bytes from, in order.
+    fn fd_write(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        iovs: Iovecs<'_>,
+    ) -> Result<Size, CallError<Errno>> {
+        let _ = cx;
+        let _ = (fd, iovs);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Make a new directory.
+    ///
+    /// Comparable to POSIX `mkdirat`.
+    ///
+    /// # Parameters
+    ///
+    /// - `fd`: Directory the path is resolved against.
+    /// - `path`: Where to create the directory.
+    fn path_create_directory(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        path: &str,
+    ) -> Result<(), CallError<Errno>> {
+        let _ = cx;
+        let _ = (fd, path);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Get metadata of the file at a path.
+    ///
+    /// Comparable to POSIX `fstatat`.
+    ///
+    /// # Parameters
+    ///
+    /// - `fd`: Directory the path is resolved against.
+    /// - `flags`: Whether a trailing symbolic link is followed.
+    /// - `path`: File to inspect.
+    fn path_filestat_get(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        flags: Lookupflags,
+        path: &str,
+    ) -> Result<Filestat, CallError<Errno>> {
+        let _ = cx;
+        let _ = (fd, flags, path);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Change the access and/or modification time of the file at a path.
+    ///
+    /// Comparable to POSIX `utimensat`.
+    ///
+    /// # Parameters
+    ///
+    /// - `fd`: Directory the path is resolved against.
+    /// - `flags`: Whether a trailing symbolic link is followed.
+    /// - `path`: File or directory to change.
+    /// - `atim`: New access time, used when `fstflags::atim` is set.
+    /// - `mtim`: New modification time, used when `fstflags::mtim` is set.
+    /// - `fst_flags`: Which timestamps to change, and how.
+    fn path_filestat_set_times(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        flags: Lookupflags,
+        path: &str,
+        atim: Timestamp,
+        mtim: Timestamp,
+        fst_flags: Fstflags,
+    ) -> Result<(), CallError<Errno>> {
+        let _ = cx;
+        let _ = (fd, flags, path, atim, mtim, fst_flags);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Give an existing file an additional name (a hard link).
+    ///
+    /// Comparable to POSIX `linkat`.
+    ///
+    /// # Parameters
+    ///
+    /// - `old_fd`: Directory `old_path` is resolved against.
+    /// - `old_flags`: Whether a trailing symbolic link in `old_path` is followed.
+    /// - `old_path`: Existing file.
+    /// - `new_fd`: Directory `new_path` is resolved against.
+    /// - `new_path`: Name to add.
+    fn path_link(
+        &self,
+        cx: &mut Self::Context,
+        old_fd: Fd,
+        old_flags: Lookupflags,
+        old_path: &str,
+        new_fd: Fd,
+        new_path: &str,
+    ) -> Result<(), CallError<Errno>> {
+        let _ = cx;
+        let _ = (old_fd, old_flags, old_path, new_fd, new_path);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Open, and possibly create, the file or directory at a path.
+    ///
+    /// The new descriptor's rights are the requested ones, limited by the
+    /// inheriting rights of `fd`. Comparable to POSIX `openat`.
+    ///
+    /// # Parameters
+    ///
+    /// - `fd`: Directory the path is resolved against.
+    /// - `dirflags`: Whether a trailing symbolic link is followed.
+    /// - `path`: What to open.
+    /// - `oflags`: Creation and truncation options.
+    /// - `fs_rights_base`: Rights wanted on the new descriptor. Hosts may grant fewer: ask for the rights the guest will use, and check `fd_fdstat_get` rather than relying on every bit being honoured.
+    /// - `fs_rights_inheriting`: Rights wanted for descriptors later opened through the new one.
+    /// - `fdflags`: Status flags for the new descriptor.
+    fn path_open(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        dirflags: Lookupflags,
+        path: &str,
+        oflags: Oflags,
+        fs_rights_base: Rights,
+        fs_rights_inheriting: Rights,
+        fdflags: Fdflags,
+    ) -> Result<Fd, CallError<Errno>> {
+        let _ = cx;
+        let _ = (
+            fd,
+            dirflags,
+            path,
+            oflags,
+            fs_rights_base,
+            fs_rights_inheriting,
+            fdflags,
+        );
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Fetch the path stored in a symbolic link.
+    ///
+    /// The target is not NUL-terminated. Comparable to POSIX `readlinkat`.
+    ///
+    /// # Parameters
+    ///
+    /// - `fd`: Directory the path is resolved against.
+    /// - `path`: Path of the link to read.
+    /// - `buf`: Buffer that receives the target.
+    fn path_readlink(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        path: &str,
+        buf: GuestBufMut<'_>,
+    ) -> Result<Size, CallError<Errno>> {
+        let _ = cx;
+        let _ = (fd, path, buf);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Delete an empty directory.
+    ///
+    /// Fails with `errno::notempty` if it still has entries. Comparable to
+    /// `unlinkat` with `AT_REMOVEDIR` in POSIX.
+    ///
+    /// # Parameters
+    ///
+    /// - `fd`: Directory the path is resolved against.
+    /// - `path`: Directory to delete.
+    fn path_remove_directory(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        path: &str,
+    ) -> Result<(), CallError<Errno>> {
+        let _ = cx;
+        let _ = (fd, path);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Give a file or directory a new name, possibly in another directory.
+    ///
+    /// Comparable to POSIX `renameat`.
+    ///
+    /// # Parameters
+    ///
+    /// - `fd`: Directory `old_path` is resolved against.
+    /// - `old_path`: Current name.
+    /// - `new_fd`: Directory `new_path` is resolved against.
+    /// - `new_path`: New name.
+    fn path_rename(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        old_path: &str,
+        new_fd: Fd,
+        new_path: &str,
+    ) -> Result<(), CallError<Errno>> {
+        let _ = cx;
+        let _ = (fd, old_path, new_fd, new_path);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Place a symbolic link at `new_path` whose target is `old_path`.
+    ///
+    /// Comparable to POSIX `symlinkat`.
+    ///
+    /// # Parameters
+    ///
+    /// - `old_path`: What the link will point at; stored as given, not resolved.
+    /// - `fd`: Directory `new_path` is resolved against.
+    /// - `new_path`: Where to put the link.
+    fn path_symlink(
+        &self,
+        cx: &mut Self::Context,
+        old_path: &str,
+        fd: Fd,
+        new_path: &str,
+    ) -> Result<(), CallError<Errno>> {
+        let _ = cx;
+        let _ = (old_path, fd, new_path);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Delete a name of a file; directories are refused with `errno::isdir`.
+    ///
+    /// Comparable to POSIX `unlinkat` without flags.
+    ///
+    /// # Parameters
+    ///
+    /// - `fd`: Directory the path is resolved against.
+    /// - `path`: Name to delete.
+    fn path_unlink_file(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        path: &str,
+    ) -> Result<(), CallError<Errno>> {
+        let _ = cx;
+        let _ = (fd, path);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Block until at least one of the given subscriptions fires.
+    ///
+    /// Every subscription that is ready on return produces one `event`. Problems
+    /// with an individual subscription are reported in its event's `error`
+    /// field, not in the call's result.
+    ///
+    /// # Parameters
+    ///
+    /// - `in_`: Array of subscriptions to wait on.
+    /// - `out`: Array that receives the events; needs room for `nsubscriptions` entries.
+    fn poll_oneoff(
+        &self,
+        cx: &mut Self::Context,
+        in_: GuestArray<'_, Subscription>,
+        out: GuestArrayMut<'_, Event>,
+    ) -> Result<Size, CallError<Errno>> {
+        let _ = cx;
+        let _ = (in_, out);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// End the process; this call does not return.
+    ///
+    /// Comparable to POSIX `_Exit`: nothing else runs after it.
+    ///
+    /// # Parameters
+    ///
+    /// - `rval`: Status reported to whoever started the process.
+    fn proc_exit(&self, cx: &mut Self::Context, rval: Exitcode) -> Trap {
+        let _ = cx;
+        Trap::Exit(rval)
+    }
+    /// Deliver a signal to the calling process.
+    ///
+    /// Comparable to POSIX `raise`. Many hosts reject it as unsupported.
+    ///
+    /// # Parameters
+    ///
+    /// - `sig`: Signal to deliver.
+    fn proc_raise(&self, cx: &mut Self::Context, sig: Signal) -> Result<(), CallError<Errno>> {
+        let _ = cx;
+        let _ = (sig,);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Let other threads run before the caller continues.
+    ///
+    /// Comparable to POSIX `sched_yield`.
+    fn sched_yield(&self, cx: &mut Self::Context) -> Result<(), CallError<Errno>> {
+        let _ = cx;
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Fill a guest buffer with random bytes.
+    ///
+    /// The bytes come from a cryptographically secure source, so they are fit
+    /// for keys and seeds; the call may block until that source is ready.
+    ///
+    /// # Parameters
+    ///
+    /// - `buf`: Buffer to fill.
+    fn random_get(
+        &self,
+        cx: &mut Self::Context,
+        buf: GuestBufMut<'_>,
+    ) -> Result<(), CallError<Errno>> {
+        let _ = cx;
+        let _ = (buf,);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Take the next pending connection from a listening socket.
+    ///
+    /// Comparable to POSIX `accept`.
+    ///
+    /// # Parameters
+    ///
+    /// - `fd`: Socket in the listening state.
+    /// - `flags`: Status flags for the connected socket.
+    fn sock_accept(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        flags: Fdflags,
+    ) -> Result<Fd, CallError<Errno>> {
+        let _ = cx;
+        let _ = (fd, flags);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Receive data from a socket into guest buffers.
+    ///
+    /// Comparable to POSIX `recv`, scattering into several buffers.
+    ///
+    /// # Parameters
+    ///
+    /// - `fd`: Socket to receive from.
+    /// - `ri_data`: Buffers to fill, in order.
+    /// - `ri_flags`: Receive options.
+    fn sock_recv(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        ri_data: IovecsMut<'_>,
+        ri_flags: Riflags,
+    ) -> Result<(Size, Roflags), CallError<Errno>> {
+        let _ = cx;
+        let _ = (fd, ri_data, ri_flags);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Send data from guest buffers over a socket.
+    ///
+    /// Comparable to POSIX `send`, gathering from several buffers.
+    ///
+    /// # Parameters
+    ///
+    /// - `fd`: Socket to send on.
+    /// - `si_data`: Buffers to take bytes from, in order.
+    /// - `si_flags`: Send options; none are defined, pass zero.
+    fn sock_send(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        si_data: Iovecs<'_>,
+        si_flags: Siflags,
+    ) -> Result<Size, CallError<Errno>> {
+        let _ = cx;
+        let _ = (fd, si_data, si_flags);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+    /// Close one or both directions of a socket connection.
+    ///
+    /// Comparable to POSIX `shutdown`.
+    ///
+    /// # Parameters
+    ///
+    /// - `fd`: Socket to shut down.
+    /// - `how`: Which directions to close.
+    fn sock_shutdown(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        how: Sdflags,
+    ) -> Result<(), CallError<Errno>> {
+        let _ = cx;
+        let _ = (fd, how);
+        Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
+    }
+}
+#[allow(clippy::too_many_arguments)]
+impl<S: WasiSnapshotPreview1Shared + ?Sized> WasiSnapshotPreview1Shared for ::std::sync::Arc<S> {
+    type Context = S::Context;
+    #[inline]
+    fn args_get(
+        &self,
+        cx: &mut Self::Context,
+        argv: GuestPtr<'_, GuestAddr>,
+        argv_buf: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        (**self).args_get(cx, argv, argv_buf)
+    }
+    #[inline]
+    fn args_sizes_get(&self, cx: &mut Self::Context) -> Result<(Size, Size), CallError<Errno>> {
+        (**self).args_sizes_get(cx)
+    }
+    #[inline]
+    fn environ_get(
+        &self,
+        cx: &mut Self::Context,
+        environ: GuestPtr<'_, GuestAddr>,
+        environ_buf: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        (**self).environ_get(cx, environ, environ_buf)
+    }
+    #[inline]
+    fn environ_sizes_get(&self, cx: &mut Self::Context) -> Result<(Size, Size), CallError<Errno>> {
+        (**self).environ_sizes_get(cx)
+    }
+    #[inline]
+    fn clock_res_get(
+        &self,
+        cx: &mut Self::Context,
+        id: Clockid,
+    ) -> Result<Timestamp, CallError<Errno>> {
+        (**self).clock_res_get(cx, id)
+    }
+    #[inline]
+    fn clock_time_get(
+        &self,
+        cx: &mut Self::Context,
+        id: Clockid,
+        precision: Timestamp,
+    ) -> Result<Timestamp, CallError<Errno>> {
+        (**self).clock_time_get(cx, id, precision)
+    }
+    #[inline]
+    fn fd_advise(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        offset: Filesize,
+        len: Filesize,
+        advice: Advice,
+    ) -> Result<(), CallError<Errno>> {
+        (**self).fd_advise(cx, fd, offset, len, advice)
+    }
+    #[inline]
+    fn fd_allocate(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        offset: Filesize,
+        len: Filesize,
+    ) -> Result<(), CallError<Errno>> {
+        (**self).fd_allocate(cx, fd, offset, len)
+    }
+    #[inline]
+    fn fd_close(&self, cx: &mut Self::Context, fd: Fd) -> Result<(), CallError<Errno>> {
+        (**self).fd_close(cx, fd)
+    }
+    #[inline]
+    fn fd_datasync(&self, cx: &mut Self::Context, fd: Fd) -> Result<(), CallError<Errno>> {
+        (**self).fd_datasync(cx, fd)
+    }
+    #[inline]
+    fn fd_fdstat_get(&self, cx: &mut Self::Context, fd: Fd) -> Result<Fdstat, CallError<Errno>> {
+        (**self).fd_fdstat_get(cx, fd)
+    }
+    #[inline]
+    fn fd_fdstat_set_flags(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        flags: Fdflags,
+    ) -> Result<(), CallError<Errno>> {
+        (**self).fd_fdstat_set_flags(cx, fd, flags)
+    }
+    #[inline]
+    fn fd_fdstat_set_rights(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        fs_rights_base: Rights,
+        fs_rights_inheriting: Rights,
+    ) -> Result<(), CallError<Errno>> {
+        (**self).fd_fdstat_set_rights(cx, fd, fs_rights_base, fs_rights_inheriting)
+    }
+    #[inline]
+    fn fd_filestat_get(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+    ) -> Result<Filestat, CallError<Errno>> {
+        (**self).fd_filestat_get(cx, fd)
+    }
+    #[inline]
+    fn fd_filestat_set_size(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        size: Filesize,
+    ) -> Result<(), CallError<Errno>> {
+        (**self).fd_filestat_set_size(cx, fd, size)
+    }
+    #[inline]
+    fn fd_filestat_set_times(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        atim: Timestamp,
+        mtim: Timestamp,
+        fst_flags: Fstflags,
+    ) -> Result<(), CallError<Errno>> {
+        (**self).fd_filestat_set_times(cx, fd, atim, mtim, fst_flags)
+    }
+    #[inline]
+    fn fd_pread(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        iovs: IovecsMut<'_>,
+        offset: Filesize,
+    ) -> Result<Size, CallError<Errno>> {
+        (**self).fd_pread(cx, fd, iovs, offset)
+    }
+    #[inline]
+    fn fd_prestat_get(&self, cx: &mut Self::Context, fd: Fd) -> Result<Prestat, CallError<Errno>> {
+        (**self).fd_prestat_get(cx, fd)
+    }
+    #[inline]
+    fn fd_prestat_dir_name(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        path: GuestBufMut<'_>,
+    ) -> Result<(), CallError<Errno>> {
+        (**self).fd_prestat_dir_name(cx, fd, path)
+    }
+    #[inline]
+    fn fd_pwrite(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        iovs: Iovecs<'_>,
+        offset: Filesize,
+    ) -> Result<Size, CallError<Errno>> {
+        (**self).fd_pwrite(cx, fd, iovs, offset)
+    }
+    #[inline]
+    fn fd_read(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        iovs: IovecsMut<'_>,
+    ) -> Result<Size, CallError<Errno>> {
+        (**self).fd_read(cx, fd, iovs)
+    }
+    #[inline]
+    fn fd_readdir(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        buf: GuestBufMut<'_>,
+        cookie: Dircookie,
+    ) -> Result<Size, CallError<Errno>> {
+        (**self).fd_readdir(cx, fd, buf, cookie)
+    }
+    #[inline]
+    fn fd_renumber(&self, cx: &mut Self::Context, fd: Fd, to: Fd) -> Result<(), CallError<Errno>> {
+        (**self).fd_renumber(cx, fd, to)
+    }
+    #[inline]
+    fn fd_seek(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        offset: Filedelta,
+        whence: Whence,
+    ) -> Result<Filesize, CallError<Errno>> {
+        (**self).fd_seek(cx, fd, offset, whence)
+    }
+    #[inline]
+    fn fd_sync(&self, cx: &mut Self::Context, fd: Fd) -> Result<(), CallError<Errno>> {
+        (**self).fd_sync(cx, fd)
+    }
+    #[inline]
+    fn fd_tell(&self, cx: &mut Self::Context, fd: Fd) -> Result<Filesize, CallError<Errno>> {
+        (**self).fd_tell(cx, fd)
+    }
+    #[inline]
+    fn fd_write(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        iovs: Iovecs<'_>,
+    ) -> Result<Size, CallError<Errno>> {
+        (**self).fd_write(cx, fd, iovs)
+    }
+    #[inline]
+    fn path_create_directory(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        path: &str,
+    ) -> Result<(), CallError<Errno>> {
+        (**self).path_create_directory(cx, fd, path)
+    }
+    #[inline]
+    fn path_filestat_get(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        flags: Lookupflags,
+        path: &str,
+    ) -> Result<Filestat, CallError<Errno>> {
+        (**self).path_filestat_get(cx, fd, flags, path)
+    }
+    #[inline]
+    fn path_filestat_set_times(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        flags: Lookupflags,
+        path: &str,
+        atim: Timestamp,
+        mtim: Timestamp,
+        fst_flags: Fstflags,
+    ) -> Result<(), CallError<Errno>> {
+        (**self).path_filestat_set_times(cx, fd, flags, path, atim, mtim, fst_flags)
+    }
+    #[inline]
+    fn path_link(
+        &self,
+        cx: &mut Self::Context,
+        old_fd: Fd,
+        old_flags: Lookupflags,
+        old_path: &str,
+        new_fd: Fd,
+        new_path: &str,
+    ) -> Result<(), CallError<Errno>> {
+        (**self).path_link(cx, old_fd, old_flags, old_path, new_fd, new_path)
+    }
+    #[inline]
+    fn path_open(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        dirflags: Lookupflags,
+        path: &str,
+        oflags: Oflags,
+        fs_rights_base: Rights,
+        fs_rights_inheriting: Rights,
+        fdflags: Fdflags,
+    ) -> Result<Fd, CallError<Errno>> {
+        (**self).path_open(
+            cx,
+            fd,
+            dirflags,
+            path,
+            oflags,
+            fs_rights_base,
+            fs_rights_inheriting,
+            fdflags,
+        )
+    }
+    #[inline]
+    fn path_readlink(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        path: &str,
+        buf: GuestBufMut<'_>,
+    ) -> Result<Size, CallError<Errno>> {
+        (**self).path_readlink(cx, fd, path, buf)
+    }
+    #[inline]
+    fn path_remove_directory(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        path: &str,
+    ) -> Result<(), CallError<Errno>> {
+        (**self).path_remove_directory(cx, fd, path)
+    }
+    #[inline]
+    fn path_rename(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        old_path: &str,
+        new_fd: Fd,
+        new_path: &str,
+    ) -> Result<(), CallError<Errno>> {
+        (**self).path_rename(cx, fd, old_path, new_fd, new_path)
+    }
+    #[inline]
+    fn path_symlink(
+        &self,
+        cx: &mut Self::Context,
+        old_path: &str,
+        fd: Fd,
+        new_path: &str,
+    ) -> Result<(), CallError<Errno>> {
+        (**self).path_symlink(cx, old_path, fd, new_path)
+    }
+    #[inline]
+    fn path_unlink_file(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        path: &str,
+    ) -> Result<(), CallError<Errno>> {
+        (**self).path_unlink_file(cx, fd, path)
+    }
+    #[inline]
+    fn poll_oneoff(
+        &self,
+        cx: &mut Self::Context,
+        in_: GuestArray<'_, Subscription>,
+        out: GuestArrayMut<'_, Event>,
+    ) -> Result<Size, CallError<Errno>> {
+        (**self).poll_oneoff(cx, in_, out)
+    }
+    #[inline]
+    fn proc_exit(&self, cx: &mut Self::Context, rval: Exitcode) -> Trap {
+        (**self).proc_exit(cx, rval)
+    }
+    #[inline]
+    fn proc_raise(&self, cx: &mut Self::Context, sig: Signal) -> Result<(), CallError<Errno>> {
+        (**self).proc_raise(cx, sig)
+    }
+    #[inline]
+    fn sched_yield(&self, cx: &mut Self::Context) -> Result<(), CallError<Errno>> {
+        (**self).sched_yield(cx)
+    }
+    #[inline]
+    fn random_get(
+        &self,
+        cx: &mut Self::Context,
+        buf: GuestBufMut<'_>,
+    ) -> Result<(), CallError<Errno>> {
+        (**self).random_get(cx, buf)
+    }
+    #[inline]
+    fn sock_accept(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        flags: Fdflags,
+    ) -> Result<Fd, CallError<Errno>> {
+        (**self).sock_accept(cx, fd, flags)
+    }
+    #[inline]
+    fn sock_recv(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        ri_data: IovecsMut<'_>,
+        ri_flags: Riflags,
+    ) -> Result<(Size, Roflags), CallError<Errno>> {
+        (**self).sock_recv(cx, fd, ri_data, ri_flags)
+    }
+    #[inline]
+    fn sock_send(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        si_data: Iovecs<'_>,
+        si_flags: Siflags,
+    ) -> Result<Size, CallError<Errno>> {
+        (**self).sock_send(cx, fd, si_data, si_flags)
+    }
+    #[inline]
+    fn sock_shutdown(
+        &self,
+        cx: &mut Self::Context,
+        fd: Fd,
+        how: Sdflags,
+    ) -> Result<(), CallError<Errno>> {
+        (**self).sock_shutdown(cx, fd, how)
+    }
+}
+#[allow(clippy::too_many_arguments)]
+impl<S: WasiSnapshotPreview1Shared + ?Sized> WasiSnapshotPreview1
+    for crate::SharedHost<S, S::Context>
+{
+    #[inline]
+    fn args_get(
+        &mut self,
+        argv: GuestPtr<'_, GuestAddr>,
+        argv_buf: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        self.host.args_get(&mut self.context, argv, argv_buf)
+    }
+    #[inline]
+    fn args_sizes_get(&mut self) -> Result<(Size, Size), CallError<Errno>> {
+        self.host.args_sizes_get(&mut self.context)
+    }
+    #[inline]
+    fn environ_get(
+        &mut self,
+        environ: GuestPtr<'_, GuestAddr>,
+        environ_buf: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        self.host
+            .environ_get(&mut self.context, environ, environ_buf)
+    }
+    #[inline]
+    fn environ_sizes_get(&mut self) -> Result<(Size, Size), CallError<Errno>> {
+        self.host.environ_sizes_get(&mut self.context)
+    }
+    #[inline]
+    fn clock_res_get(&mut self, id: Clockid) -> Result<Timestamp, CallError<Errno>> {
+        self.host.clock_res_get(&mut self.context, id)
+    }
+    #[inline]
+    fn clock_time_get(
+        &mut self,
+        id: Clockid,
+        precision: Timestamp,
+    ) -> Result<Timestamp, CallError<Errno>> {
+        self.host.clock_time_get(&mut self.context, id, precision)
+    }
+    #[inline]
+    fn fd_advise(
+        &mut self,
+        fd: Fd,
+        offset: Filesize,
+        len: Filesize,
+        advice: Advice,
+    ) -> Result<(), CallError<Errno>> {
+        self.host
+            .fd_advise(&mut self.context, fd, offset, len, advice)
+    }
+    #[inline]
+    fn fd_allocate(
+        &mut self,
+        fd: Fd,
+        offset: Filesize,
+        len: Filesize,
+    ) -> Result<(), CallError<Errno>> {
+        self.host.fd_allocate(&mut self.context, fd, offset, len)
+    }
+    #[inline]
+    fn fd_close(&mut self, fd: Fd) -> Result<(), CallError<Errno>> {
+        self.host.fd_close(&mut self.context, fd)
+    }
+    #[inline]
+    fn fd_datasync(&mut self, fd: Fd) -> Result<(), CallError<Errno>> {
+        self.host.fd_datasync(&mut self.context, fd)
+    }
+    #[inline]
+    fn fd_fdstat_get(&mut self, fd: Fd) -> Result<Fdstat, CallError<Errno>> {
+        self.host.fd_fdstat_get(&mut self.context, fd)
+    }
+    #[inline]
+    fn fd_fdstat_set_flags(&mut self, fd: Fd, flags: Fdflags) -> Result<(), CallError<Errno>> {
+        self.host.fd_fdstat_set_flags(&mut self.context, fd, flags)
+    }
+    #[inline]
+    fn fd_fdstat_set_rights(
+        &mut self,
+        fd: Fd,
+        fs_rights_base: Rights,
+        fs_rights_inheriting: Rights,
+    ) -> Result<(), CallError<Errno>> {
+        self.host
+            .fd_fdstat_set_rights(&mut self.context, fd, fs_rights_base, fs_rights_inheriting)
+    }
+    #[inline]
+    fn fd_filestat_get(&mut self, fd: Fd) -> Result<Filestat, CallError<Errno>> {
+        self.host.fd_filestat_get(&mut self.context, fd)
+    }
+    #[inline]
+    fn fd_filestat_set_size(&mut self, fd: Fd, size: Filesize) -> Result<(), CallError<Errno>> {
+        self.host.fd_filestat_set_size(&mut self.context, fd, size)
+    }
+    #[inline]
+    fn fd_filestat_set_times(
+        &mut self,
+        fd: Fd,
+        atim: Timestamp,
+        mtim: Timestamp,
+        fst_flags: Fstflags,
+    ) -> Result<(), CallError<Errno>> {
+        self.host
+            .fd_filestat_set_times(&mut self.context, fd, atim, mtim, fst_flags)
+    }
+    #[inline]
+    fn fd_pread(
+        &mut self,
+        fd: Fd,
+        iovs: IovecsMut<'_>,
+        offset: Filesize,
+    ) -> Result<Size, CallError<Errno>> {
+        self.host.fd_pread(&mut self.context, fd, iovs, offset)
+    }
+    #[inline]
+    fn fd_prestat_get(&mut self, fd: Fd) -> Result<Prestat, CallError<Errno>> {
+        self.host.fd_prestat_get(&mut self.context, fd)
+    }
+    #[inline]
+    fn fd_prestat_dir_name(
+        &mut self,
+        fd: Fd,
+        path: GuestBufMut<'_>,
+    ) -> Result<(), CallError<Errno>> {
+        self.host.fd_prestat_dir_name(&mut self.context, fd, path)
+    }
+    #[inline]
+    fn fd_pwrite(
+        &mut self,
+        fd: Fd,
+        iovs: Iovecs<'_>,
+        offset: Filesize,
+    ) -> Result<Size, CallError<Errno>> {
+        self.host.fd_pwrite(&mut self.context, fd, iovs, offset)
+    }
+    #[inline]
+    fn fd_read(&mut self, fd: Fd, iovs: IovecsMut<'_>) -> Result<Size, CallError<Errno>> {
+        self.host.fd_read(&mut self.context, fd, iovs)
+    }
+    #[inline]
+    fn fd_readdir(
+        &mut self,
+        fd: Fd,
+        buf: GuestBufMut<'_>,
+        cookie: Dircookie,
+    ) -> Result<Size, CallError<Errno>> {
+        self.host.fd_readdir(&mut self.context, fd, buf, cookie)
+    }
+    #[inline]
+    fn fd_renumber(&mut self, fd: Fd, to: Fd) -> Result<(), CallError<Errno>> {
+        self.host.fd_renumber(&mut self.context, fd, to)
+    }
+    #[inline]
+    fn fd_seek(
+        &mut self,
+        fd: Fd,
+        offset: Filedelta,
+        whence: Whence,
+    ) -> Result<Filesize, CallError<Errno>> {
+        self.host.fd_seek(&mut self.context, fd, offset, whence)
+    }
+    #[inline]
+    fn fd_sync(&mut self, fd: Fd) -> Result<(), CallError<Errno>> {
+        self.host.fd_sync(&mut self.context, fd)
+    }
+    #[inline]
+    fn fd_tell(&mut self, fd: Fd) -> Result<Filesize, CallError<Errno>> {
+        self.host.fd_tell(&mut self.context, fd)
+    }
+    #[inline]
+    fn fd_write(&mut self, fd: Fd, iovs: Iovecs<'_>) -> Result<Size, CallError<Errno>> {
+        self.host.fd_write(&mut self.context, fd, iovs)
+    }
+    #[inline]
+    fn path_create_directory(&mut self, fd: Fd, path: &str) -> Result<(), CallError<Errno>> {
+        self.host.path_create_directory(&mut self.context, fd, path)
+    }
+    #[inline]
+    fn path_filestat_get(
+        &mut self,
+        fd: Fd,
+        flags: Lookupflags,
+        path: &str,
+    ) -> Result<Filestat, CallError<Errno>> {
+        self.host
+            .path_filestat_get(&mut self.context, fd, flags, path)
+    }
+    #[inline]
+    fn path_filestat_set_times(
+        &mut self,
+        fd: Fd,
+        flags: Lookupflags,
+        path: &str,
+        atim: Timestamp,
+        mtim: Timestamp,
+        fst_flags: Fstflags,
+    ) -> Result<(), CallError<Errno>> {
+        self.host
+            .path_filestat_set_times(&mut self.context, fd, flags, path, atim, mtim, fst_flags)
+    }
+    #[inline]
+    fn path_link(
+        &mut self,
+        old_fd: Fd,
+        old_flags: Lookupflags,
+        old_path: &str,
+        new_fd: Fd,
+        new_path: &str,
+    ) -> Result<(), CallError<Errno>> {
+        self.host.path_link(
+            &mut self.context,
+            old_fd,
+            old_flags,
+            old_path,
+            new_fd,
+            new_path,
+        )
+    }
+    #[inline]
+    fn path_open(
+        &mut self,
+        fd: Fd,
+        dirflags: Lookupflags,
+        path: &str,
+        oflags: Oflags,
+        fs_rights_base: Rights,
+        fs_rights_inheriting: Rights,
+        fdflags: Fdflags,
+    ) -> Result<Fd, CallError<Errno>> {
+        self.host.path_open(
+            &mut self.context,
+            fd,
+            dirflags,
+            path,
+            oflags,
+            fs_rights_base,
+            fs_rights_inheriting,
+            fdflags,
+        )
+    }
+    #[inline]
+    fn path_readlink(
+        &mut self,
+        fd: Fd,
+        path: &str,
+        buf: GuestBufMut<'_>,
+    ) -> Result<Size, CallError<Errno>> {
+        self.host.path_readlink(&mut self.context, fd, path, buf)
+    }
+    #[inline]
+    fn path_remove_directory(&mut self, fd: Fd, path: &str) -> Result<(), CallError<Errno>> {
+        self.host.path_remove_directory(&mut self.context, fd, path)
+    }
+    #[inline]
+    fn path_rename(
+        &mut self,
+        fd: Fd,
+        old_path: &str,
+        new_fd: Fd,
+        new_path: &str,
+    ) -> Result<(), CallError<Errno>> {
+        self.host
+            .path_rename(&mut self.context, fd, old_path, new_fd, new_path)
+    }
+    #[inline]
+    fn path_symlink(
+        &mut self,
+        old_path: &str,
+        fd: Fd,
+        new_path: &str,
+    ) -> Result<(), CallError<Errno>> {
+        self.host
+            .path_symlink(&mut self.context, old_path, fd, new_path)
+    }
+    #[inline]
+    fn path_unlink_file(&mut self, fd: Fd, path: &str) -> Result<(), CallError<Errno>> {
+        self.host.path_unlink_file(&mut self.context, fd, path)
+    }
+    #[inline]
+    fn poll_oneoff(
+        &mut self,
+        in_: GuestArray<'_, Subscription>,
+        out: GuestArrayMut<'_, Event>,
+    ) -> Result<Size, CallError<Errno>> {
+        self.host.poll_oneoff(&mut self.context, in_, out)
+    }
+    #[inline]
+    fn proc_exit(&mut self, rval: Exitcode) -> Trap {
+        self.host.proc_exit(&mut self.context, rval)
+    }
+    #[inline]
+    fn proc_raise(&mut self, sig: Signal) -> Result<(), CallError<Errno>> {
+        self.host.proc_raise(&mut self.context, sig)
+    }
+    #[inline]
+    fn sched_yield(&mut self) -> Result<(), CallError<Errno>> {
+        self.host.sched_yield(&mut self.context)
+    }
+    #[inline]
+    fn random_get(&mut self, buf: GuestBufMut<'_>) -> Result<(), CallError<Errno>> {
+        self.host.random_get(&mut self.context, buf)
+    }
+    #[inline]
+    fn sock_accept(&mut self, fd: Fd, flags: Fdflags) -> Result<Fd, CallError<Errno>> {
+        self.host.sock_accept(&mut self.context, fd, flags)
+    }
+    #[inline]
+    fn sock_recv(
+        &mut self,
+        fd: Fd,
+        ri_data: IovecsMut<'_>,
+        ri_flags: Riflags,
+    ) -> Result<(Size, Roflags), CallError<Errno>> {
+        self.host
+            .sock_recv(&mut self.context, fd, ri_data, ri_flags)
+    }
+    #[inline]
+    fn sock_send(
+        &mut self,
+        fd: Fd,
+        si_data: Iovecs<'_>,
+        si_flags: Siflags,
+    ) -> Result<Size, CallError<Errno>> {
+        self.host
+            .sock_send(&mut self.context, fd, si_data, si_flags)
+    }
+    #[inline]
+    fn sock_shutdown(&mut self, fd: Fd, how: Sdflags) -> Result<(), CallError<Errno>> {
+        self.host.sock_shutdown(&mut self.context, fd, how)
+    }
+}
 /** Defines the `wasi_snapshot_preview1` function `function` (its WITX name) in `linker` under its import
 name, its calls finding guest memory through `memory`; `Ok(false)` if the module has no
 such function. Calls look up nothing else, allocate nothing, and use no async machinery.*/

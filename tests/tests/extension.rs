@@ -190,6 +190,24 @@ fn the_extension_reuses_preview1_types() {
 }
 
 #[test]
+fn a_thread_ending_call_ends_the_thread_not_the_program() {
+    let engine = Engine::default();
+    let mut store = store(&engine);
+    let wat = r#"(module
+        (import "wasi_ext" "end_thread" (func $end (param i32)))
+        (memory (export "memory") 1)
+        (func (export "go") (call $end (i32.const 7))))"#;
+    let instance = instantiate(&mut store, &Module::new(&engine, wat).unwrap()).unwrap();
+    let go = instance.get_typed_func::<(), ()>(&mut store, "go").unwrap();
+    let err = go.call(&mut store, ()).unwrap_err();
+    assert_eq!(
+        err.downcast_ref::<wasi_host::ThreadExit>(),
+        Some(&wasi_host::ThreadExit(7))
+    );
+    assert!(err.downcast_ref::<wasi_host::Exit>().is_none(), "{err:?}");
+}
+
+#[test]
 fn an_errno_from_the_extension_reaches_the_guest() {
     let engine = Engine::default();
     let mut store = store(&engine);

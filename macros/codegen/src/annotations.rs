@@ -7,6 +7,9 @@
 //! - on a function: `@import NAME` — the core import name (`thread-spawn`; or `sock_accept`
 //!   for a function `sock_accept_v1` that is one of several variants of one import, chosen by
 //!   each module's imported signature);
+//! - on a `noreturn` function: `@ends program` or `@ends thread` — what its default body does
+//!   with its one `u32` argument: end the whole program with that status (`proc_exit`), or only
+//!   the calling thread (WASIX `thread_exit`); without it the default body traps;
 //! - on a parameter: `@one` — a pointer to one value, even where a `size` parameter follows
 //!   (the generator otherwise reads "pointers, then a size" as arrays of that many elements).
 //!
@@ -19,8 +22,19 @@ pub struct Directives {
     pub import: Option<String>,
     /// `@one`.
     pub one: bool,
+    /// `@ends program|thread`.
+    pub ends: Option<Ends>,
     /// The doc text without directive lines.
     pub text: String,
+}
+
+/// What a `noreturn` function ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ends {
+    /// The whole program (every thread).
+    Program,
+    /// The calling thread only.
+    Thread,
 }
 
 /// Splits `docs` into directives and text; an unknown directive is an error, so that a typo
@@ -39,6 +53,10 @@ pub fn parse(docs: &str) -> Result<Directives, String> {
                 d.import = Some(name.to_string())
             }
             (Some("one"), None, None) => d.one = true,
+            (Some("ends"), Some("program"), None) if d.ends.is_none() => {
+                d.ends = Some(Ends::Program)
+            }
+            (Some("ends"), Some("thread"), None) if d.ends.is_none() => d.ends = Some(Ends::Thread),
             _ => return Err(format!("unknown or repeated WITX directive `@{directive}`")),
         }
     }
@@ -66,5 +84,7 @@ mod tests {
         assert!(parse("@import a\n@import b").is_err());
         assert!(parse("@import").is_err());
         assert!(parse("@one two").is_err());
+        assert!(parse("@ends process").is_err());
+        assert_eq!(parse("@ends thread").unwrap().ends, Some(Ends::Thread));
     }
 }

@@ -78,6 +78,8 @@ pub struct Func<'a> {
     pub import: String,
     /// The function's documentation without directive lines.
     pub docs: String,
+    /// For a `noreturn` function, what it ends (`@ends`).
+    pub ends: Option<annotations::Ends>,
     pub method: Ident,
     pub params: Vec<Param>,
     pub core_params: Vec<CoreArg>,
@@ -171,6 +173,9 @@ pub fn plan<'a>(f: &'a InterfaceFunc, cx: &Cx) -> Result<Func<'a>, Error> {
     let directives = annotations::parse(&f.docs).map_err(err)?;
     if directives.one {
         return Err(err("`@one` belongs on a parameter".into()));
+    }
+    if directives.ends.is_some() && !f.noreturn {
+        return Err(err("`@ends` belongs on a noreturn function".into()));
     }
     let mut params = Vec::new();
     let mut core = Vec::new();
@@ -381,6 +386,7 @@ pub fn plan<'a>(f: &'a InterfaceFunc, cx: &Cx) -> Result<Func<'a>, Error> {
     Ok(Func {
         witx: f,
         import: directives.import.unwrap_or_else(|| fname.to_string()),
+        ends: directives.ends,
         docs: directives.text,
         method: snake(fname),
         params,

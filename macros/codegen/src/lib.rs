@@ -203,6 +203,7 @@ pub fn generate(doc: &Document, config: &Config) -> Result<TokenStream, Error> {
             &directives.text,
             &funcs,
             &has_nosys,
+            &cx.rt,
         ));
         planned.push(glue::PlannedModule {
             module,
