@@ -104,7 +104,8 @@ impl Cx {
             .map(|s| &s.path)
     }
 
-    /// A shared enum with the same name as `nt`: the shared errno an extended errno extends.
+    /// The shared enum `nt` may extend: one with the same name, or the shared `errno` (an
+    /// extension that `use`s preview1's typenames must give its own errno another name).
     pub fn shared_namesake(
         &self,
         nt: &witx::NamedType,
@@ -112,7 +113,7 @@ impl Cx {
         self.shared.iter().find_map(|s| {
             s.types
                 .iter()
-                .find(|t| t.name == nt.name)
+                .find(|t| t.name == nt.name || (t.name.as_str() == "errno" && &***t != nt))
                 .map(|t| (&s.path, t.clone()))
         })
     }

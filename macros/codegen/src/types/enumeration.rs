@@ -207,16 +207,22 @@ pub fn widening(nt: &NamedType, cx: &Cx) -> TokenStream {
     }
     let wname = nt.name.as_str();
     let name = type_ident(wname);
-    let cases: Vec<_> = theirs
-        .cases
-        .iter()
-        .map(|c| case_ident(wname, c.name.as_str()))
-        .collect();
+    let their_wname = shared.name.as_str();
+    let their_name = type_ident(their_wname);
+    let pairs = theirs.cases.iter().map(|c| {
+        let (from, to) = (
+            case_ident(their_wname, c.name.as_str()),
+            case_ident(wname, c.name.as_str()),
+        );
+        quote!(#path::#their_name::#from => #name::#to,)
+    });
+    let doc = format!(" Every `{their_wname}` is the `{wname}` of the same name and value.");
     quote! {
-        impl From<#path::#name> for #name {
-            fn from(value: #path::#name) -> Self {
+        #[doc = #doc]
+        impl From<#path::#their_name> for #name {
+            fn from(value: #path::#their_name) -> Self {
                 match value {
-                    #(#path::#name::#cases => #name::#cases,)*
+                    #(#pairs)*
                 }
             }
         }
