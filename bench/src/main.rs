@@ -6,6 +6,7 @@ mod alloc;
 mod data;
 mod floor;
 mod peers;
+mod startup;
 
 use std::fs::File;
 use std::io::Read;
@@ -19,7 +20,7 @@ static ALLOCATOR: alloc::Counting = alloc::Counting;
 
 const USAGE: &str = "\
 usage: wasi-host-bench --wasm WORKLOADS.wasm --native WORKLOADS [--quick] [--runs N]
-                       [--rg-wasm RG.wasm] [--rg-native RG] [--only NAME]";
+                       [--rg-wasm RG.wasm] [--rg-native RG] [--only NAME] [--cli WASI-HOST]";
 
 /// One guest workload.
 struct Workload {
@@ -122,12 +123,14 @@ struct Options {
     rg_wasm: Option<PathBuf>,
     rg_native: Option<PathBuf>,
     only: Option<String>,
+    /// The `wasi-host` command, for the start-up rows.
+    cli: Option<PathBuf>,
 }
 
 fn parse_options() -> Result<Options> {
     let mut args = std::env::args().skip(1);
     let (mut quick, mut runs, mut wasm, mut native) = (false, None, None, None);
-    let (mut rg_wasm, mut rg_native, mut only) = (None, None, None);
+    let (mut rg_wasm, mut rg_native, mut only, mut cli) = (None, None, None, None);
     while let Some(arg) = args.next() {
         let mut value = || {
             args.next()
@@ -141,6 +144,7 @@ fn parse_options() -> Result<Options> {
             "--rg-wasm" => rg_wasm = Some(PathBuf::from(value()?)),
             "--rg-native" => rg_native = Some(PathBuf::from(value()?)),
             "--only" => only = Some(value()?),
+            "--cli" => cli = Some(PathBuf::from(value()?)),
             _ => bail!("unknown argument {arg}\n{USAGE}"),
         }
     }
@@ -152,6 +156,7 @@ fn parse_options() -> Result<Options> {
         rg_wasm,
         rg_native,
         only,
+        cli,
     })
 }
 
@@ -333,6 +338,21 @@ fn main() -> Result<()> {
     memory_per_instance(&guest, &data, if opts.quick { 100 } else { 1000 })?;
     if let Some(rg) = &opts.rg_wasm {
         ripgrep(&engine, rg, opts.rg_native.as_deref(), &opts, tmp.path())?;
+    }
+    if let Some(cli) = &opts.cli {
+        let mut programs = vec![startup::Program {
+            label: "workloads (Rust, small)",
+            wasm: &opts.wasm,
+            args: &["empty", "1", "/d"],
+        }];
+        if let Some(rg) = &opts.rg_wasm {
+            programs.push(startup::Program {
+                label: "ripgrep --version (large)",
+                wasm: rg,
+                args: &["--version"],
+            });
+        }
+        startup::run(cli, &programs, opts.runs, tmp.path())?;
     }
     println!(
         "geomean wasi-host/wasmtime-wasi={:.3} wasi-host/native={:.3} readdir10k/native={:.3} allocs_per_hot_call={}",

@@ -74,6 +74,20 @@ pub fn run(args: &[String]) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let wasm = build_workloads(&cargo, Some("wasm32-wasip1"))?;
     let native = build_workloads(&cargo, None)?;
+    // The command, for the start-up rows, in the profile the runner itself is built in.
+    let mut build_cli = Command::new(&cargo);
+    build_cli
+        .current_dir(workspace_root())
+        .args(["build", "-q", "-p", "wasi-host-cli"]);
+    if !quick {
+        build_cli.arg("--release");
+    }
+    if !status(&mut build_cli)? {
+        bail!("building the wasi-host command failed");
+    }
+    let cli = target_dir()
+        .join(if quick { "debug" } else { "release" })
+        .join("wasi-host");
     let mut cmd = Command::new(&cargo);
     cmd.current_dir(workspace_root()).arg("run");
     if !quick {
@@ -82,7 +96,9 @@ pub fn run(args: &[String]) -> Result<()> {
     cmd.args(["-q", "-p", "wasi-host-bench", "--", "--wasm"])
         .arg(&wasm)
         .arg("--native")
-        .arg(&native);
+        .arg(&native)
+        .arg("--cli")
+        .arg(&cli);
     if !quick && !args.iter().any(|a| a == "--rg-wasm") {
         cmd.arg("--rg-wasm").arg(ripgrep_wasm(&cargo)?);
         if let Some(rg) = ripgrep_native() {
