@@ -13,6 +13,7 @@ pub(crate) mod random;
 pub(crate) mod sock;
 #[cfg(test)]
 mod timing_tests;
+pub(crate) mod wasmedge;
 
 use crate::ctx::WasiCtx;
 use crate::guest::{
