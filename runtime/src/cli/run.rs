@@ -377,6 +377,14 @@ fn build_ctx(run: &RunArgs, settings: &Settings) -> Result<WasiCtx, SetupError> 
         })?;
         b.tcp_listener(listener);
     }
+    b.inherit_network(settings.inherit_network);
+    b.allow_ip_name_lookup(settings.allow_ip_name_lookup);
+    for rule in &run.allow_bind {
+        b.allow_bind(rule.clone());
+    }
+    for rule in &run.allow_connect {
+        b.allow_connect(rule.clone());
+    }
     b.fd_limit(run.fd_limit);
     b.build().map_err(|e| SetupError::Other(e.to_string()))
 }
