@@ -250,11 +250,13 @@ fn check(program: &str, shape: &Shape, invoke: Option<&str>) -> Result<(), Setup
     for (module, name) in &shape.imports {
         let offered = crate::preview1::IMPORTS
             .iter()
+            .chain(crate::wasmedge::IMPORTS)
             .any(|spec| spec.module == module && spec.name == name);
         if !offered {
             return Err(SetupError::Other(format!(
                 "`{program}` imports `{module}::{name}`, which wasi-host does not provide \
-                 (it provides the functions of `wasi_snapshot_preview1`)"
+                 (it provides the functions of `wasi_snapshot_preview1` and the WasmEdge \
+                 socket extension)"
             )));
         }
     }

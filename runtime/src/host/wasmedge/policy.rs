@@ -171,16 +171,20 @@ impl NetPolicy {
         if !self.hinted {
             self.hinted = true;
             let hint = match op {
-                NetOp::Open => {
-                    "creating a socket; allow it with -S inherit-network, --allow-bind or --allow-connect".to_string()
+                NetOp::Open => "creating a socket; allow it with --allow-bind ADDR:PORTS, \
+                    --allow-connect HOST:PORTS or -S inherit-network"
+                    .to_string(),
+                NetOp::Bind(a) => {
+                    format!("binding {a}; allow it with --allow-bind {a} or -S inherit-network")
                 }
-                NetOp::Bind(a) => format!("binding {a}; allow it with --allow-bind {a}"),
-                NetOp::Connect(a) => format!("connecting to {a}; allow it with --allow-connect {a}"),
-                NetOp::Lookup => {
-                    "resolving a name; allow it with -S allow-ip-name-lookup".to_string()
-                }
+                NetOp::Connect(a) => format!(
+                    "connecting to {a}; allow it with --allow-connect {a} or -S inherit-network"
+                ),
+                NetOp::Lookup => "resolving a name; allow it with -S allow-ip-name-lookup \
+                    or -S inherit-network"
+                    .to_string(),
             };
-            eprintln!("wasi-host: network access denied: {hint} (or -S inherit-network)");
+            eprintln!("wasi-host: network access denied: {hint}");
         }
         Err(crate::preview1::Errno::Acces)
     }
