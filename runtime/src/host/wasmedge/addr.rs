@@ -118,35 +118,25 @@ impl OutAddr {
 pub(crate) fn to_raw(sa: SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
     // SAFETY: `sockaddr_storage` is plain data; all zeroes is a valid (unspecified) address.
     let mut storage: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+    let base = (&raw mut storage).cast::<u8>();
     let len = match sa {
         SocketAddr::V4(a) => {
-            let sin = libc::sockaddr_in {
-                sin_family: libc::AF_INET as libc::sa_family_t,
-                sin_port: a.port().to_be(),
-                sin_addr: libc::in_addr {
-                    s_addr: u32::from_ne_bytes(a.ip().octets()),
-                },
-                // SAFETY: plain data, zero is its padding's value.
-                ..unsafe { std::mem::zeroed() }
-            };
-            // SAFETY: `sockaddr_storage` is larger than and aligned for every sockaddr type.
-            unsafe { std::ptr::write((&raw mut storage).cast::<libc::sockaddr_in>(), sin) };
+            // SAFETY: `sockaddr_storage` is larger than and aligned for every sockaddr type,
+            // and zeroed: the fields not set here (padding, `sin_len` on the BSDs) stay 0.
+            let sin = unsafe { &mut *base.cast::<libc::sockaddr_in>() };
+            sin.sin_family = libc::AF_INET as libc::sa_family_t;
+            sin.sin_port = a.port().to_be();
+            sin.sin_addr.s_addr = u32::from_ne_bytes(a.ip().octets());
             size_of::<libc::sockaddr_in>()
         }
         SocketAddr::V6(a) => {
-            let sin6 = libc::sockaddr_in6 {
-                sin6_family: libc::AF_INET6 as libc::sa_family_t,
-                sin6_port: a.port().to_be(),
-                sin6_flowinfo: a.flowinfo(),
-                sin6_addr: libc::in6_addr {
-                    s6_addr: a.ip().octets(),
-                },
-                sin6_scope_id: a.scope_id(),
-                // SAFETY: plain data, zero is its padding's value.
-                ..unsafe { std::mem::zeroed() }
-            };
-            // SAFETY: as above.
-            unsafe { std::ptr::write((&raw mut storage).cast::<libc::sockaddr_in6>(), sin6) };
+            // SAFETY: as above, for `sockaddr_in6`.
+            let sin6 = unsafe { &mut *base.cast::<libc::sockaddr_in6>() };
+            sin6.sin6_family = libc::AF_INET6 as libc::sa_family_t;
+            sin6.sin6_port = a.port().to_be();
+            sin6.sin6_flowinfo = a.flowinfo();
+            sin6.sin6_addr.s6_addr = a.ip().octets();
+            sin6.sin6_scope_id = a.scope_id();
             size_of::<libc::sockaddr_in6>()
         }
     };

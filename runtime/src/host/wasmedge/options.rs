@@ -187,8 +187,11 @@ pub(crate) fn get(
                     tv_usec: 0,
                 },
             )?;
-            bytes[..8].copy_from_slice(&i64::from(tv.tv_sec).to_le_bytes());
-            bytes[8..].copy_from_slice(&i64::from(tv.tv_usec).to_le_bytes());
+            // `time_t` and `suseconds_t` are narrower than `i64` on some systems.
+            #[allow(clippy::useless_conversion)]
+            let (sec, usec) = (i64::from(tv.tv_sec), i64::from(tv.tv_usec));
+            bytes[..8].copy_from_slice(&sec.to_le_bytes());
+            bytes[8..].copy_from_slice(&usec.to_le_bytes());
             16
         }
     };
