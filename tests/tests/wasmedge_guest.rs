@@ -1,6 +1,6 @@
-//! A real network program on the WasmEdge socket extension: the `ws_net` Rust guest, built
-//! against `wasmedge_wasi_socket` 0.5.5, run through the command line under each form of the
-//! network policy. Loopback only; every run has a timeout (`-W timeout`) so a broken host
+//! Real network programs on the WasmEdge socket extension, run through the command line: the
+//! `ws_net` Rust guest, built against `wasmedge_wasi_socket` 0.5.5, under each form of the
+//! network policy, and `ws_tokio` (`tokio_wasi` 1.25.2). Loopback only; every run has a timeout (`-W timeout`) so a broken host
 //! fails the test instead of hanging it.
 
 use std::process::{Command, Output, Stdio};
@@ -8,13 +8,17 @@ use std::process::{Command, Output, Stdio};
 use wasi_host_tests::guests;
 
 fn run(flags: &[&str]) -> Output {
-    let wasm = guests::rust("ws_net");
+    run_guest("ws_net", flags, &["tcp", "udp", "lookup"])
+}
+
+fn run_guest(name: &str, flags: &[&str], args: &[&str]) -> Output {
+    let wasm = guests::rust(name);
     Command::new(env!("CARGO_BIN_EXE_wasi-host-under-test"))
         .arg("run")
         .args(["-W", "timeout=20s"])
         .args(flags)
         .arg(&wasm)
-        .args(["tcp", "udp", "lookup"])
+        .args(args)
         .stdin(Stdio::null())
         .output()
         .expect("run the CLI")
@@ -121,4 +125,28 @@ fn bad_rules_are_a_command_line_error() {
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{bad}");
     }
+}
+
+#[test]
+fn a_tokio_echo_runs_on_the_extension() {
+    let out = run_guest(
+        "ws_tokio",
+        &[
+            "--allow-bind",
+            "127.0.0.1:0",
+            "--allow-connect",
+            "127.0.0.1:*",
+        ],
+        &[],
+    );
+    assert_eq!(
+        (out.status.code(), text(&out.stdout).as_str()),
+        (Some(0), "tokio ok\n"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Refused without the policy flags.
+    let out = run_guest("ws_tokio", &[], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("tokio failed"));
 }
