@@ -1,6 +1,6 @@
 //! Real network programs on the WasmEdge socket extension, run through the command line: the
 //! `ws_net` Rust guest, built against `wasmedge_wasi_socket` 0.5.5, under each form of the
-//! network policy, and `ws_tokio` (`tokio_wasi` 1.25.2). Loopback only; every run has a timeout (`-W timeout`) so a broken host
+//! network policy, `ws_tokio` (`tokio_wasi` 1.25.2) and `ws_hyper` (`hyper_wasi` 0.15.2). Loopback only; every run has a timeout (`-W timeout`) so a broken host
 //! fails the test instead of hanging it.
 
 use std::process::{Command, Output, Stdio};
@@ -149,4 +149,24 @@ fn a_tokio_echo_runs_on_the_extension() {
     let out = run_guest("ws_tokio", &[], &[]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("tokio failed"));
+}
+
+#[test]
+fn a_hyper_server_answers_a_hyper_client() {
+    let out = run_guest(
+        "ws_hyper",
+        &[
+            "--allow-bind",
+            "127.0.0.1:0",
+            "--allow-connect",
+            "127.0.0.1:*",
+        ],
+        &[],
+    );
+    assert_eq!(
+        (out.status.code(), text(&out.stdout).as_str()),
+        (Some(0), "hyper 200 OK hello /wasi\n"),
+        "{}",
+        text(&out.stderr)
+    );
 }
