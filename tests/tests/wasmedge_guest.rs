@@ -1,6 +1,6 @@
 //! Real network programs on the WasmEdge socket extension, run through the command line: the
 //! `ws_net` Rust guest, built against `wasmedge_wasi_socket` 0.5.5, under each form of the
-//! network policy, `ws_tokio` (`tokio_wasi` 1.25.2) and `ws_hyper` (`hyper_wasi` 0.15.2). Loopback only; every run has a timeout (`-W timeout`) so a broken host
+//! network policy, `ws_net04` (the 0.4.3 release), `ws_tokio` (`tokio_wasi` 1.25.2) and `ws_hyper` (`hyper_wasi` 0.15.2). Loopback only; every run has a timeout (`-W timeout`) so a broken host
 //! fails the test instead of hanging it.
 
 use std::process::{Command, Output, Stdio};
@@ -166,6 +166,26 @@ fn a_hyper_server_answers_a_hyper_client() {
     assert_eq!(
         (out.status.code(), text(&out.stdout).as_str()),
         (Some(0), "hyper 200 OK hello /wasi\n"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn the_older_crate_runs_too() {
+    let out = run_guest(
+        "ws_net04",
+        &[
+            "--allow-bind",
+            "127.0.0.1:0",
+            "--allow-connect",
+            "127.0.0.1:*",
+        ],
+        &[],
+    );
+    assert_eq!(
+        (out.status.code(), text(&out.stdout).as_str()),
+        (Some(0), "tcp ok\n"),
         "{}",
         text(&out.stderr)
     );
