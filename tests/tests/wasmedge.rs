@@ -580,9 +580,11 @@ fn getaddrinfo_fills_the_guests_nodes_and_checks_them() {
     let sa = g.read(nodes[0] + 0x20, 12);
     assert_eq!((sa[0], sa[4]), (1, 14));
     assert_eq!(g.read(nodes[0] + 0x30, 6), [0x1f, 0x90, 127, 0, 0, 1]);
-    // max_res 2^31 with a chain of 4: bounded by the results and the chain.
-    assert_eq!(gai(&mut g, b"127.0.0.1", b"80", (1, 0, 4), i32::MAX), OK);
-    assert!((1..=4).contains(&g.u32(0x44)));
+    // max_res 2^31 and 2^32-1 with a chain of 4: bounded by the results and the chain.
+    for max in [i32::MIN, -1] {
+        assert_eq!(gai(&mut g, b"localhost", b"80", (0, 0, 0), max), OK);
+        assert!((1..=4).contains(&g.u32(0x44)));
+    }
     // `localhost` through the resolver.
     assert_eq!(gai(&mut g, b"localhost\0", b"", (0, 2, 0), 4), OK);
     assert!(g.u32(0x44) >= 1);
