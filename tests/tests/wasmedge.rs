@@ -695,3 +695,49 @@ fn the_policy_refuses_by_default_and_admits_what_it_lists() {
         e(Errno::Acces)
     );
 }
+
+#[test]
+fn version_1_accept_works_on_a_preopened_listener_and_a_full_table_keeps_the_connection() {
+    // A --tcplisten style listener (fd 3) and the 2-parameter accept.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut b = WasiCtxBuilder::new();
+    b.tcp_listener(listener).inherit_network(true).fd_limit(6);
+    let mut g = Guest::new(&mut b, V1);
+    let _c1 = TcpStream::connect(addr).unwrap();
+    assert_eq!(g.call("sock_accept", &[3, 0x10]), OK);
+    assert_eq!(g.u32(0x10), 4);
+    // The extension's address calls work on it; bind does not (it is the embedder's).
+    g.address(0x100, 0x200, &[0; 16], 16);
+    assert_eq!(g.call("sock_getlocaladdr", &[3, 0x100, 0x30, 0x34]), OK);
+    assert_eq!(g.u32(0x34) as u16, addr.port());
+    g.address(0x100, 0x200, &[127, 0, 0, 1], 4);
+    assert_eq!(g.call("sock_bind", &[3, 0x100, 0]), e(Errno::Notsup));
+    // A guest listener, then fill the table (limit 6: 0-2 stdio, 3, 4, 5).
+    let (lfd, port) = v1_listener(&mut g);
+    assert_eq!(lfd, 5);
+    let _c2 = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).unwrap();
+    assert_eq!(g.call("sock_accept", &[lfd, 0x10]), e(Errno::Mfile));
+    // Room again: the queued connection is still there.
+    assert_eq!(g.call("fd_close", &[4]), OK);
+    assert_eq!(g.call("fd_fdstat_set_flags", &[lfd, 4]), OK);
+    assert_eq!(g.call("sock_accept", &[lfd, 0x10]), OK);
+}
+
+#[test]
+fn getaddrinfo_writes_ipv6_results_in_the_26_byte_form() {
+    let mut g = Guest::new(&mut net(), V1);
+    let nodes = chain(&mut g, 2);
+    assert_eq!(gai(&mut g, b"::1", b"443", (2, 2, 4), 2), OK);
+    assert_eq!(g.u32(0x44), 1);
+    let node = g.read(nodes[0], 28);
+    assert_eq!((node[2], node[3]), (2, 2));
+    assert_eq!(u32::from_le_bytes(node[8..12].try_into().unwrap()), 28);
+    let sa = g.read(nodes[0] + 0x20, 8);
+    assert_eq!((sa[0], sa[4]), (2, 26));
+    let data = g.read(nodes[0] + 0x30, 26);
+    assert_eq!(&data[..2], &443u16.to_be_bytes());
+    let mut one = [0u8; 16];
+    one[15] = 1;
+    assert_eq!(&data[6..22], &one);
+}

@@ -319,6 +319,16 @@ mod tests {
     }
 
     #[test]
+    fn network_keys() {
+        let s = settings(&[('S', "inherit-network,allow-ip-name-lookup=y")]).unwrap();
+        assert!(s.inherit_network && s.allow_ip_name_lookup);
+        let s = settings(&[('S', "inherit-network=n")]).unwrap();
+        assert!(!s.inherit_network && !s.allow_ip_name_lookup);
+        assert!(settings(&[('S', "inherit-network=maybe")]).is_err());
+        assert!(settings(&[('W', "inherit-network")]).is_err());
+    }
+
+    #[test]
     fn booleans_and_comma_lists() {
         let s = settings(&[('S', "inherit-env"), ('C', "cache=n")]).unwrap();
         assert!(s.inherit_env && !s.cache);
