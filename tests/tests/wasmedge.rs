@@ -741,3 +741,62 @@ fn getaddrinfo_writes_ipv6_results_in_the_26_byte_form() {
     one[15] = 1;
     assert_eq!(&data[6..22], &one);
 }
+
+#[test]
+fn every_import_of_the_extension_links_by_its_signature() {
+    let engine = Engine::default();
+    for spec in wasi_host::wasmedge::IMPORTS {
+        assert_eq!(spec.module, "wasi_snapshot_preview1");
+        let module = module(&engine, &[(spec.name, spec.params.len())]);
+        let mut store = Store::new(&engine, WasiCtxBuilder::new().build().unwrap());
+        let linker = Linker::new(&engine);
+        let chosen = wasi_host::link::choose(
+            &module,
+            &[wasi_host::preview1::IMPORTS, wasi_host::wasmedge::IMPORTS],
+        )
+        .unwrap();
+        assert_eq!(chosen, [spec], "{}", spec.function);
+        wasi_host::instantiate(&mut store, &linker, &module, |c: &mut WasiCtx| c)
+            .unwrap_or_else(|e| panic!("{}: {e}", spec.function));
+    }
+}
+
+#[test]
+fn v2_connect_with_the_128_byte_form_and_the_3_parameter_peer_address() {
+    let server = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = server.local_addr().unwrap().port();
+    let mut g = Guest::new(
+        &mut net(),
+        &[
+            ("sock_open", 3),
+            ("sock_connect_v2", 3),
+            ("sock_getpeeraddr", 3),
+        ],
+    );
+    let fd = g.open(1, 2);
+    let mut storage = [0u8; 128];
+    storage[0] = 1;
+    storage[2..6].copy_from_slice(&[127, 0, 0, 1]);
+    g.address(0x100, 0x200, &storage, 128);
+    assert_eq!(g.call("sock_connect_v2", &[fd, 0x100, i32::from(port)]), OK);
+    let (_peer, from) = server.accept().unwrap();
+    g.address(0x100, 0x200, &[0; 128], 128);
+    assert_eq!(g.call("sock_getpeeraddr", &[fd, 0x100, 0x34]), OK);
+    assert_eq!(g.u32(0x34) as u16, port);
+    assert_eq!(g.read(0x200, 6), [1, 0, 127, 0, 0, 1]);
+    assert_ne!(from.port(), 0);
+    // An unknown family in the 128-byte form, and the local-socket family.
+    storage[0] = 9;
+    g.address(0x100, 0x200, &storage, 128);
+    let fd = g.open(1, 2);
+    assert_eq!(g.call("sock_connect_v2", &[fd, 0x100, 1]), e(Errno::Inval));
+    storage[0] = 3;
+    g.address(0x100, 0x200, &storage, 128);
+    assert_eq!(
+        g.call("sock_connect_v2", &[fd, 0x100, 1]),
+        e(Errno::Afnosupport)
+    );
+    // The 128-byte form must lie in memory whole.
+    g.address(0x100, 0xff90, &[1, 0], 128);
+    assert_eq!(g.call("sock_connect_v2", &[fd, 0x100, 1]), e(Errno::Fault));
+}
