@@ -357,7 +357,9 @@ fn guest_file(file: File) -> FdEntry {
 
 /// The host state of one guest instance: arguments, environment, descriptors, clocks and
 /// randomness. It implements [`WasiSnapshotPreview1`](crate::preview1::WasiSnapshotPreview1)
-/// on the host OS; register it with [`crate::add_to_linker`].
+/// on the host OS; register it with [`crate::add_to_linker`]. It also implements the WasmEdge
+/// socket extension ([`WasmedgeSockets`](crate::wasmedge::WasmedgeSockets)), behind its
+/// network policy; [`crate::instantiate`] links both.
 pub struct WasiCtx {
     pub(crate) args: GuestStrings,
     /// `KEY=value` strings.

@@ -196,3 +196,19 @@ pub(crate) fn name_of(fd: std::os::fd::BorrowedFd<'_>, peer: bool) -> std::io::R
     }
     from_raw(&storage, len).ok_or_else(|| std::io::Error::from_raw_os_error(libc::EAFNOSUPPORT))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_sockaddrs_round_trip() {
+        for text in ["127.0.0.1:80", "[::1]:65535", "0.0.0.0:0", "[fe80::1%3]:9"] {
+            let sa: SocketAddr = text.parse().unwrap();
+            let (storage, len) = to_raw(sa);
+            assert_eq!(from_raw(&storage, len), Some(sa), "{text}");
+            // A length short of the family's struct is no address.
+            assert_eq!(from_raw(&storage, len - 1), None);
+        }
+    }
+}
