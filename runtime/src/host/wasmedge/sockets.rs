@@ -3,7 +3,7 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
 use rustix::net::{AddressFamily as HostFamily, SocketFlags, SocketType};
 
@@ -185,11 +185,7 @@ pub(crate) fn accept(ctx: &mut WasiCtx, fd: Fd, flags: Fdflags) -> R<Fd> {
     }
 }
 
-fn accept_one(
-    listener: BorrowedFd<'_>,
-    wait: bool,
-    nonblocking: bool,
-) -> io::Result<std::os::fd::OwnedFd> {
+fn accept_one(listener: BorrowedFd<'_>, wait: bool, nonblocking: bool) -> io::Result<OwnedFd> {
     if !wait {
         // No per-call "don't wait" for accept: the listener itself must not block. Blocking
         // accepts below cope with a nonblocking listener.
@@ -197,19 +193,9 @@ fn accept_one(
         fl.insert(rustix::fs::OFlags::NONBLOCK);
         rustix::fs::fcntl_setfl(listener, fl)?;
     }
-    let mut flags = SocketFlags::CLOEXEC;
-    if nonblocking {
-        flags |= SocketFlags::NONBLOCK;
-    }
     loop {
-        match rustix::net::accept_with(listener, flags) {
+        match accept_raw(listener, nonblocking) {
             Ok(fd) => {
-                if !nonblocking {
-                    // The listener's O_NONBLOCK is not inherited on Linux, but be sure.
-                    let mut fl = rustix::fs::fcntl_getfl(&fd)?;
-                    fl.remove(rustix::fs::OFlags::NONBLOCK);
-                    rustix::fs::fcntl_setfl(&fd, fl)?;
-                }
                 #[cfg(target_vendor = "apple")]
                 rustix::net::sockopt::set_socket_nosigpipe(&fd, true)?;
                 return Ok(fd);
@@ -219,6 +205,44 @@ fn accept_one(
             Err(e) => return Err(e.into()),
         }
     }
+}
+
+/// One `accept4`, close-on-exec and with `O_NONBLOCK` as asked, in one system call.
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly",
+    target_os = "illumos"
+))]
+fn accept_raw(listener: BorrowedFd<'_>, nonblocking: bool) -> rustix::io::Result<OwnedFd> {
+    let mut flags = SocketFlags::CLOEXEC;
+    if nonblocking {
+        flags |= SocketFlags::NONBLOCK;
+    }
+    rustix::net::accept_with(listener, flags)
+}
+
+/// Without `accept4`, whether the new socket inherits the listener's `O_NONBLOCK` varies, so
+/// both flags are set explicitly.
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly",
+    target_os = "illumos"
+)))]
+fn accept_raw(listener: BorrowedFd<'_>, nonblocking: bool) -> rustix::io::Result<OwnedFd> {
+    let fd = rustix::net::accept(listener)?;
+    rustix::io::fcntl_setfd(&fd, rustix::io::FdFlags::CLOEXEC)?;
+    let mut fl = rustix::fs::fcntl_getfl(&fd)?;
+    fl.set(rustix::fs::OFlags::NONBLOCK, nonblocking);
+    rustix::fs::fcntl_setfl(&fd, fl)?;
+    Ok(fd)
 }
 
 /// `sock_recv_from`: one `recvmsg` into the guest's buffers (up to [`IOV_CHUNK`] of them),
