@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use cap_std::ambient_authority;
 
 use crate::host::args::GuestStrings;
+use crate::host::wasmedge::policy::{NetPolicy, NetRule};
 use crate::preview1::{Clockid, Errno, Fdflags, Timestamp};
 use crate::table::{
     DIR_RIGHTS, DIR_WRITE_RIGHTS, DirEntry, FILE_RIGHTS, FILE_WRITE_RIGHTS, FdEntry, FdTable,
@@ -68,6 +69,7 @@ pub struct WasiCtxBuilder {
     preopens: Vec<Preopen>,
     stdio: [Stdio; 3],
     listeners: Vec<TcpListener>,
+    net: NetPolicy,
     fd_limit: u32,
     clock: Box<dyn Clock>,
     random: Box<dyn RandomSource>,
@@ -81,6 +83,7 @@ impl Default for WasiCtxBuilder {
             preopens: Vec::new(),
             stdio: [Stdio::Inherit, Stdio::Inherit, Stdio::Inherit],
             listeners: Vec::new(),
+            net: NetPolicy::default(),
             fd_limit: crate::limits::FD_LIMIT,
             clock: Box::new(SystemClock),
             random: Box::new(OsRandom),
@@ -92,6 +95,34 @@ impl WasiCtxBuilder {
     /// A context with no arguments, no environment, no preopens and inherited stdio.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Allows every network operation of the WasmEdge socket calls: creating sockets,
+    /// binding and connecting to any address, and resolving names (`-S inherit-network`).
+    /// Without this or the `allow_*` methods, each is refused with `EACCES`.
+    pub fn inherit_network(&mut self, yes: bool) -> &mut Self {
+        self.net.inherit = yes;
+        self
+    }
+
+    /// Allows `sock_getaddrinfo` (`-S allow-ip-name-lookup`).
+    pub fn allow_ip_name_lookup(&mut self, yes: bool) -> &mut Self {
+        self.net.lookup = yes;
+        self
+    }
+
+    /// Allows binding (and listening on) the addresses and ports of `rule` (`--allow-bind`);
+    /// allowing any bind or connect also allows creating sockets.
+    pub fn allow_bind(&mut self, rule: NetRule) -> &mut Self {
+        self.net.bind.push(rule);
+        self
+    }
+
+    /// Allows connecting and sending datagrams to the addresses and ports of `rule`
+    /// (`--allow-connect`).
+    pub fn allow_connect(&mut self, rule: NetRule) -> &mut Self {
+        self.net.connect.push(rule);
+        self
     }
 
     /// Appends one argument (the first is the program name, by convention).
@@ -302,6 +333,7 @@ impl WasiCtxBuilder {
             table,
             clock: std::mem::replace(&mut self.clock, Box::new(SystemClock)),
             random: std::mem::replace(&mut self.random, Box::new(OsRandom)),
+            net: self.net.clone(),
         })
     }
 }
@@ -325,7 +357,9 @@ fn guest_file(file: File) -> FdEntry {
 
 /// The host state of one guest instance: arguments, environment, descriptors, clocks and
 /// randomness. It implements [`WasiSnapshotPreview1`](crate::preview1::WasiSnapshotPreview1)
-/// on the host OS; register it with [`crate::add_to_linker`].
+/// on the host OS; register it with [`crate::add_to_linker`]. It also implements the WasmEdge
+/// socket extension ([`WasmedgeSockets`](crate::wasmedge::WasmedgeSockets)), behind its
+/// network policy; [`crate::instantiate`] links both.
 pub struct WasiCtx {
     pub(crate) args: GuestStrings,
     /// `KEY=value` strings.
@@ -333,6 +367,8 @@ pub struct WasiCtx {
     pub(crate) table: FdTable,
     pub(crate) clock: Box<dyn Clock>,
     pub(crate) random: Box<dyn RandomSource>,
+    /// What the WasmEdge socket calls may do on the network.
+    pub(crate) net: NetPolicy,
 }
 
 impl WasiCtx {

@@ -21,12 +21,17 @@ pub mod link;
 /// `wasi_snapshot_preview1`, generated from `witx/preview1/` by `cargo xtask codegen`.
 pub mod preview1;
 mod table;
+/// The WasmEdge socket extension (versions 1 and 2, imported from `wasi_snapshot_preview1`),
+/// generated from `witx/wasmedge/` by `cargo xtask codegen`; [`WasiCtx`] implements it on
+/// real sockets behind a deny-by-default network policy (`docs/sockets.md`).
+pub mod wasmedge;
 
 pub mod limits;
 
 pub use call::{CallError, Exit, ThreadExit, Trap};
 pub use compile::compile_module;
 pub use ctx::{Clock, OsRandom, RandomSource, Stdio, SystemClock, WasiCtx, WasiCtxBuilder};
+pub use host::wasmedge::policy::{NetRule, NetRuleError};
 pub use wasi_host_macros::bindings;
 
 /// Items generated code refers to; not a stable API.
@@ -52,6 +57,9 @@ pub fn add_to_linker<T: 'static>(
 /// the [`WasiCtx`] that `get` finds, bound to this one instance: their calls reach its
 /// memory without a lookup. The other imports come from `linker`.
 ///
+/// The WasmEdge socket calls ([`wasmedge`]) are linked too, each import getting the
+/// variant (preview1's or WasmEdge's version 1 or 2) whose signature it has.
+///
 /// The fastest way to run a module; several instances may share a store and a context.
 pub fn instantiate<T: 'static>(
     store: &mut wasmtime::Store<T>,
@@ -63,9 +71,13 @@ pub fn instantiate<T: 'static>(
         store,
         linker,
         module,
-        &[preview1::IMPORTS],
+        &[preview1::IMPORTS, wasmedge::IMPORTS],
         |linker, spec, memory| {
-            preview1::define(linker, spec.witx_module, spec.function, get, memory)
+            if wasmedge::IMPORTS.contains(spec) {
+                wasmedge::define(linker, spec.witx_module, spec.function, get, memory)
+            } else {
+                preview1::define(linker, spec.witx_module, spec.function, get, memory)
+            }
         },
     )
 }

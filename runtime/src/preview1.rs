@@ -66,7 +66,7 @@ impl Clockid {
 impl TryFrom<u32> for Clockid {
     type Error = crate::guest::GuestError;
     #[inline]
-    fn try_from(value: u32) -> Result<Self, Self::Error> {
+    fn try_from(value: u32) -> Result<Self, crate::guest::GuestError> {
         Clockid::from_abi(u64::from(value))
     }
 }
@@ -521,7 +521,7 @@ impl Errno {
 impl TryFrom<u16> for Errno {
     type Error = crate::guest::GuestError;
     #[inline]
-    fn try_from(value: u16) -> Result<Self, Self::Error> {
+    fn try_from(value: u16) -> Result<Self, crate::guest::GuestError> {
         Errno::from_abi(u64::from(value))
     }
 }
@@ -807,7 +807,7 @@ impl Whence {
 impl TryFrom<u8> for Whence {
     type Error = crate::guest::GuestError;
     #[inline]
-    fn try_from(value: u8) -> Result<Self, Self::Error> {
+    fn try_from(value: u8) -> Result<Self, crate::guest::GuestError> {
         Whence::from_abi(u64::from(value))
     }
 }
@@ -912,7 +912,7 @@ impl Filetype {
 impl TryFrom<u8> for Filetype {
     type Error = crate::guest::GuestError;
     #[inline]
-    fn try_from(value: u8) -> Result<Self, Self::Error> {
+    fn try_from(value: u8) -> Result<Self, crate::guest::GuestError> {
         Filetype::from_abi(u64::from(value))
     }
 }
@@ -1079,7 +1079,7 @@ impl Advice {
 impl TryFrom<u8> for Advice {
     type Error = crate::guest::GuestError;
     #[inline]
-    fn try_from(value: u8) -> Result<Self, Self::Error> {
+    fn try_from(value: u8) -> Result<Self, crate::guest::GuestError> {
         Advice::from_abi(u64::from(value))
     }
 }
@@ -1516,7 +1516,7 @@ impl Eventtype {
 impl TryFrom<u8> for Eventtype {
     type Error = crate::guest::GuestError;
     #[inline]
-    fn try_from(value: u8) -> Result<Self, Self::Error> {
+    fn try_from(value: u8) -> Result<Self, crate::guest::GuestError> {
         Eventtype::from_abi(u64::from(value))
     }
 }
@@ -2187,7 +2187,7 @@ impl Signal {
 impl TryFrom<u8> for Signal {
     type Error = crate::guest::GuestError;
     #[inline]
-    fn try_from(value: u8) -> Result<Self, Self::Error> {
+    fn try_from(value: u8) -> Result<Self, crate::guest::GuestError> {
         Signal::from_abi(u64::from(value))
     }
 }
@@ -2363,7 +2363,7 @@ impl Preopentype {
 impl TryFrom<u8> for Preopentype {
     type Error = crate::guest::GuestError;
     #[inline]
-    fn try_from(value: u8) -> Result<Self, Self::Error> {
+    fn try_from(value: u8) -> Result<Self, crate::guest::GuestError> {
         Preopentype::from_abi(u64::from(value))
     }
 }

@@ -4,6 +4,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fs::File;
 use std::net::{TcpListener, TcpStream};
+use std::os::fd::OwnedFd;
 
 use crate::preview1::{Errno, Fd, Fdflags, Filetype, Rights};
 
@@ -18,6 +19,18 @@ pub(crate) enum Kind {
     Socket(TcpStream),
     /// A listening TCP socket (`--tcplisten`).
     Listener(TcpListener),
+    /// A socket the guest created through the WasmEdge socket calls, in any state (new,
+    /// bound, listening, connected), or one accepted from such a listener.
+    Net(NetSocket),
+}
+
+/// A guest-created socket (`host::wasmedge`).
+pub(crate) struct NetSocket {
+    pub fd: OwnedFd,
+    /// UDP rather than TCP.
+    pub dgram: bool,
+    /// IPv6 rather than IPv4.
+    pub v6: bool,
 }
 
 /// A file-like descriptor.
@@ -74,6 +87,8 @@ impl FdEntry {
             Kind::File(f) => f.filetype,
             Kind::Dir(_) => Filetype::Directory,
             Kind::Socket(_) | Kind::Listener(_) => Filetype::SocketStream,
+            Kind::Net(n) if n.dgram => Filetype::SocketDgram,
+            Kind::Net(_) => Filetype::SocketStream,
         }
     }
 }
@@ -156,6 +171,9 @@ pub(crate) const SOCKET_RIGHTS: Rights = Rights::FD_READ
     .union(Rights::FD_FILESTAT_GET)
     .union(Rights::POLL_FD_READWRITE)
     .union(Rights::SOCK_SHUTDOWN);
+
+/// Rights of a socket the guest created: it may come to listen or to connect.
+pub(crate) const NET_RIGHTS: Rights = SOCKET_RIGHTS.union(Rights::SOCK_ACCEPT);
 
 /// Rights of a listening socket.
 pub(crate) const LISTENER_RIGHTS: Rights = Rights::SOCK_ACCEPT

@@ -107,7 +107,10 @@ struct RunArgs {
 
     /// WASI: `inherit-env[=y|n]` passes every host environment variable (default n; `--env`
     /// entries still win); `tcplisten=ADDR` binds and preopens a TCP listener (repeatable);
-    /// `threads=y` is accepted and does nothing.
+    /// `inherit-network[=y|n]` lets the WasmEdge socket calls create, bind and connect
+    /// sockets and resolve names freely (default n: each is refused with EACCES);
+    /// `allow-ip-name-lookup[=y|n]` allows name resolution alone; `threads=y` is accepted and
+    /// does nothing.
     #[arg(short = 'S', value_name = "KEY[=VAL]")]
     wasi: Vec<String>,
 
@@ -122,6 +125,17 @@ struct RunArgs {
     /// preopened after the directories, `-S` ones first.
     #[arg(long = "tcplisten", value_name = "ADDR")]
     tcplisten: Vec<String>,
+
+    /// Lets the guest bind (and listen on) these addresses and ports through the WasmEdge
+    /// socket calls: `ADDR:PORTS`, ADDR an IP (`[...]` for IPv6), a CIDR block, a host name
+    /// or `*`; PORTS `N`, `N-M` or `*`. Repeatable.
+    #[arg(long = "allow-bind", value_name = "ADDR:PORTS", value_parser = parse_net_rule)]
+    allow_bind: Vec<crate::NetRule>,
+
+    /// Lets the guest connect and send datagrams to these addresses and ports (`HOST` or
+    /// `CIDR`, then `:PORTS`, as `--allow-bind`). Repeatable.
+    #[arg(long = "allow-connect", value_name = "HOST|CIDR:PORTS", value_parser = parse_net_rule)]
+    allow_connect: Vec<crate::NetRule>,
 
     /// The most descriptors the guest may have open at once, stdio included (at least 3).
     #[arg(
@@ -228,6 +242,10 @@ struct DirArg {
     host: String,
     guest: String,
     read_only: bool,
+}
+
+fn parse_net_rule(s: &str) -> Result<crate::NetRule, String> {
+    s.parse().map_err(|e: crate::NetRuleError| e.to_string())
 }
 
 fn parse_dir(s: &str) -> Result<DirArg, String> {

@@ -14,6 +14,10 @@ pub struct Settings {
     pub inherit_env: bool,
     /// `-S tcplisten=ADDR`, repeatable: TCP listeners to preopen.
     pub tcplisten: Vec<String>,
+    /// `-S inherit-network`: the WasmEdge socket calls may use the network freely.
+    pub inherit_network: bool,
+    /// `-S allow-ip-name-lookup`: `sock_getaddrinfo` may resolve names.
+    pub allow_ip_name_lookup: bool,
     /// `-C cache=y|n`: use the compile cache (on by default).
     pub cache: bool,
     /// `-C cache-dir=DIR`: where the compile cache lives.
@@ -37,6 +41,8 @@ impl Default for Settings {
         Settings {
             inherit_env: false,
             tcplisten: Vec::new(),
+            inherit_network: false,
+            allow_ip_name_lookup: false,
             cache: true,
             cache_dir: None,
             compiler: Compiler::Cranelift,
@@ -106,7 +112,7 @@ pub enum OptionError {
     },
 }
 
-const S_KEYS: &str = "inherit-env, tcplisten, threads";
+const S_KEYS: &str = "inherit-env, tcplisten, inherit-network, allow-ip-name-lookup, threads";
 const W_KEYS: &str = "max-memory-size, max-wasm-stack, fuel, timeout, threads";
 const C_KEYS: &str = "cache, cache-dir, compiler";
 const O_KEYS: &str = "opt-level";
@@ -134,6 +140,12 @@ impl Settings {
     ) -> Result<(), OptionError> {
         match (group, key) {
             ('S', "inherit-env") => self.inherit_env = boolean(group, "inherit-env", value)?,
+            ('S', "inherit-network") => {
+                self.inherit_network = boolean(group, "inherit-network", value)?
+            }
+            ('S', "allow-ip-name-lookup") => {
+                self.allow_ip_name_lookup = boolean(group, "allow-ip-name-lookup", value)?
+            }
             ('S', "tcplisten") => self
                 .tcplisten
                 .push(required(group, "tcplisten", value, "ADDR")?.to_string()),
@@ -304,6 +316,16 @@ mod tests {
             s.apply(*group, arg)?;
         }
         Ok(s)
+    }
+
+    #[test]
+    fn network_keys() {
+        let s = settings(&[('S', "inherit-network,allow-ip-name-lookup=y")]).unwrap();
+        assert!(s.inherit_network && s.allow_ip_name_lookup);
+        let s = settings(&[('S', "inherit-network=n")]).unwrap();
+        assert!(!s.inherit_network && !s.allow_ip_name_lookup);
+        assert!(settings(&[('S', "inherit-network=maybe")]).is_err());
+        assert!(settings(&[('W', "inherit-network")]).is_err());
     }
 
     #[test]

@@ -250,11 +250,13 @@ fn check(program: &str, shape: &Shape, invoke: Option<&str>) -> Result<(), Setup
     for (module, name) in &shape.imports {
         let offered = crate::preview1::IMPORTS
             .iter()
+            .chain(crate::wasmedge::IMPORTS)
             .any(|spec| spec.module == module && spec.name == name);
         if !offered {
             return Err(SetupError::Other(format!(
                 "`{program}` imports `{module}::{name}`, which wasi-host does not provide \
-                 (it provides the functions of `wasi_snapshot_preview1`)"
+                 (it provides the functions of `wasi_snapshot_preview1` and the WasmEdge \
+                 socket extension)"
             )));
         }
     }
@@ -376,6 +378,14 @@ fn build_ctx(run: &RunArgs, settings: &Settings) -> Result<WasiCtx, SetupError> 
             SetupError::Other(format!("cannot listen on `{addr}` (-S tcplisten): {e}"))
         })?;
         b.tcp_listener(listener);
+    }
+    b.inherit_network(settings.inherit_network);
+    b.allow_ip_name_lookup(settings.allow_ip_name_lookup);
+    for rule in &run.allow_bind {
+        b.allow_bind(rule.clone());
+    }
+    for rule in &run.allow_connect {
+        b.allow_connect(rule.clone());
     }
     b.fd_limit(run.fd_limit);
     b.build().map_err(|e| SetupError::Other(e.to_string()))

@@ -559,6 +559,12 @@ impl<'a, T: GuestType> GuestPtr<'a, T> {
         self.ptr
     }
 
+    /// The memory the pointer points into, for host code that follows guest pointers stored
+    /// in the pointee (every access through it is checked again).
+    pub fn memory(&self) -> GuestMemory<'a> {
+        self.mem
+    }
+
     /// The pointer `n` elements further on; wrapping past 2^32 is an out-of-bounds error.
     pub fn add(&self, n: u32) -> Result<Self, GuestError> {
         let ptr = u64::from(n)

@@ -1,6 +1,7 @@
 //! The preview1 host on the real OS: the trait implementation for [`WasiCtx`] delegates each
 //! call to the module for its area (`args`, `clock`, `random`, `proc`, `fd`, `dir`, `path`,
-//! `poll`, `sock`), so each area reads on its own.
+//! `poll`, `sock`), so each area reads on its own. `wasmedge` implements the WasmEdge socket
+//! extension on the same context.
 
 pub(crate) mod args;
 pub(crate) mod clock;
@@ -13,6 +14,7 @@ pub(crate) mod random;
 pub(crate) mod sock;
 #[cfg(test)]
 mod timing_tests;
+pub(crate) mod wasmedge;
 
 use crate::ctx::WasiCtx;
 use crate::guest::{

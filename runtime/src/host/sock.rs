@@ -17,7 +17,7 @@ use crate::table::{FdEntry, Kind, SOCKET_RIGHTS};
 
 /// How many iovecs one `recvmsg`/`sendmsg` gets. The `iovec` array lives on the stack; longer
 /// guest lists are served in chunks of this size (see [`recv`] and [`send`]).
-const IOV_CHUNK: usize = 64;
+pub(crate) const IOV_CHUNK: usize = 64;
 
 /// `sock_accept`: takes one pending connection off a preopened listener.
 ///
@@ -32,6 +32,8 @@ pub(crate) fn accept(ctx: &mut WasiCtx, fd: Fd, flags: Fdflags) -> HostResult<Fd
         // A connected socket, or a socket the host handed over as a plain descriptor: not
         // something this host accepts on, as `accept(2)` says of a socket that is not listening.
         Kind::Socket(_) => return Err(Errno::Inval.into()),
+        // A socket the guest created: the WasmEdge accept, with preview1's errno.
+        Kind::Net(_) => return super::wasmedge::sockets::accept(ctx, fd, flags),
         Kind::File(f) if is_socket(f.filetype) => return Err(Errno::Inval.into()),
         Kind::File(_) | Kind::Dir(_) => return Err(Errno::Notsock.into()),
     };
@@ -225,16 +227,17 @@ pub(crate) fn shutdown(ctx: &mut WasiCtx, fd: Fd, how: Sdflags) -> HostResult<()
     Ok(())
 }
 
-fn is_socket(filetype: Filetype) -> bool {
+pub(crate) fn is_socket(filetype: Filetype) -> bool {
     matches!(filetype, Filetype::SocketStream | Filetype::SocketDgram)
 }
 
 /// The socket behind `entry` for data calls, once `entry` is known to be a socket and to hold
 /// `need`. A listener has no peer to exchange data with: `ENOTCONN`, as `recv(2)` says.
 /// Sockets the embedder passed as stdio (`Kind::File` of a socket type) work too.
-fn connected_socket(entry: &FdEntry, need: Rights) -> Result<BorrowedFd<'_>, Errno> {
+pub(crate) fn connected_socket(entry: &FdEntry, need: Rights) -> Result<BorrowedFd<'_>, Errno> {
     let fd = match &entry.kind {
         Kind::Socket(stream) => stream.as_fd(),
+        Kind::Net(n) => n.fd.as_fd(),
         Kind::File(f) if is_socket(f.filetype) => f.file.as_fd(),
         Kind::Listener(_) => return Err(Errno::Notconn),
         Kind::File(_) | Kind::Dir(_) => return Err(Errno::Notsock),
@@ -248,7 +251,7 @@ fn connected_socket(entry: &FdEntry, need: Rights) -> Result<BorrowedFd<'_>, Err
 /// Fills `iov` with guest buffers `first..` (as `buf(i)` gives them), keeping the running total
 /// `done` plus this chunk within `Size`. Returns how many entries were filled, the index of the
 /// first buffer not taken, and the chunk's byte count.
-fn fill_chunk(
+pub(crate) fn fill_chunk(
     iov: &mut [libc::iovec; IOV_CHUNK],
     first: usize,
     count: usize,
@@ -276,7 +279,7 @@ fn fill_chunk(
 }
 
 /// A `msghdr` with no address and no control data, over the first `n` entries of `iov`.
-fn msghdr(iov: &mut [libc::iovec; IOV_CHUNK], n: usize) -> libc::msghdr {
+pub(crate) fn msghdr(iov: &mut [libc::iovec; IOV_CHUNK], n: usize) -> libc::msghdr {
     // SAFETY: `msghdr` is plain data (pointers and integers, on some systems padding fields
     // libc keeps private); all zeroes is its "nothing" value.
     let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
@@ -288,7 +291,7 @@ fn msghdr(iov: &mut [libc::iovec; IOV_CHUNK], n: usize) -> libc::msghdr {
 /// Runs a socket system call, retrying after `EINTR`. When the guest's descriptor is blocking
 /// (`wait`) but the host socket reports `EAGAIN` (its host `O_NONBLOCK` was set by someone
 /// else), waits for `events` with `poll` and tries again, so the guest sees blocking semantics.
-fn retry(
+pub(crate) fn retry(
     sock: BorrowedFd<'_>,
     wait: bool,
     events: libc::c_short,
@@ -311,7 +314,7 @@ fn retry(
 }
 
 /// Blocks until `fd` is ready for `events` (or has an error or hang-up to report).
-fn wait_for(fd: BorrowedFd<'_>, events: libc::c_short) -> io::Result<()> {
+pub(crate) fn wait_for(fd: BorrowedFd<'_>, events: libc::c_short) -> io::Result<()> {
     let flags = if events == libc::POLLIN {
         rustix::event::PollFlags::IN
     } else {
@@ -353,7 +356,7 @@ fn accept_stream(listener: &TcpListener, wait: bool, nonblocking: bool) -> io::R
 }
 
 /// The few socket details that differ between Unix systems.
-mod os {
+pub(crate) mod os {
     use std::io;
     use std::net::{TcpListener, TcpStream};
 

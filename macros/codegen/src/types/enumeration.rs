@@ -59,8 +59,9 @@ pub fn generate(nt: &NamedType, v: &Variant, cx: &Cx) -> TokenStream {
 
         impl TryFrom<#repr> for #name {
             type Error = #rt::guest::GuestError;
+            // Spelled out: `Self::Error` would be ambiguous with a case named `error`.
             #[inline]
-            fn try_from(value: #repr) -> Result<Self, Self::Error> {
+            fn try_from(value: #repr) -> Result<Self, #rt::guest::GuestError> {
                 #name::from_abi(#try_from_arg)
             }
         }

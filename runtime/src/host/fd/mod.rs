@@ -34,6 +34,7 @@ pub(crate) fn host_fd(kind: &Kind) -> BorrowedFd<'_> {
         Kind::Dir(d) => d.dir.as_fd(),
         Kind::Socket(s) => s.as_fd(),
         Kind::Listener(l) => l.as_fd(),
+        Kind::Net(n) => n.fd.as_fd(),
     }
 }
 

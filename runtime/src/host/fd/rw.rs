@@ -260,7 +260,7 @@ enum Route {
 fn route(entry: &FdEntry, need: Rights) -> Result<Route, Errno> {
     let route = match &entry.kind {
         Kind::Dir(_) => return Err(Errno::Isdir),
-        Kind::Socket(_) => Route::Socket,
+        Kind::Socket(_) | Kind::Net(_) => Route::Socket,
         Kind::File(f) => match f.shared_nonblock {
             _ if matches!(f.filetype, Filetype::SocketStream | Filetype::SocketDgram) => {
                 Route::Socket
