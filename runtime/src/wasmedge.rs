@@ -2943,6 +2943,7 @@ where
                         get,
                         |mem, host| -> Result<(), crate::CallError<Errno>> {
                             let fd = Fd(arg_fd as u32);
+                            mem.check_array::<Address>(arg_addr as u32, 1)?;
                             let addr = crate::guest::GuestPtr::<Address>::new(mem, arg_addr as u32);
                             let port = arg_port as u32;
                             host.sock_bind(fd, addr, port)?;
@@ -2972,6 +2973,7 @@ where
                         get,
                         |mem, host| -> Result<(), crate::CallError<Errno>> {
                             let fd = Fd(arg_fd as u32);
+                            mem.check_array::<Address>(arg_addr as u32, 1)?;
                             let addr = crate::guest::GuestPtr::<Address>::new(mem, arg_addr as u32);
                             let port = arg_port as u32;
                             host.sock_connect(fd, addr, port)?;
@@ -3048,6 +3050,7 @@ where
                         get,
                         |mem, host| -> Result<(), crate::CallError<Errno>> {
                             let fd = Fd(arg_fd as u32);
+                            mem.check_array::<Address>(arg_addr as u32, 1)?;
                             let addr = crate::guest::GuestPtr::<Address>::new(mem, arg_addr as u32);
                             let port = arg_port as u32;
                             host.sock_bind_v2(fd, addr, port)?;
@@ -3077,6 +3080,7 @@ where
                         get,
                         |mem, host| -> Result<(), crate::CallError<Errno>> {
                             let fd = Fd(arg_fd as u32);
+                            mem.check_array::<Address>(arg_addr as u32, 1)?;
                             let addr = crate::guest::GuestPtr::<Address>::new(mem, arg_addr as u32);
                             let port = arg_port as u32;
                             host.sock_connect_v2(fd, addr, port)?;
@@ -3284,6 +3288,7 @@ where
                                     false,
                                 )
                             }?;
+                            mem.check_array::<Address>(arg_addr as u32, 1)?;
                             let addr = crate::guest::GuestPtr::<Address>::new(mem, arg_addr as u32);
                             let ri_flags = <Riflags>::from_abi(u64::from(arg_ri_flags as u32))?;
                             let out_0 = mem.out_param::<Size>(out_0 as u32)?;
@@ -3332,6 +3337,7 @@ where
                                     false,
                                 )
                             }?;
+                            mem.check_array::<Address>(arg_addr as u32, 1)?;
                             let addr = crate::guest::GuestPtr::<Address>::new(mem, arg_addr as u32);
                             let ri_flags = <Riflags>::from_abi(u64::from(arg_ri_flags as u32))?;
                             let out_0 = mem.out_param::<Port>(out_0 as u32)?;
@@ -3382,6 +3388,7 @@ where
                                     false,
                                 )
                             }?;
+                            mem.check_array::<Address>(arg_addr as u32, 1)?;
                             let addr = crate::guest::GuestPtr::<Address>::new(mem, arg_addr as u32);
                             let ri_flags = <Riflags>::from_abi(u64::from(arg_ri_flags as u32))?;
                             let out_0 = mem.out_param::<Port>(out_0 as u32)?;
@@ -3431,6 +3438,7 @@ where
                                     false,
                                 )
                             }?;
+                            mem.check_array::<Address>(arg_addr as u32, 1)?;
                             let addr = crate::guest::GuestPtr::<Address>::new(mem, arg_addr as u32);
                             let port = arg_port as u32;
                             let si_flags = <u16>::try_from(arg_si_flags).map_err(|_| {
@@ -3481,6 +3489,7 @@ where
                                     false,
                                 )
                             }?;
+                            mem.check_array::<Address>(arg_addr as u32, 1)?;
                             let addr = crate::guest::GuestPtr::<Address>::new(mem, arg_addr as u32);
                             let port = arg_port as u32;
                             let si_flags = <u16>::try_from(arg_si_flags).map_err(|_| {
@@ -3519,6 +3528,7 @@ where
                         get,
                         |mem, host| -> Result<(), crate::CallError<Errno>> {
                             let fd = Fd(arg_fd as u32);
+                            mem.check_array::<Address>(arg_addr as u32, 1)?;
                             let addr = crate::guest::GuestPtr::<Address>::new(mem, arg_addr as u32);
                             let out_0 = mem.out_param::<IpVersion>(out_0 as u32)?;
                             let out_1 = mem.out_param::<Port>(out_1 as u32)?;
@@ -3551,6 +3561,7 @@ where
                         get,
                         |mem, host| -> Result<(), crate::CallError<Errno>> {
                             let fd = Fd(arg_fd as u32);
+                            mem.check_array::<Address>(arg_addr as u32, 1)?;
                             let addr = crate::guest::GuestPtr::<Address>::new(mem, arg_addr as u32);
                             let out_0 = mem.out_param::<Port>(out_0 as u32)?;
                             let result = host.sock_getlocaladdr_v2(fd, addr)?;
@@ -3581,6 +3592,7 @@ where
                         get,
                         |mem, host| -> Result<(), crate::CallError<Errno>> {
                             let fd = Fd(arg_fd as u32);
+                            mem.check_array::<Address>(arg_addr as u32, 1)?;
                             let addr = crate::guest::GuestPtr::<Address>::new(mem, arg_addr as u32);
                             let out_0 = mem.out_param::<Port>(out_0 as u32)?;
                             let result = host.sock_getlocaladdr_v2_plain(fd, addr)?;
@@ -3612,6 +3624,7 @@ where
                         get,
                         |mem, host| -> Result<(), crate::CallError<Errno>> {
                             let fd = Fd(arg_fd as u32);
+                            mem.check_array::<Address>(arg_addr as u32, 1)?;
                             let addr = crate::guest::GuestPtr::<Address>::new(mem, arg_addr as u32);
                             let out_0 = mem.out_param::<IpVersion>(out_0 as u32)?;
                             let out_1 = mem.out_param::<Port>(out_1 as u32)?;
@@ -3644,6 +3657,7 @@ where
                         get,
                         |mem, host| -> Result<(), crate::CallError<Errno>> {
                             let fd = Fd(arg_fd as u32);
+                            mem.check_array::<Address>(arg_addr as u32, 1)?;
                             let addr = crate::guest::GuestPtr::<Address>::new(mem, arg_addr as u32);
                             let out_0 = mem.out_param::<Port>(out_0 as u32)?;
                             let result = host.sock_getpeeraddr_v2(fd, addr)?;
@@ -3674,6 +3688,7 @@ where
                         get,
                         |mem, host| -> Result<(), crate::CallError<Errno>> {
                             let fd = Fd(arg_fd as u32);
+                            mem.check_array::<Address>(arg_addr as u32, 1)?;
                             let addr = crate::guest::GuestPtr::<Address>::new(mem, arg_addr as u32);
                             let out_0 = mem.out_param::<Port>(out_0 as u32)?;
                             let result = host.sock_getpeeraddr_v2_plain(fd, addr)?;
@@ -3800,8 +3815,10 @@ where
                                     false,
                                 )
                             }?;
+                            mem.check_array::<Addrinfo>(arg_hints as u32, 1)?;
                             let hints =
                                 crate::guest::GuestPtr::<Addrinfo>::new(mem, arg_hints as u32);
+                            mem.check_array::<GuestAddr>(arg_res as u32, 1)?;
                             let res = crate::guest::GuestPtr::<GuestAddr>::new(mem, arg_res as u32);
                             let max_res = arg_max_res as u32;
                             let out_0 = mem.out_param::<Size>(out_0 as u32)?;

@@ -61,6 +61,10 @@ pub enum Kind {
     Ptr {
         ptr: Ident,
         elem: TokenStream,
+        /// Points at exactly one value (`@one`, or a record): checked before the call, so a
+        /// bad pointer is an errno before any side effect. Other pointers (to pointers, to
+        /// bytes) may address several values whose count only the host knows.
+        one: bool,
     },
 }
 
@@ -311,6 +315,8 @@ pub fn plan<'a>(f: &'a InterfaceFunc, cx: &Cx) -> Result<Func<'a>, Error> {
                 kind: Kind::Ptr {
                     ptr,
                     elem: rust_type(target)?,
+                    one: one
+                        || matches!(&**target.type_(), Type::Record(r) if r.bitflags_repr().is_none()),
                 },
             });
             i += 1;

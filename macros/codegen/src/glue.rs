@@ -140,7 +140,19 @@ fn decode(name: &Ident, kind: &Kind, direct: &TokenStream, cx: &Cx) -> TokenStre
         } => quote! {
             let #name = #g::GuestArrayMut::<#elem>::new(mem, #ptr as u32, #len as u32)?;
         },
-        Kind::Ptr { ptr, elem } => quote! {
+        Kind::Ptr {
+            ptr,
+            elem,
+            one: false,
+        } => quote! {
+            let #name = #g::GuestPtr::<#elem>::new(mem, #ptr as u32);
+        },
+        Kind::Ptr {
+            ptr,
+            elem,
+            one: true,
+        } => quote! {
+            mem.check_array::<#elem>(#ptr as u32, 1)?;
             let #name = #g::GuestPtr::<#elem>::new(mem, #ptr as u32);
         },
     }

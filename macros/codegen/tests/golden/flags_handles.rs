@@ -132,7 +132,7 @@ impl Errno {
 impl TryFrom<u16> for Errno {
     type Error = crate::guest::GuestError;
     #[inline]
-    fn try_from(value: u16) -> Result<Self, Self::Error> {
+    fn try_from(value: u16) -> Result<Self, crate::guest::GuestError> {
         Errno::from_abi(u64::from(value))
     }
 }

@@ -55,7 +55,7 @@ impl Errno {
 impl TryFrom<u16> for Errno {
     type Error = crate::guest::GuestError;
     #[inline]
-    fn try_from(value: u16) -> Result<Self, Self::Error> {
+    fn try_from(value: u16) -> Result<Self, crate::guest::GuestError> {
         Errno::from_abi(u64::from(value))
     }
 }
@@ -475,6 +475,7 @@ where
                                 let xs = crate::guest::GuestPtr::<
                                     u32,
                                 >::new(mem, arg_xs as u32);
+                                mem.check_array::<u64>(arg_into as u32, 1)?;
                                 let into = crate::guest::GuestPtr::<
                                     u64,
                                 >::new(mem, arg_into as u32);

@@ -55,7 +55,7 @@ impl Errno {
 impl TryFrom<u16> for Errno {
     type Error = crate::guest::GuestError;
     #[inline]
-    fn try_from(value: u16) -> Result<Self, Self::Error> {
+    fn try_from(value: u16) -> Result<Self, crate::guest::GuestError> {
         Errno::from_abi(u64::from(value))
     }
 }
@@ -299,6 +299,7 @@ where
                             &memory,
                             get,
                             |mem, host| -> Result<(), crate::CallError<Errno>> {
+                                mem.check_array::<Point>(arg_p as u32, 1)?;
                                 let p = crate::guest::GuestPtr::<
                                     Point,
                                 >::new(mem, arg_p as u32);

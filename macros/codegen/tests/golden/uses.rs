@@ -65,7 +65,7 @@ impl Errno2 {
 impl TryFrom<u16> for Errno2 {
     type Error = crate::guest::GuestError;
     #[inline]
-    fn try_from(value: u16) -> Result<Self, Self::Error> {
+    fn try_from(value: u16) -> Result<Self, crate::guest::GuestError> {
         Errno2::from_abi(u64::from(value))
     }
 }

@@ -44,7 +44,7 @@ impl Kind {
 impl TryFrom<u8> for Kind {
     type Error = crate::guest::GuestError;
     #[inline]
-    fn try_from(value: u8) -> Result<Self, Self::Error> {
+    fn try_from(value: u8) -> Result<Self, crate::guest::GuestError> {
         Kind::from_abi(u64::from(value))
     }
 }
@@ -199,7 +199,7 @@ impl Errno {
 impl TryFrom<u16> for Errno {
     type Error = crate::guest::GuestError;
     #[inline]
-    fn try_from(value: u16) -> Result<Self, Self::Error> {
+    fn try_from(value: u16) -> Result<Self, crate::guest::GuestError> {
         Errno::from_abi(u64::from(value))
     }
 }
