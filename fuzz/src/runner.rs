@@ -1,0 +1,588 @@
+//! The fuzz loop: instances made both ways (bound and by name), calls with random arguments,
+//! and the checks after each call and after each instance.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use wasi_host::link::{CoreType, ImportSpec};
+use wasi_host::preview1::Errno;
+use wasi_host::{Exit, RandomSource, Stdio, WasiCtx};
+use wasmtime::{Config, Engine, Func, Linker, Module, SharedMemory, Store, Val};
+
+use crate::canary::{Arena, Snapshot};
+use crate::guest::{Layout, trampoline, wat};
+use crate::rng::Rng;
+use crate::{ALLOCATION_BOUND, SPECS, alloc};
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Every choice follows from it.
+    pub seed: u64,
+    /// Stop after this many calls.
+    pub calls: Option<u64>,
+    /// Stop after this much time.
+    pub duration: Option<Duration>,
+    /// Print every call from this index on (to replay a finding).
+    pub trace_from: Option<u64>,
+    /// A call running longer than this is a hang.
+    pub hang: Duration,
+}
+
+impl Options {
+    /// `calls` calls from `seed`, no trace, a 10-second hang limit.
+    pub fn calls(seed: u64, calls: u64) -> Options {
+        Options {
+            seed,
+            calls: Some(calls),
+            duration: None,
+            trace_from: None,
+            hang: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Something that must never happen.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// `panic`, `canary`, `allocation`, `fd-leak` or `hang`.
+    pub kind: &'static str,
+    /// The index of the call (0-based) after which it was seen.
+    pub call: u64,
+    /// That call, as `name(args)`.
+    pub what: String,
+    /// What was seen.
+    pub detail: String,
+}
+
+/// What a run did.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// The seed it ran with.
+    pub seed: u64,
+    /// Calls made.
+    pub calls: u64,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// Instances made, and how many of them through `add_to_linker` (by name).
+    pub instances: (u64, u64),
+    /// Functions that can be called, and how many were called at least once.
+    pub functions: (usize, usize),
+    /// Functions that succeeded (errno 0) at least once.
+    pub succeeded: usize,
+    /// Outcomes (errno names, trap messages, exits) with their counts, most frequent first.
+    pub outcomes: Vec<(String, u64)>,
+    /// The largest single host allocation during a call, if the counting allocator is on.
+    pub largest_allocation: Option<usize>,
+    /// Empty when all went well.
+    pub findings: Vec<Finding>,
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secs = self.elapsed.as_secs_f64();
+        writeln!(f, "seed:          {:#x}", self.seed)?;
+        writeln!(
+            f,
+            "calls:         {} in {secs:.1} s ({:.0} calls/s)",
+            self.calls,
+            self.calls as f64 / secs.max(1e-9)
+        )?;
+        writeln!(
+            f,
+            "instances:     {} ({} by name, the rest bound)",
+            self.instances.0, self.instances.1
+        )?;
+        writeln!(
+            f,
+            "functions:     {} of {} called, {} succeeded at least once",
+            self.functions.1, self.functions.0, self.succeeded
+        )?;
+        writeln!(f, "outcomes (top 10):")?;
+        for (name, count) in self.outcomes.iter().take(10) {
+            let share = 100.0 * *count as f64 / self.calls.max(1) as f64;
+            writeln!(f, "  {count:>10}  {share:5.1}%  {name}")?;
+        }
+        match self.largest_allocation {
+            Some(n) => writeln!(f, "largest host allocation in a call: {n} bytes")?,
+            None => writeln!(
+                f,
+                "largest host allocation: not tracked (no counting allocator)"
+            )?,
+        }
+        writeln!(f, "findings:      {}", self.findings.len())?;
+        for finding in &self.findings {
+            writeln!(
+                f,
+                "  {} after call #{}: {}\n    {}\n    reproduce: cargo xtask fuzz --seed {:#x} --calls {} --trace-from {}",
+                finding.kind,
+                finding.call,
+                finding.what,
+                finding.detail,
+                self.seed,
+                finding.call + 1,
+                finding.call.saturating_sub(20)
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Random bytes for `random_get` from the run's seed, so a replay sees the same ones.
+struct SeededRandom(Rng);
+
+impl RandomSource for SeededRandom {
+    fn fill(&mut self, buf: &mut [u8]) -> Result<(), Errno> {
+        self.0.fill(buf);
+        Ok(())
+    }
+}
+
+/// What the watchdog thread sees of the call in progress.
+struct Watch {
+    /// Milliseconds since `start` at which the current call began; `IDLE` between calls.
+    since: AtomicU64,
+    call: AtomicU64,
+    function: AtomicU64,
+    stop: AtomicBool,
+}
+
+const IDLE: u64 = u64::MAX;
+/// The watchdog's period, and the epoch tick.
+const TICK: Duration = Duration::from_millis(50);
+
+/// One live instance.
+struct Live {
+    store: Store<WasiCtx>,
+    funcs: Vec<Func>,
+    shared: Option<SharedMemory>,
+    memory: Option<wasmtime::Memory>,
+    layout: Layout,
+    canaries: Snapshot,
+}
+
+impl Live {
+    /// Copies `data` to guest memory at `ptr` (in bounds by construction).
+    fn write(&mut self, ptr: u32, data: &[u8]) {
+        let start = ptr as usize;
+        if let Some(memory) = &self.memory {
+            memory.data_mut(&mut self.store)[start..start + data.len()].copy_from_slice(data);
+        } else if let Some(shared) = &self.shared {
+            let cells = &shared.data()[start..start + data.len()];
+            // SAFETY: `cells` covers exactly `data.len()` bytes of the memory; only this
+            // instance, which is not running, uses it, so nothing accesses them concurrently.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    data.as_ptr(),
+                    std::cell::UnsafeCell::raw_get(cells.as_ptr()),
+                    data.len(),
+                )
+            };
+        }
+    }
+}
+
+/// The open descriptors of this process.
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").map_or(0, |d| d.count())
+}
+
+/// Keeps a guest from filling the disk: files stop at 16 MiB (`EFBIG`, with `SIGXFSZ`
+/// ignored), for this whole process.
+fn limit_file_size() {
+    let limit = libc::rlimit {
+        rlim_cur: 16 << 20,
+        rlim_max: 16 << 20,
+    };
+    // SAFETY: plain system calls with a valid struct; ignoring SIGXFSZ installs no handler.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+        libc::setrlimit(libc::RLIMIT_FSIZE, &limit);
+    }
+}
+
+fn show(name: &str, args: &[Val]) -> String {
+    let args: Vec<String> = args
+        .iter()
+        .map(|v| match v {
+            Val::I32(x) if (-16..4096).contains(x) => x.to_string(),
+            Val::I32(x) => format!("{:#x}", *x as u32),
+            Val::I64(x) if (-16..4096).contains(x) => x.to_string(),
+            Val::I64(x) => format!("{:#x}", *x as u64),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    format!("{name}({})", args.join(", "))
+}
+
+/// A trap's message with numbers blanked, so pointers do not make every trap distinct.
+fn trap_label(e: &wasmtime::Error) -> String {
+    let text: String = e.root_cause().to_string().chars().take(70).collect();
+    let text: String = text
+        .chars()
+        .map(|c| if c.is_ascii_digit() { '#' } else { c })
+        .collect();
+    format!("trap: {text}")
+}
+
+/// Runs the fuzzer; findings are in the report (the first one ends the run), errors are the
+/// fuzzer's own failures (no temp directory, a module that does not compile).
+pub fn run(options: &Options) -> Result<Report> {
+    limit_file_size();
+    let tracked = alloc::tracking();
+    let specs: Vec<&'static ImportSpec> = {
+        let all: Vec<&'static ImportSpec> = SPECS.iter().flat_map(|s| s.iter()).collect();
+        // Variants sharing an import name: a module can import a name once per signature,
+        // but `add_to_linker` defines the first variant only; fuzz that one.
+        all.iter()
+            .enumerate()
+            .filter(|(i, s)| {
+                all[..*i]
+                    .iter()
+                    .all(|o| (o.module, o.name) != (s.module, s.name))
+            })
+            .map(|(_, s)| *s)
+            .collect()
+    };
+    let mut config = Config::new();
+    config.epoch_interruption(true);
+    // Shared memories take the bindings' copying paths (docs/guest-memory.md).
+    config.shared_memory(true);
+    let engine = Engine::new(&config)?;
+    let mut by_name = Linker::new(&engine);
+    wasi_host::add_to_linker(&mut by_name, |c: &mut WasiCtx| c)?;
+    let arena = Arena::new().context("creating the sandbox")?;
+    let mut fuzz = Fuzz {
+        options,
+        rng: Rng::new(options.seed),
+        specs,
+        engine,
+        by_name,
+        arena,
+        modules: HashMap::new(),
+        report: Report {
+            seed: options.seed,
+            ..Report::default()
+        },
+        hits: Vec::new(),
+        good: Vec::new(),
+        outcomes: HashMap::new(),
+        largest: 0,
+        start: Instant::now(),
+        watch: Arc::new(Watch {
+            since: AtomicU64::new(IDLE),
+            call: AtomicU64::new(0),
+            function: AtomicU64::new(0),
+            stop: AtomicBool::new(false),
+        }),
+        last: (0, Vec::new()),
+    };
+    fuzz.hits = vec![0; fuzz.specs.len()];
+    fuzz.good = vec![None; fuzz.specs.len()];
+    let watchdog = fuzz.spawn_watchdog();
+    // One instance made and dropped first: whatever wasmtime opens once for good is then part
+    // of the baseline.
+    drop(fuzz.instance(false)?);
+    let baseline = open_fds();
+    let result = fuzz.fuzz(baseline);
+    fuzz.watch.stop.store(true, Ordering::Relaxed);
+    let _ = watchdog.join();
+    result?;
+    let mut report = fuzz.report;
+    report.elapsed = fuzz.start.elapsed();
+    report.functions = (
+        fuzz.specs.len(),
+        fuzz.hits.iter().filter(|&&n| n > 0).count(),
+    );
+    report.succeeded = fuzz.good.iter().filter(|g| g.is_some()).count();
+    let mut outcomes: Vec<(String, u64)> = fuzz.outcomes.into_iter().collect();
+    outcomes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    report.outcomes = outcomes;
+    report.largest_allocation = tracked.then_some(fuzz.largest);
+    Ok(report)
+}
+
+struct Fuzz<'o> {
+    options: &'o Options,
+    rng: Rng,
+    specs: Vec<&'static ImportSpec>,
+    engine: Engine,
+    by_name: Linker<WasiCtx>,
+    arena: Arena,
+    modules: HashMap<(u32, bool), Module>,
+    report: Report,
+    /// Calls per function.
+    hits: Vec<u64>,
+    /// The arguments of each function's last successful call, to explore around.
+    good: Vec<Option<Vec<Val>>>,
+    outcomes: HashMap<String, u64>,
+    largest: usize,
+    start: Instant,
+    watch: Arc<Watch>,
+    /// The last call made: its function and arguments, shown only when needed.
+    last: (usize, Vec<Val>),
+}
+
+/// How one call ended.
+enum Ended {
+    Returned,
+    Exited,
+    Finding(&'static str, String),
+}
+
+impl Fuzz<'_> {
+    fn spawn_watchdog(&self) -> thread::JoinHandle<()> {
+        let watch = Arc::clone(&self.watch);
+        let engine = self.engine.clone();
+        let names: Vec<String> = self.specs.iter().map(|s| s.function.to_string()).collect();
+        let (seed, start, hang) = (self.options.seed, self.start, self.options.hang);
+        thread::spawn(move || {
+            while !watch.stop.load(Ordering::Relaxed) {
+                thread::sleep(TICK);
+                engine.increment_epoch();
+                let since = watch.since.load(Ordering::Relaxed);
+                let now = start.elapsed().as_millis() as u64;
+                if since != IDLE && now.saturating_sub(since) > hang.as_millis() as u64 {
+                    // A call blocked in the kernel cannot be interrupted from here; report it
+                    // and end the process, which is all a fuzzer can do with a hung host.
+                    let call = watch.call.load(Ordering::Relaxed);
+                    let f = watch.function.load(Ordering::Relaxed) as usize;
+                    eprintln!(
+                        "finding: hang: call #{call} ({}) has run for over {hang:?}\n  reproduce: cargo xtask fuzz --seed {seed:#x} --calls {} --trace-from {call}",
+                        names[f],
+                        call + 1
+                    );
+                    std::process::exit(3);
+                }
+            }
+        })
+    }
+
+    fn module(&mut self, pages: u32, shared: bool) -> Result<Module> {
+        if let Some(module) = self.modules.get(&(pages, shared)) {
+            return Ok(module.clone());
+        }
+        let text = wat(&self.specs, pages, shared);
+        let module = wasi_host::compile_module(&self.engine, text.as_bytes())?;
+        self.modules.insert((pages, shared), module.clone());
+        Ok(module)
+    }
+
+    /// A new instance over a fresh sandbox, bound or by name, with random memory.
+    fn instance(&mut self, by_name: bool) -> Result<Live> {
+        self.arena.reset_sandbox()?;
+        let canaries = self.arena.snapshot()?;
+        let pages = *self.rng.pick(&[1, 2, 17]);
+        let shared = self.rng.one_in(4);
+        let module = self.module(pages, shared)?;
+        let mut builder = WasiCtx::builder();
+        builder
+            .stdin(Stdio::Null)
+            .stdout(Stdio::Null)
+            .stderr(Stdio::Null)
+            .preopen_dir(self.arena.sandbox(), "/sandbox")
+            .args(["fuzz", "--flag", "ünïcode"])
+            .env("HOME", "/sandbox")
+            .random(SeededRandom(Rng::new(self.rng.next_u64())));
+        if self.rng.one_in(4) {
+            builder.fd_limit(8);
+        }
+        let mut store = Store::new(&self.engine, builder.build()?);
+        store.epoch_deadline_trap();
+        store.set_epoch_deadline(u64::MAX / 2);
+        let instance = if by_name {
+            self.by_name.instantiate(&mut store, &module)?
+        } else {
+            wasi_host::instantiate(&mut store, &Linker::new(&self.engine), &module, |c| c)?
+        };
+        let funcs = (0..self.specs.len())
+            .map(|i| {
+                instance
+                    .get_func(&mut store, &trampoline(i))
+                    .context("a trampoline is missing")
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let layout = Layout::new(&mut self.rng, pages * 65536);
+        let mut live = Live {
+            memory: instance.get_memory(&mut store, "memory"),
+            shared: instance.get_shared_memory(&mut store, "memory"),
+            store,
+            funcs,
+            layout,
+            canaries,
+        };
+        let bytes = std::mem::take(&mut live.layout.bytes);
+        live.write(0, &bytes);
+        Ok(live)
+    }
+
+    fn fuzz(&mut self, baseline: usize) -> Result<()> {
+        let mut call = 0u64;
+        while !self.done(call) {
+            let by_name = self.rng.one_in(3);
+            let mut live = self.instance(by_name)?;
+            self.report.instances.0 += 1;
+            self.report.instances.1 += u64::from(by_name);
+            let budget = if self.rng.one_in(4) {
+                1 + self.rng.below(50)
+            } else {
+                200 + self.rng.below(3000)
+            };
+            for _ in 0..budget {
+                if self.done(call) {
+                    break;
+                }
+                let ended = self.call(&mut live, call);
+                call += 1;
+                self.report.calls = call;
+                match ended {
+                    Ended::Returned => {}
+                    Ended::Exited => break,
+                    Ended::Finding(kind, detail) => {
+                        self.found(kind, call - 1, detail);
+                        return Ok(());
+                    }
+                }
+            }
+            let canaries = live.canaries.clone();
+            drop(live);
+            let now = self.arena.snapshot()?;
+            if let Some(change) = canaries.diff(&now) {
+                self.found("canary", call.saturating_sub(1), change);
+                return Ok(());
+            }
+            let fds = open_fds();
+            if fds != baseline {
+                let detail = format!(
+                    "{fds} host descriptors open after the instance was dropped, {baseline} before"
+                );
+                self.found("fd-leak", call.saturating_sub(1), detail);
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    fn done(&self, call: u64) -> bool {
+        self.options.calls.is_some_and(|n| call >= n)
+            || (call % 256 == 0
+                && self
+                    .options
+                    .duration
+                    .is_some_and(|d| self.start.elapsed() >= d))
+    }
+
+    fn found(&mut self, kind: &'static str, call: u64, detail: String) {
+        let (f, args) = &self.last;
+        let what = show(self.specs[*f].function, args);
+        self.report.findings.push(Finding {
+            kind,
+            call,
+            what,
+            detail,
+        });
+    }
+
+    /// Makes call number `index` and checks what it did.
+    fn call(&mut self, live: &mut Live, index: u64) -> Ended {
+        let f = self.rng.below(self.specs.len() as u64) as usize;
+        let spec = self.specs[f];
+        let args = match &self.good[f] {
+            Some(good) if self.rng.one_in(3) => {
+                let mut args = good.clone();
+                for _ in 0..=self.rng.below(2) {
+                    live.layout.mutate(&mut self.rng, &mut args);
+                }
+                args
+            }
+            _ => live.layout.args(&mut self.rng, spec.params),
+        };
+        let mut results: Vec<Val> = spec
+            .results
+            .iter()
+            .map(|t| match t {
+                CoreType::I64 => Val::I64(0),
+                _ => Val::I32(0),
+            })
+            .collect();
+        let (subs_ptr, subs) = std::mem::take(&mut live.layout.subs);
+        live.write(subs_ptr, &subs);
+        live.layout.subs = (subs_ptr, subs);
+        self.hits[f] += 1;
+        let ticks = (self.options.hang.as_millis() / TICK.as_millis()) as u64;
+        live.store.set_epoch_deadline(ticks.max(1));
+        let func = live.funcs[f];
+
+        self.watch.call.store(index, Ordering::Relaxed);
+        self.watch.function.store(f as u64, Ordering::Relaxed);
+        let since = self.start.elapsed().as_millis() as u64;
+        self.watch.since.store(since, Ordering::Relaxed);
+        alloc::reset();
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            func.call(&mut live.store, &args, &mut results)
+        }));
+        let largest = alloc::largest();
+        self.watch.since.store(IDLE, Ordering::Relaxed);
+
+        self.largest = self.largest.max(largest);
+        let mut ended = Ended::Returned;
+        let label = match outcome {
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a panic without a message".into());
+                self.last = (f, args);
+                return Ended::Finding("panic", message);
+            }
+            Ok(Ok(())) => match results.first() {
+                Some(Val::I32(0)) => {
+                    self.good[f] = Some(args.clone());
+                    "success".to_string()
+                }
+                Some(Val::I32(code)) => match u16::try_from(*code).map(Errno::try_from) {
+                    Ok(Ok(errno)) => format!("{errno:?}").to_lowercase(),
+                    _ => format!("result {code}"),
+                },
+                Some(other) => format!("result {other:?}"),
+                None => "returned".to_string(),
+            },
+            Ok(Err(e)) if e.downcast_ref::<Exit>().is_some() => {
+                ended = Ended::Exited;
+                "exit".to_string()
+            }
+            Ok(Err(e)) if e.downcast_ref() == Some(&wasmtime::Trap::Interrupt) => {
+                self.last = (f, args);
+                return Ended::Finding("hang", "interrupted by the watchdog's epoch".into());
+            }
+            Ok(Err(e)) => trap_label(&e),
+        };
+        if self.options.trace_from.is_some_and(|t| index >= t) {
+            println!("#{index} {} -> {label}", show(spec.function, &args));
+        }
+        self.last = (f, args);
+        *self.outcomes.entry(label).or_default() += 1;
+        if largest > ALLOCATION_BOUND {
+            let detail = format!("the host allocated {largest} bytes at once");
+            return Ended::Finding("allocation", detail);
+        }
+        if spec.function.starts_with("path_") || index % 64 == 0 {
+            match self.arena.snapshot() {
+                Ok(now) => {
+                    if let Some(change) = live.canaries.diff(&now) {
+                        return Ended::Finding("canary", change);
+                    }
+                }
+                Err(e) => return Ended::Finding("canary", format!("unreadable: {e}")),
+            }
+        }
+        ended
+    }
+}
