@@ -15,6 +15,7 @@ use wasmtime::Val;
 
 use crate::canary::LINKS;
 use crate::rng::Rng;
+use crate::shape::Shape;
 
 /// The export that calls import `i`.
 pub fn trampoline(i: usize) -> String {
@@ -95,7 +96,8 @@ pub struct Layout {
 
 impl Layout {
     /// Random bytes over `size` bytes, with paths, iovecs, subscriptions and buffers placed
-    /// in them, some ending exactly at the end of memory.
+    /// in them, one path ending exactly at the end of memory (and any region's length
+    /// is sometimes given with a pointer that ends it there).
     pub fn new(rng: &mut Rng, size: u32) -> Layout {
         let mut bytes = vec![0u8; size as usize];
         rng.fill(&mut bytes);
@@ -114,20 +116,27 @@ impl Layout {
             });
         }
         for i in 0..16 {
-            let path = path(rng);
-            let ptr = layout.place(rng, path.len() as u32, 1, i == 0);
+            let mut path = path(rng);
+            let len = path.len() as u32;
+            // A NUL after each string, as C would leave it: a length one too long then reaches
+            // the host's NUL check rather than the bindings' UTF-8 check.
+            path.push(0);
+            // The first ends exactly at the end of memory (`put` drops its NUL).
+            let ptr = layout.place(rng, len + u32::from(i != 0), 1, i == 0);
             layout.put(ptr, &path);
             layout.regions.push(Region {
                 ptr,
-                len: path.len() as u32,
+                len,
                 kind: Kind::Str,
             });
         }
         for i in 0..4 {
             let count = *rng.pick(&[1u32, 2, 3, 16, 100]);
-            let ptr = layout.place(rng, count * 8, 4, i == 0);
+            let ptr = layout.place(rng, count * 8, 4, false);
+            // The last array mixes in hostile buffers; the others reach the host's I/O.
+            let hostile = i == 3;
             for k in 0..count {
-                let (buf, len) = layout.iovec_target(rng);
+                let (buf, len) = layout.iovec_target(rng, hostile);
                 layout.put(ptr + 8 * k, &buf.to_le_bytes());
                 layout.put(ptr + 8 * k + 4, &len.to_le_bytes());
             }
@@ -138,8 +147,7 @@ impl Layout {
             });
         }
         let count = 1 + rng.below(8) as u32;
-        let at_end = rng.one_in(4);
-        let ptr = layout.place(rng, count * SUB_SIZE, 8, at_end);
+        let ptr = layout.place(rng, count * SUB_SIZE, 8, false);
         let mut subs = Vec::new();
         for _ in 0..count {
             subs.extend_from_slice(&subscription(rng));
@@ -174,9 +182,9 @@ impl Layout {
 
     /// A buffer for an iovec: mostly inside memory, sometimes ending exactly at its end,
     /// sometimes one past it or wrapping past 2^32.
-    fn iovec_target(&self, rng: &mut Rng) -> (u32, u32) {
+    fn iovec_target(&self, rng: &mut Rng, hostile: bool) -> (u32, u32) {
         let size = self.bytes.len() as u32;
-        match rng.below(8) {
+        match rng.below(if hostile { 8 } else { 1 }) + if hostile { 0 } else { 5 } {
             0 => (size - 16, 16),
             1 => (size - 16, 17),
             2 => (u32::MAX - 3, 8),
@@ -220,6 +228,86 @@ impl Layout {
             i += 1;
         }
         out
+    }
+
+    /// Arguments for a call whose parameters have WITX `shapes`: mostly plausible values
+    /// (an existing region and its length, a defined flag, an enum case), each now and then
+    /// replaced by a hostile one.
+    pub fn shaped(&self, rng: &mut Rng, shapes: &[Shape], params: &[CoreType]) -> Vec<Val> {
+        let mut out = Vec::with_capacity(params.len());
+        // The length of the region chosen last, for the `Len` that follows it (poll_oneoff's
+        // count comes after the output pointer, so `Out` leaves it alone).
+        let mut pending = None;
+        for (shape, ty) in shapes.iter().zip(params) {
+            let region_kind = match shape {
+                Shape::Str => Some(Kind::Str),
+                Shape::Bytes => Some(Kind::Buf),
+                Shape::Iovecs => Some(Kind::Iovecs),
+                Shape::Subs => Some(Kind::Subs),
+                _ => None,
+            };
+            // About one call in four has one hostile argument.
+            let value: u64 = if rng.one_in(4 * params.len() as u64) {
+                match ty {
+                    CoreType::I64 => wide(rng),
+                    _ => u64::from(self.word(rng)),
+                }
+            } else if let Some(kind) = region_kind {
+                let region = self.region(rng, kind);
+                pending = Some(region.len);
+                u64::from(region.ptr)
+            } else {
+                match *shape {
+                    Shape::Fd => u64::from(fd(rng)),
+                    Shape::Len => match pending.take() {
+                        Some(len) if !rng.one_in(16) => u64::from(len),
+                        Some(len) => u64::from(len.wrapping_add(1)),
+                        None if rng.one_in(2) => rng.below(9),
+                        None => u64::from(self.word(rng)),
+                    },
+                    Shape::Out => {
+                        let region = self.region(rng, Kind::Buf);
+                        u64::from(region.ptr)
+                    }
+                    Shape::Flags(_) if rng.one_in(10) => 1 << rng.below(64),
+                    Shape::Flags(bits) => {
+                        let mask = if bits >= 64 {
+                            u64::MAX
+                        } else {
+                            (1 << bits) - 1
+                        };
+                        rng.next_u64() & rng.next_u64() & mask
+                    }
+                    Shape::Enum(cases) if rng.one_in(10) => {
+                        let noise = rng.next_u64();
+                        *rng.pick(&[u64::from(cases), u64::from(cases) + 1, 0xff, noise])
+                    }
+                    Shape::Enum(cases) => rng.below(u64::from(cases.max(1))),
+                    Shape::Int if rng.one_in(2) => rng.below(9),
+                    Shape::Int => u64::from(self.word(rng)),
+                    _ => wide(rng),
+                }
+            };
+            out.push(match ty {
+                CoreType::I64 => Val::I64(value as i64),
+                CoreType::F32 => Val::F32(value as u32),
+                CoreType::F64 => Val::F64(value),
+                CoreType::I32 => Val::I32(value as u32 as i32),
+            });
+        }
+        out
+    }
+
+    /// A region of `kind` (there is always one of each).
+    fn region(&self, rng: &mut Rng, kind: Kind) -> Region {
+        let count = self.regions.iter().filter(|r| r.kind == kind).count();
+        let nth = rng.below(count.max(1) as u64) as usize;
+        self.regions
+            .iter()
+            .filter(|r| r.kind == kind)
+            .nth(nth)
+            .copied()
+            .unwrap_or(self.regions[0])
     }
 
     /// Changes one argument of a call that succeeded, to explore around it.
@@ -293,8 +381,8 @@ impl Layout {
     }
 }
 
-/// A descriptor: standard streams, the preopen (3), the ones a guest opens next, closed and
-/// out-of-range ones.
+/// A descriptor: standard streams, the preopens (3, and 4 read-only), the ones a guest opens
+/// next, closed and out-of-range ones.
 fn fd(rng: &mut Rng) -> u32 {
     match rng.below(20) {
         0..=2 => rng.below(3) as u32,

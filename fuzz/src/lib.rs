@@ -14,6 +14,7 @@ mod canary;
 mod guest;
 pub mod rng;
 mod runner;
+mod shape;
 
 pub use runner::{Finding, Options, Report, run};
 

@@ -18,6 +18,7 @@ use wasmtime::{Config, Engine, Func, Linker, Module, SharedMemory, Store, Val};
 use crate::canary::{Arena, Snapshot};
 use crate::guest::{Layout, trampoline, wat};
 use crate::rng::Rng;
+use crate::shape::{Shape, Shapes};
 use crate::{ALLOCATION_BOUND, SPECS, alloc};
 
 /// What to run.
@@ -74,8 +75,12 @@ pub struct Report {
     pub instances: (u64, u64),
     /// Functions that can be called, and how many were called at least once.
     pub functions: (usize, usize),
+    /// Functions whose parameters' meaning was read from their WITX.
+    pub shaped: usize,
     /// Functions that succeeded (errno 0) at least once.
     pub succeeded: usize,
+    /// The functions that never did.
+    pub never_succeeded: Vec<&'static str>,
     /// Outcomes (errno names, trap messages, exits) with their counts, most frequent first.
     pub outcomes: Vec<(String, u64)>,
     /// The largest single host allocation during a call, if the counting allocator is on.
@@ -101,9 +106,12 @@ impl fmt::Display for Report {
         )?;
         writeln!(
             f,
-            "functions:     {} of {} called, {} succeeded at least once",
-            self.functions.1, self.functions.0, self.succeeded
+            "functions:     {} of {} called ({} with WITX shapes), {} succeeded at least once",
+            self.functions.1, self.functions.0, self.shaped, self.succeeded
         )?;
+        if !self.never_succeeded.is_empty() {
+            writeln!(f, "  never succeeded: {}", self.never_succeeded.join(" "))?;
+        }
         writeln!(f, "outcomes (top 10):")?;
         for (name, count) in self.outcomes.iter().take(10) {
             let share = 100.0 * *count as f64 / self.calls.max(1) as f64;
@@ -271,6 +279,7 @@ pub fn run(options: &Options) -> Result<Report> {
             ..Report::default()
         },
         hits: Vec::new(),
+        shapes: Vec::new(),
         good: Vec::new(),
         outcomes: HashMap::new(),
         largest: 0,
@@ -284,6 +293,9 @@ pub fn run(options: &Options) -> Result<Report> {
         last: (0, Vec::new()),
     };
     fuzz.hits = vec![0; fuzz.specs.len()];
+    let shapes = Shapes::load();
+    fuzz.shapes = fuzz.specs.iter().map(|s| shapes.of(s)).collect();
+    fuzz.report.shaped = fuzz.shapes.iter().filter(|s| s.is_some()).count();
     fuzz.good = vec![None; fuzz.specs.len()];
     let watchdog = fuzz.spawn_watchdog();
     // One instance made and dropped first: whatever wasmtime opens once for good is then part
@@ -301,6 +313,10 @@ pub fn run(options: &Options) -> Result<Report> {
         fuzz.hits.iter().filter(|&&n| n > 0).count(),
     );
     report.succeeded = fuzz.good.iter().filter(|g| g.is_some()).count();
+    report.never_succeeded = (fuzz.specs.iter().zip(&fuzz.good))
+        .filter(|(_, good)| good.is_none())
+        .map(|(spec, _)| spec.function)
+        .collect();
     let mut outcomes: Vec<(String, u64)> = fuzz.outcomes.into_iter().collect();
     outcomes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     report.outcomes = outcomes;
@@ -319,6 +335,8 @@ struct Fuzz<'o> {
     report: Report,
     /// Calls per function.
     hits: Vec<u64>,
+    /// What each function's parameters mean, when its WITX says.
+    shapes: Vec<Option<Vec<Shape>>>,
     /// The arguments of each function's last successful call, to explore around.
     good: Vec<Option<Vec<Val>>>,
     outcomes: HashMap<String, u64>,
@@ -387,6 +405,7 @@ impl Fuzz<'_> {
             .stdout(Stdio::Null)
             .stderr(Stdio::Null)
             .preopen_dir(self.arena.sandbox(), "/sandbox")
+            .preopen_dir_read_only(self.arena.sandbox(), "/ro")
             .args(["fuzz", "--flag", "ünïcode"])
             .env("HOME", "/sandbox")
             .random(SeededRandom(Rng::new(self.rng.next_u64())));
@@ -429,10 +448,11 @@ impl Fuzz<'_> {
             let mut live = self.instance(by_name)?;
             self.report.instances.0 += 1;
             self.report.instances.1 += u64::from(by_name);
+            // Short lives too: a guest soon closes or renumbers over its preopens.
             let budget = if self.rng.one_in(4) {
                 1 + self.rng.below(50)
             } else {
-                200 + self.rng.below(3000)
+                100 + self.rng.below(1000)
             };
             for _ in 0..budget {
                 if self.done(call) {
@@ -491,15 +511,23 @@ impl Fuzz<'_> {
 
     /// Makes call number `index` and checks what it did.
     fn call(&mut self, live: &mut Live, index: u64) -> Ended {
-        let f = self.rng.below(self.specs.len() as u64) as usize;
+        let mut f = self.rng.below(self.specs.len() as u64) as usize;
+        // A function without results (`proc_exit`) ends the instance: call it a tenth as
+        // often, so instances live long enough to open descriptors and use them.
+        if self.specs[f].results.is_empty() && !self.rng.one_in(10) {
+            f = self.rng.below(self.specs.len() as u64) as usize;
+        }
         let spec = self.specs[f];
-        let args = match &self.good[f] {
-            Some(good) if self.rng.one_in(3) => {
+        let args = match (&self.good[f], &self.shapes[f]) {
+            (Some(good), _) if self.rng.one_in(4) => {
                 let mut args = good.clone();
                 for _ in 0..=self.rng.below(2) {
                     live.layout.mutate(&mut self.rng, &mut args);
                 }
                 args
+            }
+            (_, Some(shapes)) if !self.rng.one_in(5) => {
+                live.layout.shaped(&mut self.rng, shapes, spec.params)
             }
             _ => live.layout.args(&mut self.rng, spec.params),
         };
@@ -565,7 +593,9 @@ impl Fuzz<'_> {
             Ok(Err(e)) => trap_label(&e),
         };
         if self.options.trace_from.is_some_and(|t| index >= t) {
-            println!("#{index} {} -> {label}", show(spec.function, &args));
+            // Ignoring a closed pipe (`| head`) rather than panicking as `println!` would.
+            let line = format!("#{index} {} -> {label}\n", show(spec.function, &args));
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), line.as_bytes());
         }
         self.last = (f, args);
         *self.outcomes.entry(label).or_default() += 1;
