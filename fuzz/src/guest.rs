@@ -233,7 +233,14 @@ impl Layout {
     /// Arguments for a call whose parameters have WITX `shapes`: mostly plausible values
     /// (an existing region and its length, a defined flag, an enum case), each now and then
     /// replaced by a hostile one.
-    pub fn shaped(&self, rng: &mut Rng, shapes: &[Shape], params: &[CoreType]) -> Vec<Val> {
+    /// `open` holds descriptors earlier calls returned.
+    pub fn shaped(
+        &self,
+        rng: &mut Rng,
+        shapes: &[Shape],
+        params: &[CoreType],
+        open: &[u32],
+    ) -> Vec<Val> {
         let mut out = Vec::with_capacity(params.len());
         // The length of the region chosen last, for the `Len` that follows it (poll_oneoff's
         // count comes after the output pointer, so `Out` leaves it alone).
@@ -258,6 +265,7 @@ impl Layout {
                 u64::from(region.ptr)
             } else {
                 match *shape {
+                    Shape::Fd if !open.is_empty() && rng.one_in(2) => u64::from(*rng.pick(open)),
                     Shape::Fd => u64::from(fd(rng)),
                     Shape::Len => match pending.take() {
                         Some(len) if !rng.one_in(16) => u64::from(len),
@@ -265,7 +273,7 @@ impl Layout {
                         None if rng.one_in(2) => rng.below(9),
                         None => u64::from(self.word(rng)),
                     },
-                    Shape::Out => {
+                    Shape::Out | Shape::OutFd => {
                         let region = self.region(rng, Kind::Buf);
                         u64::from(region.ptr)
                     }

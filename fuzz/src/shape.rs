@@ -30,6 +30,9 @@ pub enum Shape {
     Len,
     /// Where a result (or an array of them) is written.
     Out,
+    /// Where a new descriptor is written: after a success the fuzzer reads it, and later
+    /// calls use it.
+    OutFd,
     /// Flags with this many defined bits.
     Flags(u32),
     /// An enum with this many cases.
@@ -141,11 +144,14 @@ fn lower(params: &[InterfaceFuncParam], results: &[InterfaceFuncParam]) -> Vec<S
         && let Type::Variant(v) = &**result.tref.type_()
         && let Some((Some(ok), _)) = v.as_expected()
     {
-        let count = match &**ok.type_() {
-            Type::Record(r) if r.is_tuple() => r.members.len(),
-            _ => 1,
+        let values: Vec<&TypeRef> = match &**ok.type_() {
+            Type::Record(r) if r.is_tuple() => r.members.iter().map(|m| &m.tref).collect(),
+            _ => vec![ok],
         };
-        out.extend(std::iter::repeat_n(Shape::Out, count));
+        out.extend(values.into_iter().map(|t| match &**t.type_() {
+            Type::Handle(_) => Shape::OutFd,
+            _ => Shape::Out,
+        }));
     }
     out
 }
