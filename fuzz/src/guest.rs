@@ -85,8 +85,10 @@ const SUB_SIZE: u32 = 48;
 
 /// Guest memory as laid out for one instance.
 pub struct Layout {
-    /// The memory's initial contents.
+    /// The memory's initial contents (taken once written to the instance).
     pub bytes: Vec<u8>,
+    /// The memory's size.
+    size: u32,
     regions: Vec<Region>,
     /// Subscriptions are written again before every call (`ptr`, bytes): a call such as
     /// `random_get` may have scribbled a huge clock timeout into them, and `poll_oneoff` would
@@ -103,6 +105,7 @@ impl Layout {
         rng.fill(&mut bytes);
         let mut layout = Layout {
             bytes,
+            size,
             regions: Vec::new(),
             subs: (0, Vec::new()),
         };
@@ -198,7 +201,7 @@ impl Layout {
     }
 
     fn size(&self) -> u32 {
-        self.bytes.len() as u32
+        self.size
     }
 
     /// Arguments for a call with core parameter types `params`.
