@@ -1,4 +1,4 @@
-//! `wasi-host-fuzz [--seconds N] [--calls N] [--seed S] [--trace-from K] [--hang-seconds N]`:
+//! `wasi-host-fuzz [--seconds N] [--calls N] [--seed S] [--instance N] [--hang-seconds N]`:
 //! runs the hostcall fuzzer (usually through `cargo xtask fuzz`) and prints its report; exits 1
 //! on a finding, 2 on a bad command line or a failure of the fuzzer itself.
 
@@ -11,7 +11,8 @@ use wasi_host_fuzz::{Options, run};
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
 
-const USAGE: &str = "usage: wasi-host-fuzz [--seconds N] [--calls N] [--seed S] [--trace-from K] [--hang-seconds N]";
+const USAGE: &str =
+    "usage: wasi-host-fuzz [--seconds N] [--calls N] [--seed S] [--instance N] [--hang-seconds N]";
 
 fn number(text: &str) -> Option<u64> {
     match text.strip_prefix("0x") {
@@ -28,7 +29,7 @@ fn parse(args: &[String]) -> Option<Options> {
         seed: now,
         calls: None,
         duration: None,
-        trace_from: None,
+        instance: None,
         hang: Duration::from_secs(10),
     };
     let mut rest = args.iter();
@@ -38,7 +39,7 @@ fn parse(args: &[String]) -> Option<Options> {
             "--seconds" => options.duration = Some(Duration::from_secs(value)),
             "--calls" => options.calls = Some(value),
             "--seed" => options.seed = value,
-            "--trace-from" => options.trace_from = Some(value),
+            "--instance" => options.instance = Some(value),
             "--hang-seconds" => options.hang = Duration::from_secs(value.max(1)),
             _ => return None,
         }

@@ -30,20 +30,22 @@ pub struct Options {
     pub calls: Option<u64>,
     /// Stop after this much time.
     pub duration: Option<Duration>,
-    /// Print every call from this index on (to replay a finding).
-    pub trace_from: Option<u64>,
+    /// Run only instance number `n` of the seed, printing each of its calls: every instance
+    /// starts from a fresh sandbox and a generator seeded by the run's seed and its number,
+    /// so this replays a finding without the calls before it.
+    pub instance: Option<u64>,
     /// A call running longer than this is a hang.
     pub hang: Duration,
 }
 
 impl Options {
-    /// `calls` calls from `seed`, no trace, a 10-second hang limit.
+    /// `calls` calls from `seed`, every instance, a 10-second hang limit.
     pub fn calls(seed: u64, calls: u64) -> Options {
         Options {
             seed,
             calls: Some(calls),
             duration: None,
-            trace_from: None,
+            instance: None,
             hang: Duration::from_secs(10),
         }
     }
@@ -54,8 +56,10 @@ impl Options {
 pub struct Finding {
     /// `panic`, `canary`, `allocation`, `fd-leak` or `hang`.
     pub kind: &'static str,
-    /// The index of the call (0-based) after which it was seen.
+    /// The index of the call (0-based, in the run) after which it was seen.
     pub call: u64,
+    /// The instance it happened in, and the call's index in that instance.
+    pub instance: (u64, u64),
     /// That call, as `name(args)`.
     pub what: String,
     /// What was seen.
@@ -128,14 +132,15 @@ impl fmt::Display for Report {
         for finding in &self.findings {
             writeln!(
                 f,
-                "  {} after call #{}: {}\n    {}\n    reproduce: cargo xtask fuzz --seed {:#x} --calls {} --trace-from {}",
+                "  {} after call #{} (call #{} of instance {}): {}\n    {}\n    replay: cargo xtask fuzz --seed {:#x} --instance {}",
                 finding.kind,
                 finding.call,
+                finding.instance.1,
+                finding.instance.0,
                 finding.what,
                 finding.detail,
                 self.seed,
-                finding.call + 1,
-                finding.call.saturating_sub(20)
+                finding.instance.0,
             )?;
         }
         Ok(())
@@ -158,6 +163,7 @@ struct Watch {
     since: AtomicU64,
     call: AtomicU64,
     function: AtomicU64,
+    instance: AtomicU64,
     stop: AtomicBool,
 }
 
@@ -304,22 +310,25 @@ pub fn run(options: &Options) -> Result<Report> {
         hits: Vec::new(),
         shapes: Vec::new(),
         good: Vec::new(),
+        succeeded: Vec::new(),
         outcomes: HashMap::new(),
         largest: 0,
         start: Instant::now(),
         watch: Arc::new(Watch {
             since: AtomicU64::new(IDLE),
             call: AtomicU64::new(0),
+            instance: AtomicU64::new(0),
             function: AtomicU64::new(0),
             stop: AtomicBool::new(false),
         }),
         last: (0, Vec::new()),
+        instance_number: (0, 0),
     };
     fuzz.hits = vec![0; fuzz.specs.len()];
     let shapes = Shapes::load();
     fuzz.shapes = fuzz.specs.iter().map(|s| shapes.of(s)).collect();
     fuzz.report.shaped = fuzz.shapes.iter().filter(|s| s.is_some()).count();
-    fuzz.good = vec![None; fuzz.specs.len()];
+    fuzz.succeeded = vec![false; fuzz.specs.len()];
     let watchdog = fuzz.spawn_watchdog();
     // One instance made and dropped first: whatever wasmtime opens once for good is then part
     // of the baseline.
@@ -335,9 +344,9 @@ pub fn run(options: &Options) -> Result<Report> {
         fuzz.specs.len(),
         fuzz.hits.iter().filter(|&&n| n > 0).count(),
     );
-    report.succeeded = fuzz.good.iter().filter(|g| g.is_some()).count();
-    report.never_succeeded = (fuzz.specs.iter().zip(&fuzz.good))
-        .filter(|(_, good)| good.is_none())
+    report.succeeded = fuzz.succeeded.iter().filter(|&&s| s).count();
+    report.never_succeeded = (fuzz.specs.iter().zip(&fuzz.succeeded))
+        .filter(|(_, succeeded)| !**succeeded)
         .map(|(spec, _)| spec.function)
         .collect();
     let mut outcomes: Vec<(String, u64)> = fuzz.outcomes.into_iter().collect();
@@ -360,14 +369,19 @@ struct Fuzz<'o> {
     hits: Vec<u64>,
     /// What each function's parameters mean, when its WITX says.
     shapes: Vec<Option<Vec<Shape>>>,
-    /// The arguments of each function's last successful call, to explore around.
+    /// The arguments of each function's last successful call in this instance (its
+    /// pointers fit this instance's memory), to explore around.
     good: Vec<Option<Vec<Val>>>,
+    /// Functions that succeeded at least once in the run.
+    succeeded: Vec<bool>,
     outcomes: HashMap<String, u64>,
     largest: usize,
     start: Instant,
     watch: Arc<Watch>,
     /// The last call made: its function and arguments, shown only when needed.
     last: (usize, Vec<Val>),
+    /// The current instance's number and the run's call index at its start.
+    instance_number: (u64, u64),
 }
 
 /// How one call ended.
@@ -394,10 +408,10 @@ impl Fuzz<'_> {
                     // and end the process, which is all a fuzzer can do with a hung host.
                     let call = watch.call.load(Ordering::Relaxed);
                     let f = watch.function.load(Ordering::Relaxed) as usize;
+                    let instance = watch.instance.load(Ordering::Relaxed);
                     eprintln!(
-                        "finding: hang: call #{call} ({}) has run for over {hang:?}\n  reproduce: cargo xtask fuzz --seed {seed:#x} --calls {} --trace-from {call}",
+                        "finding: hang: call #{call} ({}) has run for over {hang:?}\n  replay: cargo xtask fuzz --seed {seed:#x} --instance {instance}",
                         names[f],
-                        call + 1
                     );
                     std::process::exit(3);
                 }
@@ -467,7 +481,14 @@ impl Fuzz<'_> {
 
     fn fuzz(&mut self, baseline: usize) -> Result<()> {
         let mut call = 0u64;
+        let mut n = self.options.instance.unwrap_or(0);
         while !self.done(call) {
+            self.rng = Rng::new(
+                Rng::new(self.options.seed ^ n.wrapping_mul(0xa076_1d64_78bd_642f)).next_u64(),
+            );
+            self.instance_number = (n, call);
+            self.watch.instance.store(n, Ordering::Relaxed);
+            self.good = vec![None; self.specs.len()];
             let by_name = self.rng.one_in(3);
             let mut live = self.instance(by_name)?;
             self.report.instances.0 += 1;
@@ -509,6 +530,10 @@ impl Fuzz<'_> {
                 self.found("fd-leak", call.saturating_sub(1), detail);
                 return Ok(());
             }
+            if self.options.instance.is_some() {
+                break;
+            }
+            n += 1;
         }
         Ok(())
     }
@@ -525,9 +550,11 @@ impl Fuzz<'_> {
     fn found(&mut self, kind: &'static str, call: u64, detail: String) {
         let (f, args) = &self.last;
         let what = show(self.specs[*f].function, args);
+        let (instance, first) = self.instance_number;
         self.report.findings.push(Finding {
             kind,
             call,
+            instance: (instance, call.saturating_sub(first)),
             what,
             detail,
         });
@@ -610,6 +637,7 @@ impl Fuzz<'_> {
                         }
                     }
                     self.good[f] = Some(args.clone());
+                    self.succeeded[f] = true;
                     "success".to_string()
                 }
                 Some(Val::I32(code)) if *code == Errno::Badf as i32 && is_preopen(&args) => {
@@ -635,7 +663,7 @@ impl Fuzz<'_> {
             }
             Ok(Err(e)) => trap_label(&e),
         };
-        if self.options.trace_from.is_some_and(|t| index >= t) {
+        if self.options.instance.is_some() {
             // Ignoring a closed pipe (`| head`) rather than panicking as `println!` would.
             let line = format!("#{index} {} -> {label}\n", show(spec.function, &args));
             let _ = std::io::Write::write_all(&mut std::io::stdout(), line.as_bytes());

@@ -1,4 +1,4 @@
-//! `cargo xtask fuzz [--seconds N] [--seed S] [--calls N] [--trace-from K]`: builds the hostcall
+//! `cargo xtask fuzz [--seconds N] [--seed S] [--calls N] [--instance N]`: builds the hostcall
 //! fuzzer (`fuzz/`) in release and runs it; its report ends with the findings, and a finding
 //! makes this command fail with the seed and call index that reproduce it.
 

@@ -25,7 +25,7 @@ commands:
   bench [--quick] [ARGS] run the benchmarks: guest workloads under wasi-host, wasmtime-wasi
                         and natively, ripgrep, allocations and memory (--quick: once, small
                         sizes, no ripgrep; for CI). ARGS go to the runner (see bench/)
-  fuzz [--seconds N] [--seed S] [--calls N] [--trace-from K]
+  fuzz [--seconds N] [--seed S] [--calls N] [--instance N]
                         run the hostcall fuzzer in release (10 s by default): random
                         calls of every bound function against a sandbox beside canaries;
                         fails on a panic, escape, allocation over 1 MiB, fd leak or hang
