@@ -152,8 +152,8 @@ impl Layout {
         let count = 1 + rng.below(8) as u32;
         let ptr = layout.place(rng, count * SUB_SIZE, 8, false);
         let mut subs = Vec::new();
-        for _ in 0..count {
-            subs.extend_from_slice(&subscription(rng));
+        for i in 0..count {
+            subs.extend_from_slice(&subscription(rng, i == 0));
         }
         layout.put(ptr, &subs);
         layout.subs = (ptr, subs);
@@ -480,17 +480,31 @@ fn path(rng: &mut Rng) -> Vec<u8> {
 /// One preview1 subscription: a clock (timeout under 1 ms, sometimes absolute, sometimes an
 /// unknown clock), a descriptor read or write, or an unknown tag. Every 8-byte word is small,
 /// so a pointer moved by a multiple of the alignment still reads no long timeout.
-fn subscription(rng: &mut Rng) -> [u8; SUB_SIZE as usize] {
+///
+/// The `first` of an array is always a valid clock: a socket that never becomes ready (the
+/// listener once its one connection was accepted) would otherwise make `poll_oneoff` wait
+/// forever, as the guest asked.
+fn subscription(rng: &mut Rng, first: bool) -> [u8; SUB_SIZE as usize] {
     let mut s = [0u8; SUB_SIZE as usize];
     s[0..8].copy_from_slice(&rng.below(1000).to_le_bytes()); // userdata
-    let tag = *rng.pick(&[0u8, 0, 1, 2, 3, 0xff]);
+    let tag = if first {
+        0
+    } else {
+        *rng.pick(&[0u8, 0, 1, 2, 3, 0xff])
+    };
     s[8] = tag;
     if tag == 0 {
-        let clock = *rng.pick(&[0u32, 1, 2, 3, 4, 1000]);
+        let clocks: &[u32] = if first {
+            &[0, 1]
+        } else {
+            &[0, 1, 2, 3, 4, 1000]
+        };
+        let clock = *rng.pick(clocks);
         s[16..20].copy_from_slice(&clock.to_le_bytes());
         s[24..32].copy_from_slice(&rng.below(1_000_000).to_le_bytes()); // timeout, ns
         s[32..40].copy_from_slice(&rng.below(1000).to_le_bytes()); // precision
-        let flags: u16 = *rng.pick(&[0, 1, 2, 0xffff]);
+        let all_flags: &[u16] = if first { &[0, 1] } else { &[0, 1, 2, 0xffff] };
+        let flags: u16 = *rng.pick(all_flags);
         s[40..42].copy_from_slice(&flags.to_le_bytes());
     } else {
         s[16..20].copy_from_slice(&fd(rng).min(16).to_le_bytes());

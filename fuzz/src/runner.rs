@@ -87,8 +87,9 @@ pub struct Report {
     pub never_succeeded: Vec<&'static str>,
     /// Outcomes (errno names, trap messages, exits) with their counts, most frequent first.
     pub outcomes: Vec<(String, u64)>,
-    /// The largest single host allocation during a call, if the counting allocator is on.
-    pub largest_allocation: Option<usize>,
+    /// The largest single host allocation during a call, if the counting allocator is on,
+    /// and the function that made it.
+    pub largest_allocation: Option<(usize, &'static str)>,
     /// Empty when all went well.
     pub findings: Vec<Finding>,
 }
@@ -122,7 +123,10 @@ impl fmt::Display for Report {
             writeln!(f, "  {count:>10}  {share:5.1}%  {name}")?;
         }
         match self.largest_allocation {
-            Some(n) => writeln!(f, "largest host allocation in a call: {n} bytes")?,
+            Some((n, function)) => writeln!(
+                f,
+                "largest host allocation in a call: {n} bytes ({function})"
+            )?,
             None => writeln!(
                 f,
                 "largest host allocation: not tracked (no counting allocator)"
@@ -165,11 +169,15 @@ struct Watch {
     function: AtomicU64,
     instance: AtomicU64,
     stop: AtomicBool,
+    /// The current instance's listening socket, if it has one.
+    listener: std::sync::Mutex<Option<std::net::SocketAddr>>,
 }
 
 const IDLE: u64 = u64::MAX;
 /// The watchdog's period, and the epoch tick.
 const TICK: Duration = Duration::from_millis(50);
+/// A call blocked this long gets a new connection on the instance's listener.
+const NUDGE: Duration = Duration::from_millis(500);
 
 /// One live instance.
 struct Live {
@@ -312,7 +320,7 @@ pub fn run(options: &Options) -> Result<Report> {
         good: Vec::new(),
         succeeded: Vec::new(),
         outcomes: HashMap::new(),
-        largest: 0,
+        largest: (0, ""),
         start: Instant::now(),
         watch: Arc::new(Watch {
             since: AtomicU64::new(IDLE),
@@ -320,6 +328,7 @@ pub fn run(options: &Options) -> Result<Report> {
             instance: AtomicU64::new(0),
             function: AtomicU64::new(0),
             stop: AtomicBool::new(false),
+            listener: std::sync::Mutex::new(None),
         }),
         last: (0, Vec::new()),
         instance_number: (0, 0),
@@ -353,6 +362,7 @@ pub fn run(options: &Options) -> Result<Report> {
     outcomes.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     report.outcomes = outcomes;
     report.largest_allocation = tracked.then_some(fuzz.largest);
+
     Ok(report)
 }
 
@@ -375,7 +385,7 @@ struct Fuzz<'o> {
     /// Functions that succeeded at least once in the run.
     succeeded: Vec<bool>,
     outcomes: HashMap<String, u64>,
-    largest: usize,
+    largest: (usize, &'static str),
     start: Instant,
     watch: Arc<Watch>,
     /// The last call made: its function and arguments, shown only when needed.
@@ -403,6 +413,14 @@ impl Fuzz<'_> {
                 engine.increment_epoch();
                 let since = watch.since.load(Ordering::Relaxed);
                 let now = start.elapsed().as_millis() as u64;
+                if since != IDLE && now.saturating_sub(since) > NUDGE.as_millis() as u64 {
+                    // A guest may rightly wait for a connection (`sock_accept` once the one
+                    // waiting was taken, or a poll on the listener): give it one more.
+                    let listener = *watch.listener.lock().unwrap_or_else(|e| e.into_inner());
+                    if let Some(address) = listener {
+                        let _ = std::net::TcpStream::connect(address);
+                    }
+                }
                 if since != IDLE && now.saturating_sub(since) > hang.as_millis() as u64 {
                     // A call blocked in the kernel cannot be interrupted from here; report it
                     // and end the process, which is all a fuzzer can do with a hung host.
@@ -448,6 +466,27 @@ impl Fuzz<'_> {
             .random(SeededRandom(Rng::new(self.rng.next_u64())));
         if self.rng.one_in(4) {
             builder.fd_limit(8);
+        }
+        if self.rng.one_in(2) {
+            // A listener (fd 5) with one connection waiting, whose peer has sent a few bytes
+            // and gone: `sock_accept` succeeds, `sock_recv` reads them and then the end, and
+            // `sock_send` fails, so no socket call can block.
+            let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+            let address = listener.local_addr()?;
+            let mut peer = std::net::TcpStream::connect(address)?;
+            std::io::Write::write_all(&mut peer, b"hello from the peer")?;
+            builder.tcp_listener(listener);
+            *self
+                .watch
+                .listener
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = Some(address);
+        } else {
+            *self
+                .watch
+                .listener
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = None;
         }
         let mut store = Store::new(&self.engine, builder.build()?);
         store.epoch_deadline_trap();
@@ -599,6 +638,18 @@ impl Fuzz<'_> {
         live.store.set_epoch_deadline(ticks.max(1));
         let func = live.funcs[f];
 
+        if self.options.instance.is_some() {
+            // Printed before the call, so that a hang shows which call it was; a closed pipe
+            // (`| head`) is ignored rather than a panic as with `print!`.
+            let line = format!(
+                "#{} {}",
+                index - self.instance_number.1,
+                show(spec.function, &args)
+            );
+            let mut out = std::io::stdout();
+            let _ = std::io::Write::write_all(&mut out, line.as_bytes());
+            let _ = std::io::Write::flush(&mut out);
+        }
         self.watch.call.store(index, Ordering::Relaxed);
         self.watch.function.store(f as u64, Ordering::Relaxed);
         let since = self.start.elapsed().as_millis() as u64;
@@ -610,7 +661,9 @@ impl Fuzz<'_> {
         let largest = alloc::largest();
         self.watch.since.store(IDLE, Ordering::Relaxed);
 
-        self.largest = self.largest.max(largest);
+        if largest > self.largest.0 {
+            self.largest = (largest, spec.function);
+        }
         let mut ended = Ended::Returned;
         let label = match outcome {
             Err(panic) => {
@@ -664,9 +717,10 @@ impl Fuzz<'_> {
             Ok(Err(e)) => trap_label(&e),
         };
         if self.options.instance.is_some() {
-            // Ignoring a closed pipe (`| head`) rather than panicking as `println!` would.
-            let line = format!("#{index} {} -> {label}\n", show(spec.function, &args));
-            let _ = std::io::Write::write_all(&mut std::io::stdout(), line.as_bytes());
+            let _ = std::io::Write::write_all(
+                &mut std::io::stdout(),
+                format!(" -> {label}\n").as_bytes(),
+            );
         }
         self.last = (f, args);
         *self.outcomes.entry(label).or_default() += 1;
