@@ -333,7 +333,7 @@ impl Layout {
             Val::I32(_) => Val::I32(self.word(rng) as i32),
             Val::I64(v) if rng.one_in(3) => Val::I64(v ^ (1 << rng.below(64))),
             Val::I64(_) => Val::I64(wide(rng) as i64),
-            ref other => other.clone(),
+            other => other,
         };
     }
 

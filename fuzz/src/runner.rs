@@ -579,7 +579,7 @@ impl Fuzz<'_> {
 
     fn done(&self, call: u64) -> bool {
         self.options.calls.is_some_and(|n| call >= n)
-            || (call % 256 == 0
+            || (call.is_multiple_of(256)
                 && self
                     .options
                     .duration
@@ -728,7 +728,7 @@ impl Fuzz<'_> {
             let detail = format!("the host allocated {largest} bytes at once");
             return Ended::Finding("allocation", detail);
         }
-        if spec.function.starts_with("path_") || index % 64 == 0 {
+        if spec.function.starts_with("path_") || index.is_multiple_of(64) {
             match self.arena.snapshot() {
                 Ok(now) => {
                     if let Some(change) = live.canaries.diff(&now) {
