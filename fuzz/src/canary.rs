@@ -162,3 +162,32 @@ fn hash(bytes: &[u8]) -> u64 {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The snapshot sees every kind of change outside the sandbox, and none inside it.
+    #[test]
+    fn snapshots_see_changes_outside_the_sandbox_only() {
+        let arena = Arena::new().unwrap();
+        let before = arena.snapshot().unwrap();
+        fs::write(arena.sandbox().join("new"), b"inside").unwrap();
+        fs::remove_file(arena.sandbox().join("a")).unwrap();
+        assert_eq!(before.diff(&arena.snapshot().unwrap()), None);
+
+        let root = arena.sandbox().join("..");
+        let changes: [&dyn Fn(); 4] = [
+            &|| fs::write(root.join("canary.txt"), b"canarY\n").unwrap(),
+            &|| fs::write(root.join("canary/escaped"), b"").unwrap(),
+            &|| symlink("x", root.join("canary/sub/link")).unwrap(),
+            &|| fs::remove_file(root.join("canary/sub/inner")).unwrap(),
+        ];
+        for change in changes {
+            let arena_before = arena.snapshot().unwrap();
+            change();
+            let after = arena.snapshot().unwrap();
+            assert!(arena_before.diff(&after).is_some());
+        }
+    }
+}
