@@ -189,9 +189,52 @@ struct Live {
     canaries: Snapshot,
     /// Descriptors calls returned (the latest few).
     fds: Vec<u32>,
+    /// Now and then a second instance of the module in the same store and context: calls
+    /// go to either, and a call of one must leave the other's memory alone.
+    twin: Option<Twin>,
+}
+
+/// The other instance's side of a [`Live`] (swapped in and out with [`Live::swap`]).
+struct Twin {
+    funcs: Vec<Func>,
+    shared: Option<SharedMemory>,
+    memory: Option<wasmtime::Memory>,
+    layout: Layout,
+    fds: Vec<u32>,
 }
 
 impl Live {
+    /// Makes the twin the instance calls go to, and the current one the twin.
+    fn swap(&mut self) {
+        if let Some(twin) = &mut self.twin {
+            std::mem::swap(&mut self.funcs, &mut twin.funcs);
+            std::mem::swap(&mut self.shared, &mut twin.shared);
+            std::mem::swap(&mut self.memory, &mut twin.memory);
+            std::mem::swap(&mut self.layout, &mut twin.layout);
+            std::mem::swap(&mut self.fds, &mut twin.fds);
+        }
+    }
+
+    /// A copy of the twin's memory, if there is a twin.
+    fn twin_bytes(&self) -> Option<Vec<u8>> {
+        let twin = self.twin.as_ref()?;
+        if let Some(memory) = &twin.memory {
+            return Some(memory.data(&self.store).to_vec());
+        }
+        let cells = twin.shared.as_ref()?.data();
+        let mut bytes = vec![0u8; cells.len()];
+        // SAFETY: `bytes` has the memory's length; no instance runs now and no other thread
+        // has the memory, so nothing writes it during the copy.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                std::cell::UnsafeCell::raw_get(cells.as_ptr()),
+                bytes.as_mut_ptr(),
+                cells.len(),
+            )
+        };
+        Some(bytes)
+    }
+
     /// The `u32` at `ptr`, if in bounds.
     fn read_u32(&self, ptr: u32) -> Option<u32> {
         let start = ptr as usize;
@@ -491,31 +534,61 @@ impl Fuzz<'_> {
         let mut store = Store::new(&self.engine, builder.build()?);
         store.epoch_deadline_trap();
         store.set_epoch_deadline(u64::MAX / 2);
-        let instance = if by_name {
-            self.by_name.instantiate(&mut store, &module)?
-        } else {
-            wasi_host::instantiate(&mut store, &Linker::new(&self.engine), &module, |c| c)?
-        };
-        let funcs = (0..self.specs.len())
-            .map(|i| {
-                instance
-                    .get_func(&mut store, &trampoline(i))
-                    .context("a trampoline is missing")
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let (funcs, memory, shared) = self.instantiate(&mut store, &module, by_name)?;
         let layout = Layout::new(&mut self.rng, pages * 65536);
         let mut live = Live {
-            memory: instance.get_memory(&mut store, "memory"),
-            shared: instance.get_shared_memory(&mut store, "memory"),
+            memory,
+            shared,
             store,
             funcs,
             layout,
             canaries,
             fds: Vec::new(),
+            twin: None,
         };
         let bytes = std::mem::take(&mut live.layout.bytes);
         live.write(0, &bytes);
+        if self.rng.one_in(8) {
+            let by_name = self.rng.one_in(2);
+            let (funcs, memory, shared) = self.instantiate(&mut live.store, &module, by_name)?;
+            let layout = Layout::new(&mut self.rng, pages * 65536);
+            live.twin = Some(Twin {
+                funcs,
+                shared,
+                memory,
+                layout,
+                fds: Vec::new(),
+            });
+            live.swap();
+            let bytes = std::mem::take(&mut live.layout.bytes);
+            live.write(0, &bytes);
+            live.swap();
+        }
         Ok(live)
+    }
+
+    /// Instantiates `module` in `store`, bound or by name; returns its trampolines and memory.
+    fn instantiate(
+        &self,
+        store: &mut Store<WasiCtx>,
+        module: &Module,
+        by_name: bool,
+    ) -> Result<(Vec<Func>, Option<wasmtime::Memory>, Option<SharedMemory>)> {
+        let instance = if by_name {
+            self.by_name.instantiate(&mut *store, module)?
+        } else {
+            wasi_host::instantiate(&mut *store, &Linker::new(&self.engine), module, |c| c)?
+        };
+        let funcs = (0..self.specs.len())
+            .map(|i| {
+                instance
+                    .get_func(&mut *store, &trampoline(i))
+                    .context("a trampoline is missing")
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let memory = instance.get_memory(&mut *store, "memory");
+        let shared = instance.get_shared_memory(&mut *store, "memory");
+        Ok((funcs, memory, shared))
     }
 
     fn fuzz(&mut self, baseline: usize) -> Result<()> {
@@ -601,6 +674,9 @@ impl Fuzz<'_> {
 
     /// Makes call number `index` and checks what it did.
     fn call(&mut self, live: &mut Live, index: u64) -> Ended {
+        if live.twin.is_some() && self.rng.one_in(2) {
+            live.swap();
+        }
         let mut f = self.rng.below(self.specs.len() as u64) as usize;
         // A function without results (`proc_exit`) ends the instance: call it a tenth as
         // often, so instances live long enough to open descriptors and use them.
@@ -637,6 +713,7 @@ impl Fuzz<'_> {
         let ticks = (self.options.hang.as_millis() / TICK.as_millis()) as u64;
         live.store.set_epoch_deadline(ticks.max(1));
         let func = live.funcs[f];
+        let twin_before = live.twin_bytes();
 
         if self.options.instance.is_some() {
             // Printed before the call, so that a hang shows which call it was; a closed pipe
@@ -724,6 +801,12 @@ impl Fuzz<'_> {
         }
         self.last = (f, args);
         *self.outcomes.entry(label).or_default() += 1;
+        if let Some(before) = twin_before
+            && live.twin_bytes().as_ref() != Some(&before)
+        {
+            let detail = "the call changed the memory of the other instance in its store".into();
+            return Ended::Finding("cross-instance", detail);
+        }
         if largest > ALLOCATION_BOUND {
             let detail = format!("the host allocated {largest} bytes at once");
             return Ended::Finding("allocation", detail);
