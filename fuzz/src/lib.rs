@@ -3,8 +3,8 @@
 //! temp sandbox that sits next to canaries.
 //!
 //! A finding is a host panic, a change outside the sandbox, a host allocation over
-//! [`ALLOCATION_BOUND`], a host descriptor left open after an instance is dropped, or a call
-//! that hangs. Errnos and traps are expected answers to hostile input. `cargo xtask fuzz`
+//! [`ALLOCATION_BOUND`], a host descriptor left open after an instance is dropped, a call that
+//! changes the memory of another instance in its store, or a call that hangs. Errnos and traps are expected answers to hostile input. `cargo xtask fuzz`
 //! runs [`run`] in release; see `docs/limits.md` ("Fuzzing").
 
 #![deny(missing_docs)]

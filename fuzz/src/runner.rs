@@ -54,7 +54,7 @@ impl Options {
 /// Something that must never happen.
 #[derive(Debug, Clone)]
 pub struct Finding {
-    /// `panic`, `canary`, `allocation`, `fd-leak` or `hang`.
+    /// `panic`, `canary`, `allocation`, `fd-leak`, `cross-instance` or `hang`.
     pub kind: &'static str,
     /// The index of the call (0-based, in the run) after which it was seen.
     pub call: u64,
