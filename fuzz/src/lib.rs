@@ -12,11 +12,13 @@
 pub mod alloc;
 mod canary;
 mod guest;
+mod report;
 pub mod rng;
 mod runner;
 mod shape;
 
-pub use runner::{Finding, Options, Report, run};
+pub use report::{Finding, Options, Report};
+pub use runner::run;
 
 use wasi_host::link::ImportSpec;
 
