@@ -2,6 +2,7 @@
 
 mod bench;
 mod codegen;
+mod fuzz;
 mod spec;
 mod test;
 mod upstream;
@@ -24,6 +25,10 @@ commands:
   bench [--quick] [ARGS] run the benchmarks: guest workloads under wasi-host, wasmtime-wasi
                         and natively, ripgrep, allocations and memory (--quick: once, small
                         sizes, no ripgrep; for CI). ARGS go to the runner (see bench/)
+  fuzz [--seconds N] [--seed S] [--calls N] [--instance N]
+                        run the hostcall fuzzer in release (10 s by default): random
+                        calls of every bound function against a sandbox beside canaries;
+                        fails on a panic, escape, allocation over 1 MiB, fd leak or hang
   help                  show this message";
 
 /// A command's verdict when it ran to completion.
@@ -55,6 +60,10 @@ fn run(args: &[String]) -> Result<Outcome> {
     match command {
         "bench" => {
             bench::run(rest)?;
+            Ok(Outcome::Success)
+        }
+        "fuzz" => {
+            fuzz::run(rest)?;
             Ok(Outcome::Success)
         }
         "test" => {
