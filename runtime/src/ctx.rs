@@ -71,6 +71,7 @@ pub struct WasiCtxBuilder {
     listeners: Vec<TcpListener>,
     net: NetPolicy,
     fd_limit: u32,
+    poll_limit: Option<usize>,
     clock: Box<dyn Clock>,
     random: Box<dyn RandomSource>,
 }
@@ -85,6 +86,7 @@ impl Default for WasiCtxBuilder {
             listeners: Vec::new(),
             net: NetPolicy::default(),
             fd_limit: crate::limits::FD_LIMIT,
+            poll_limit: None,
             clock: Box::new(SystemClock),
             random: Box::new(OsRandom),
         }
@@ -218,6 +220,13 @@ impl WasiCtxBuilder {
         self
     }
 
+    /// The most subscriptions one `poll_oneoff` accepts (more is `EINVAL`); by default 4096
+    /// or twice the descriptor limit, whichever is more (`docs/limits.md`). At least 1.
+    pub fn max_poll_subscriptions(&mut self, limit: usize) -> &mut Self {
+        self.poll_limit = Some(limit.max(1));
+        self
+    }
+
     /// Replaces the clocks (for example with a deterministic one).
     pub fn clock(&mut self, clock: impl Clock + 'static) -> &mut Self {
         self.clock = Box::new(clock);
@@ -330,6 +339,9 @@ impl WasiCtxBuilder {
         Ok(WasiCtx {
             args: GuestStrings::new(std::mem::take(&mut self.args)),
             env: GuestStrings::new(std::mem::take(&mut self.env)),
+            poll_limit: self
+                .poll_limit
+                .unwrap_or_else(|| crate::limits::poll_subscriptions(table.limit())),
             table,
             clock: std::mem::replace(&mut self.clock, Box::new(SystemClock)),
             random: std::mem::replace(&mut self.random, Box::new(OsRandom)),
@@ -365,6 +377,8 @@ pub struct WasiCtx {
     /// `KEY=value` strings.
     pub(crate) env: GuestStrings,
     pub(crate) table: FdTable,
+    /// The most subscriptions one `poll_oneoff` accepts.
+    pub(crate) poll_limit: usize,
     pub(crate) clock: Box<dyn Clock>,
     pub(crate) random: Box<dyn RandomSource>,
     /// What the WasmEdge socket calls may do on the network.

@@ -201,7 +201,7 @@ impl FdTable {
 
     /// Adds `entry` at the lowest free fd; `EMFILE` when the table holds `limit` descriptors.
     pub fn insert(&mut self, entry: FdEntry) -> Result<Fd, Errno> {
-        if self.open >= self.limit {
+        if self.open >= self.limit || !crate::limits::take_process_descriptor() {
             return Err(Errno::Mfile);
         }
         let fd = match self.free.pop() {
@@ -265,6 +265,7 @@ impl FdTable {
             .ok_or(Errno::Badf)?;
         self.free.push(Reverse(fd.0));
         self.open -= 1;
+        crate::limits::release_process_descriptors(1);
         Ok(entry)
     }
 
@@ -279,5 +280,11 @@ impl FdTable {
         let entry = self.remove(from)?;
         self.slots[to.0 as usize] = Some(entry);
         Ok(())
+    }
+}
+
+impl Drop for FdTable {
+    fn drop(&mut self) {
+        crate::limits::release_process_descriptors(self.open);
     }
 }

@@ -48,7 +48,7 @@ pub(crate) fn oneoff(
     // The host keeps state per subscription for the whole call: a bounded number of them
     // (limits.rs), as `poll(2)` bounds its descriptors by `RLIMIT_NOFILE`.
     let count = subscriptions.len();
-    if count > crate::limits::poll_subscriptions(ctx.table.limit()) {
+    if count > ctx.poll_limit {
         return Err(Errno::Inval.into());
     }
     // Decode every subscription before writing any event: the two arrays may overlap, and a
