@@ -22,8 +22,9 @@ commands:
                         wasi-libc on Debian, as root) and run every test; ARGS go to
                         `cargo test --workspace`
   bench [--quick] [ARGS] run the benchmarks: guest workloads under wasi-host, wasmtime-wasi
-                        and natively, ripgrep, allocations and memory (--quick: once, small
-                        sizes, no ripgrep; for CI). ARGS go to the runner (see bench/)
+                        and natively, ripgrep, allocations, memory, a hyper server under wrk
+                        (--quick: once, small sizes, no ripgrep, no network; for CI;
+                        --net-only: the network rows alone). ARGS go to the runner (see bench/)
   help                  show this message";
 
 /// A command's verdict when it ran to completion.
