@@ -8,7 +8,8 @@
 //! One source, two builds: for wasm32-wasip1 against `hyper_wasi` 0.15.2 and `tokio_wasi`
 //! 1.25.2 (the WasmEdge socket extension; bench/http/wasi, and the test guests), natively
 //! against upstream `hyper` 0.14 and `tokio` 1 (bench/http/native). Both forks keep the
-//! library names `hyper` and `tokio` and the same API, so the code needs no `cfg`.
+//! library names `hyper` and `tokio` and the same API, so the one `cfg` works around a
+//! defect of the WASI stream (see `serve`).
 
 use std::convert::Infallible;
 use std::io::Write;
@@ -33,16 +34,17 @@ async fn serve(port: u16) -> Result<(), Box<dyn std::error::Error>> {
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let builder = Server::try_bind(&addr)?.http1_keepalive(true);
     // hyper writes a response's head and body with one vectored write when the stream says
-    // it can; `tokio_wasi`'s stream says so, but its write sends only the first buffer. The
-    // body then follows in a second small segment, which Nagle's algorithm holds until the
-    // client's delayed acknowledgement (~40 ms: wrk measured 44 ms per request). Flattening
-    // into one buffer gives one send, as upstream's real `writev` does; and `TCP_NODELAY`
-    // cannot be set through the WasmEdge ABI.
+    // it can; `tokio_wasi`'s stream says so, but `wasmedge_wasi_socket`'s stream under it has
+    // no `write_vectored`, and std's default sends only the first buffer. The body then
+    // follows in a second small segment, which Nagle's algorithm holds until the client's
+    // delayed acknowledgement (~40 ms: wrk measured 44 ms per request). Flattening into one
+    // buffer gives one send, as upstream's real `writev` does; `TCP_NODELAY` cannot be set
+    // through the WasmEdge ABI.
     #[cfg(target_os = "wasi")]
     let builder = builder.http1_writev(false);
     let server = builder.serve(make_service_fn(|_| async {
-            Ok::<_, Infallible>(service_fn(answer))
-        }));
+        Ok::<_, Infallible>(service_fn(answer))
+    }));
     let mut out = std::io::stdout().lock();
     // The port only from `local_addr`: `wasmedge_wasi_socket`'s getter may lose the address.
     writeln!(out, "listening on 127.0.0.1:{}", server.local_addr().port())?;
