@@ -5,6 +5,7 @@
 mod alloc;
 mod data;
 mod floor;
+mod net;
 mod peers;
 mod startup;
 
@@ -20,7 +21,8 @@ static ALLOCATOR: alloc::Counting = alloc::Counting;
 
 const USAGE: &str = "\
 usage: wasi-host-bench --wasm WORKLOADS.wasm --native WORKLOADS [--quick] [--runs N]
-                       [--rg-wasm RG.wasm] [--rg-native RG] [--only NAME] [--cli WASI-HOST]";
+                       [--rg-wasm RG.wasm] [--rg-native RG] [--only NAME] [--cli WASI-HOST]
+                       [--http-wasm HTTP.wasm --http-native HTTP] [--net-only]";
 
 /// One guest workload.
 struct Workload {
@@ -123,14 +125,19 @@ struct Options {
     rg_wasm: Option<PathBuf>,
     rg_native: Option<PathBuf>,
     only: Option<String>,
-    /// The `wasi-host` command, for the start-up rows.
+    /// The `wasi-host` command, for the start-up and network rows.
     cli: Option<PathBuf>,
+    /// bench/http built for wasm32-wasip1 and natively, for the network rows.
+    http: Option<(PathBuf, PathBuf)>,
+    /// Only the network rows.
+    net_only: bool,
 }
 
 fn parse_options() -> Result<Options> {
     let mut args = std::env::args().skip(1);
     let (mut quick, mut runs, mut wasm, mut native) = (false, None, None, None);
     let (mut rg_wasm, mut rg_native, mut only, mut cli) = (None, None, None, None);
+    let (mut http_wasm, mut http_native, mut net_only) = (None, None, false);
     while let Some(arg) = args.next() {
         let mut value = || {
             args.next()
@@ -145,6 +152,9 @@ fn parse_options() -> Result<Options> {
             "--rg-native" => rg_native = Some(PathBuf::from(value()?)),
             "--only" => only = Some(value()?),
             "--cli" => cli = Some(PathBuf::from(value()?)),
+            "--http-wasm" => http_wasm = Some(PathBuf::from(value()?)),
+            "--http-native" => http_native = Some(PathBuf::from(value()?)),
+            "--net-only" => net_only = true,
             _ => bail!("unknown argument {arg}\n{USAGE}"),
         }
     }
@@ -157,6 +167,8 @@ fn parse_options() -> Result<Options> {
         rg_native,
         only,
         cli,
+        http: http_wasm.zip(http_native),
+        net_only,
     })
 }
 
@@ -166,6 +178,9 @@ fn main() -> Result<()> {
         return peers::child_main(&args);
     }
     let opts = parse_options()?;
+    if opts.net_only {
+        return net::run(opts.cli.as_deref(), opts.http.as_ref(), opts.runs);
+    }
     let engine = wasmtime::Engine::default();
     let guest = Guest::load(&engine, &opts.wasm)?;
     let tmp = tempfile::tempdir()?;
@@ -354,6 +369,7 @@ fn main() -> Result<()> {
         }
         startup::run(cli, &programs, opts.runs, tmp.path())?;
     }
+    net::run(opts.cli.as_deref(), opts.http.as_ref(), opts.runs)?;
     println!(
         "geomean wasi-host/wasmtime-wasi={:.3} wasi-host/native={:.3} readdir10k/native={:.3} allocs_per_hot_call={}",
         geomean(&vs_wasmtime),

@@ -3,6 +3,10 @@
 //! (`bench/`). `--quick` runs everything once with small sizes, skips ripgrep, and builds the
 //! runner in the dev profile, whose wasmtime the tests have already compiled: it keeps the bench
 //! from rotting in CI; its numbers mean nothing. The full bench builds the runner in release.
+//!
+//! The full bench also builds bench/http (a hyper server, for wasm32-wasip1 and natively) and
+//! makes sure Debian's `wrk` is there (installing it when running as root with apt), for the
+//! network rows; `--quick` skips them. `--net-only` runs the network rows alone (no ripgrep).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -35,6 +39,59 @@ fn build_workloads(cargo: &str, target: Option<&str>) -> Result<PathBuf> {
         Some(target) => dir.join(target).join("release/workloads.wasm"),
         None => dir.join("release/workloads"),
     })
+}
+
+/// Builds bench/http in release for wasm32-wasip1 and for the host; returns both paths.
+fn build_http(cargo: &str) -> Result<(PathBuf, PathBuf)> {
+    let dir = target_dir().join("bench-http");
+    for (package, target) in [
+        ("http-server-wasi", Some("wasm32-wasip1")),
+        ("http-server-native", None),
+    ] {
+        let mut cmd = Command::new(cargo);
+        cmd.current_dir(workspace_root().join("bench/http"))
+            .env("CARGO_TARGET_DIR", &dir)
+            .args(["build", "--release", "--locked", "-p", package]);
+        if let Some(target) = target {
+            cmd.args(["--target", target]);
+        }
+        if !status(&mut cmd)? {
+            bail!("building bench/http ({package}) failed");
+        }
+    }
+    Ok((
+        dir.join("wasm32-wasip1/release/http-server.wasm"),
+        dir.join("release/http-server"),
+    ))
+}
+
+/// Installs Debian's `wrk` when it is missing and this runs as root with apt; otherwise the
+/// runner notes that the network rows were not run.
+fn ensure_wrk() -> Result<()> {
+    let present = |cmd: &str, arg: &str| Command::new(cmd).arg(arg).output().is_ok();
+    if present("wrk", "--version") {
+        return Ok(());
+    }
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    if !root || !present("apt-get", "--version") {
+        println!("bench: wrk is missing (apt-get install wrk); the network rows will be skipped");
+        return Ok(());
+    }
+    println!("bench: installing wrk");
+    let apt = |args: &[&str]| {
+        Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !apt(&["update", "-qq"]) || !apt(&["install", "-y", "-qq", "wrk"]) {
+        bail!("apt-get could not install wrk");
+    }
+    Ok(())
 }
 
 /// ripgrep for wasm32-wasip1: `$WASI_HOST_BENCH_RG_WASM`, or built once with `cargo install`.
@@ -70,6 +127,7 @@ fn ripgrep_native() -> Option<&'static Path> {
 
 pub fn run(args: &[String]) -> Result<()> {
     let quick = args.iter().any(|a| a == "--quick");
+    let net_only = args.iter().any(|a| a == "--net-only");
     ensure_wasm_target()?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let wasm = build_workloads(&cargo, Some("wasm32-wasip1"))?;
@@ -99,7 +157,15 @@ pub fn run(args: &[String]) -> Result<()> {
         .arg(&native)
         .arg("--cli")
         .arg(&cli);
-    if !quick && !args.iter().any(|a| a == "--rg-wasm") {
+    if !quick {
+        let (wasm, native) = build_http(&cargo)?;
+        ensure_wrk()?;
+        cmd.arg("--http-wasm")
+            .arg(wasm)
+            .arg("--http-native")
+            .arg(native);
+    }
+    if !quick && !net_only && !args.iter().any(|a| a == "--rg-wasm") {
         cmd.arg("--rg-wasm").arg(ripgrep_wasm(&cargo)?);
         if let Some(rg) = ripgrep_native() {
             cmd.arg("--rg-native").arg(rg);

@@ -23,8 +23,9 @@ commands:
                         wasi-libc on Debian, as root) and run every test; ARGS go to
                         `cargo test --workspace`
   bench [--quick] [ARGS] run the benchmarks: guest workloads under wasi-host, wasmtime-wasi
-                        and natively, ripgrep, allocations and memory (--quick: once, small
-                        sizes, no ripgrep; for CI). ARGS go to the runner (see bench/)
+                        and natively, ripgrep, allocations, memory, a hyper server under wrk
+                        (--quick: once, small sizes, no ripgrep, no network; for CI;
+                        --net-only: the network rows alone). ARGS go to the runner (see bench/)
   fuzz [--seconds N] [--seed S] [--calls N] [--instance N]
                         run the hostcall fuzzer in release (10 s by default): random
                         calls of every bound function against a sandbox beside canaries;
