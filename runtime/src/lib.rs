@@ -67,20 +67,40 @@ pub fn instantiate<T: 'static>(
     module: &wasmtime::Module,
     get: impl Fn(&mut T) -> &mut WasiCtx + Send + Sync + Copy + 'static,
 ) -> wasmtime::Result<wasmtime::Instance> {
-    link::instantiate(
-        store,
-        linker,
-        module,
-        &[preview1::IMPORTS, wasmedge::IMPORTS],
-        |linker, spec, memory| {
-            if wasmedge::IMPORTS.contains(spec) {
-                wasmedge::define(linker, spec.witx_module, spec.function, get, memory)
-            } else {
-                preview1::define(linker, spec.witx_module, spec.function, get, memory)
-            }
-        },
-    )
+    link::instantiate(store, linker, module, IMPORTS, |linker, spec, memory| {
+        if wasmedge::IMPORTS.contains(spec) {
+            wasmedge::define(linker, spec.witx_module, spec.function, get, memory)
+        } else if EPOLL_ONEOFF.contains(spec) {
+            // Defined as `poll_oneoff` (its generated import name), then given its own.
+            let defined = preview1::define(linker, spec.witx_module, spec.function, get, memory)?;
+            linker.alias(spec.module, spec.function, spec.module, spec.name)?;
+            Ok(defined)
+        } else {
+            preview1::define(linker, spec.witx_module, spec.function, get, memory)
+        }
+    })
 }
+
+/// Every function [`instantiate`] offers: preview1, the WasmEdge socket extension, and
+/// WasmEdge's `epoll_oneoff`.
+pub const IMPORTS: &[&[link::ImportSpec]] = &[preview1::IMPORTS, wasmedge::IMPORTS, EPOLL_ONEOFF];
+
+/// WasmEdge's `epoll_oneoff`: `poll_oneoff`'s ABI with edge-triggered readiness. It is served
+/// by `poll_oneoff`, which reports readiness whenever it holds (level-triggered): a guest that
+/// expects edges and reads until `EAGAIN` sees at most extra wake-ups, never a missed one.
+const EPOLL_ONEOFF: &[link::ImportSpec] = &[link::ImportSpec {
+    module: "wasi_snapshot_preview1",
+    name: "epoll_oneoff",
+    witx_module: "wasi_snapshot_preview1",
+    function: "poll_oneoff",
+    params: &[
+        link::CoreType::I32,
+        link::CoreType::I32,
+        link::CoreType::I32,
+        link::CoreType::I32,
+    ],
+    results: &[link::CoreType::I32],
+}];
 
 /// A host object shared by many instances (and threads), with one instance's own state: the
 /// store data that makes a generated `…Shared` trait's implementation serve that instance

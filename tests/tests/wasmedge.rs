@@ -507,3 +507,32 @@ fn v2_connect_with_the_128_byte_form_and_the_3_parameter_peer_address() {
     g.address(0x100, 0xff90, &[1, 0], 128);
     assert_eq!(g.call("sock_connect_v2", &[fd, 0x100, 1]), e(Errno::Fault));
 }
+
+#[test]
+fn epoll_oneoff_is_poll_oneoff_under_its_own_name() {
+    // One clock subscription due at once (relative, monotonic): one event, for its userdata.
+    let engine = wasmtime::Engine::default();
+    let wat = r#"(module
+        (import "wasi_snapshot_preview1" "epoll_oneoff" (func $ep (param i32 i32 i32 i32) (result i32)))
+        (memory (export "memory") 1)
+        (data (i32.const 256) "\2a\00\00\00\00\00\00\00\00\00\00\00\00\00\00\00\01")
+        (func (export "go") (result i32) (call $ep (i32.const 256) (i32.const 1024) (i32.const 1) (i32.const 64)))
+        (func (export "events") (result i32) (i32.load (i32.const 64)))
+        (func (export "userdata") (result i32) (i32.load (i32.const 1024))))"#;
+    let module = wasmtime::Module::new(&engine, wat).unwrap();
+    let ctx = wasi_host::WasiCtxBuilder::new().build().unwrap();
+    let mut store = wasmtime::Store::new(&engine, ctx);
+    let instance =
+        wasi_host::instantiate(&mut store, &wasmtime::Linker::new(&engine), &module, |c| c)
+            .unwrap();
+    let call = |store: &mut wasmtime::Store<wasi_host::WasiCtx>, name: &str| {
+        instance
+            .get_typed_func::<(), i32>(&mut *store, name)
+            .unwrap()
+            .call(store, ())
+            .unwrap()
+    };
+    assert_eq!(call(&mut store, "go"), 0);
+    assert_eq!(call(&mut store, "events"), 1);
+    assert_eq!(call(&mut store, "userdata"), 0x2a);
+}

@@ -248,9 +248,9 @@ fn check(program: &str, shape: &Shape, invoke: Option<&str>) -> Result<(), Setup
     // The generated list of what the host offers; a signature mismatch is reported when
     // instantiating.
     for (module, name) in &shape.imports {
-        let offered = crate::preview1::IMPORTS
+        let offered = crate::IMPORTS
             .iter()
-            .chain(crate::wasmedge::IMPORTS)
+            .flat_map(|specs| specs.iter())
             .any(|spec| spec.module == module && spec.name == name);
         if !offered {
             return Err(SetupError::Other(format!(
