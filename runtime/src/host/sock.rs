@@ -74,6 +74,22 @@ pub(crate) fn accept(ctx: &mut WasiCtx, fd: Fd, flags: Fdflags) -> HostResult<Fd
     }
 }
 
+/// The `recvmsg` flags for the guest's receive flags, and `MSG_DONTWAIT` when the descriptor
+/// does not block.
+pub(crate) fn recv_msg_flags(ri_flags: Riflags, wait: bool) -> libc::c_int {
+    let mut msg_flags = 0;
+    if ri_flags.contains(Riflags::RECV_PEEK) {
+        msg_flags |= libc::MSG_PEEK;
+    }
+    if ri_flags.contains(Riflags::RECV_WAITALL) {
+        msg_flags |= libc::MSG_WAITALL;
+    }
+    if !wait {
+        msg_flags |= libc::MSG_DONTWAIT;
+    }
+    msg_flags
+}
+
 /// `sock_recv`: reads into the guest's iovecs with one `recvmsg` (per [`IOV_CHUNK`] iovecs).
 ///
 /// `RECV_PEEK` leaves the data queued; `RECV_WAITALL` waits until every buffer is full, the
@@ -88,16 +104,7 @@ pub(crate) fn recv(
     let entry = ctx.table.get(fd, Rights::empty())?;
     let sock = connected_socket(entry, Rights::FD_READ)?;
     let wait = !entry.flags.contains(Fdflags::NONBLOCK);
-    let mut msg_flags = 0;
-    if ri_flags.contains(Riflags::RECV_PEEK) {
-        msg_flags |= libc::MSG_PEEK;
-    }
-    if ri_flags.contains(Riflags::RECV_WAITALL) {
-        msg_flags |= libc::MSG_WAITALL;
-    }
-    if !wait {
-        msg_flags |= libc::MSG_DONTWAIT;
-    }
+    let msg_flags = recv_msg_flags(ri_flags, wait);
     // Past the first chunk only a WAITALL read without PEEK goes on: a plain read may be short,
     // and a peek at a later chunk would see the same leading bytes again.
     let more_chunks = ri_flags == Riflags::RECV_WAITALL;

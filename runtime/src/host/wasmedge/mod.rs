@@ -128,14 +128,8 @@ impl WasmedgeSockets for WasiCtx {
         addr: GuestPtr<'_, Address>,
         ri_flags: Riflags,
     ) -> Out<(Port, Size, Roflags)> {
-        w(sockets::recv_from(
-            self,
-            fd,
-            ri_data,
-            addr,
-            ri_flags,
-            Forms::Both,
-        ))
+        // The same call, reached by its arity under the plain name.
+        self.sock_recv_from_v2(fd, ri_data, addr, ri_flags)
     }
 
     fn sock_send_to(

@@ -262,16 +262,7 @@ pub(crate) fn recv_from(
     let s = sock(entry);
     let out = addr::check_output(a, forms, s.v6)?;
     let host = s.fd.as_fd();
-    let mut msg_flags = 0;
-    if ri_flags.contains(Riflags::RECV_PEEK) {
-        msg_flags |= libc::MSG_PEEK;
-    }
-    if ri_flags.contains(Riflags::RECV_WAITALL) {
-        msg_flags |= libc::MSG_WAITALL;
-    }
-    if !wait {
-        msg_flags |= libc::MSG_DONTWAIT;
-    }
+    let msg_flags = p1sock::recv_msg_flags(ri_flags, wait);
     let mut iov = [libc::iovec {
         iov_base: std::ptr::null_mut(),
         iov_len: 0,
