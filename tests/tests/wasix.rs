@@ -101,7 +101,7 @@ fn tty_get_on_pipes_reports_no_terminal() {
 #[test]
 fn tty_get_and_set_on_a_pseudo_terminal() {
     let Some((master, slave)) = pty() else {
-        eprintln!("no pseudo-terminal on this machine; skipped");
+        wasi_host_tests::skip("no pseudo-terminal on this machine");
         return;
     };
     let size = libc::winsize {
@@ -182,9 +182,16 @@ fn identity_sleep_and_single_thread_futexes() {
 }
 
 #[test]
+fn thread_exit_of_the_only_thread_ends_the_program_with_its_status() {
+    let out = run("wasix_fd", &[], "exit");
+    assert_eq!(out.status.code(), Some(7), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "");
+}
+
+#[test]
 fn hostile_arguments_are_errors_not_host_failures() {
     let out = run("wasix_fd", &[], "hostile");
-    assert_ok(&out, "hostile ok: 12 checks");
+    assert_ok(&out, "hostile ok: 13 checks");
     assert!(
         text(&out.stderr).contains("wasi-host: network access denied: creating a socket"),
         "{}",

@@ -106,6 +106,12 @@ impl Wasix32v1 for WasiCtx {
         Ok(1)
     }
 
+    fn thread_exit(&mut self, rval: Exitcode) -> Trap {
+        // The only thread ending ends the program (wasi-threads support will end just the
+        // calling thread, the generated default).
+        Trap::Exit(rval)
+    }
+
     fn futex_wait(
         &mut self,
         futex: GuestPtr<'_, u32>,

@@ -63,8 +63,8 @@ pub(crate) fn socket_addr(a: &AddrPort) -> R<SocketAddr> {
         }
         AddrPort::Inet6(v6) => {
             let ip = Ipv6Addr::from(ip6_bytes(&v6.addr));
-            let flow = u32::from(v6.flow_info1) << 16 | u32::from(v6.flow_info0);
-            let scope = u32::from(v6.scope_id1) << 16 | u32::from(v6.scope_id0);
+            let flow = (u32::from(v6.flow_info1) << 16) | u32::from(v6.flow_info0);
+            let scope = (u32::from(v6.scope_id1) << 16) | u32::from(v6.scope_id0);
             Ok(SocketAddr::V6(SocketAddrV6::new(ip, v6.port, flow, scope)))
         }
         AddrPort::Unspec | AddrPort::Unix(_) => Err(Errno::Afnosupport.into()),

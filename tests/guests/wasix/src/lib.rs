@@ -16,6 +16,7 @@ pub mod sys {
         pub fn chdir(path: *const u8, len: usize) -> i32;
         pub fn thread_id(ro_tid: *mut u32) -> i32;
         pub fn thread_sleep(ns: u64) -> i32;
+        pub fn thread_exit(code: u32) -> !;
         pub fn proc_id(ro_pid: *mut u32) -> i32;
         pub fn proc_parent(pid: u32, ro_pid: *mut u32) -> i32;
         pub fn proc_fork(copy_memory: u32, ro_pid: *mut u32) -> i32;

@@ -1,5 +1,6 @@
 //! WASIX descriptors, working directory, terminal and identity, checked from a guest.
-//! Argument 1 picks a part: `pipe`, `dup`, `event`, `cwd`, `tty`, `ident`, `hostile`.
+//! Argument 1 picks a part: `pipe`, `dup`, `event`, `cwd`, `tty`, `ident`, `hostile`,
+//! `exit` (`thread_exit(7)`).
 //! `cwd` and `dup` expect a preopen `/sandbox` holding `hello.txt` ("hello from the host").
 
 use std::fs::File;
@@ -19,6 +20,7 @@ fn main() {
         "tty" => "tty",
         "ident" => "ident",
         "hostile" => "hostile",
+        "exit" => "exit",
         other => panic!("unknown part {other:?}"),
     });
     match part.as_str() {
@@ -28,6 +30,8 @@ fn main() {
         "cwd" => cwd(&mut c),
         "tty" => tty(&mut c),
         "ident" => ident(&mut c),
+        // The only thread ending ends the program with its status.
+        "exit" => unsafe { sys::thread_exit(7) },
         _ => hostile(&mut c),
     }
     c.done();
@@ -68,15 +72,27 @@ fn poll_read(fd: u32) -> Vec<(u64, u8, u64)> {
 
 fn pipe(c: &mut Checks) {
     let (mut r, mut w) = new_pipe(c);
-    c.eq(poll_read(r.as_raw_fd() as u32), vec![(2, 0, 0)], "empty pipe: only the clock");
+    c.eq(
+        poll_read(r.as_raw_fd() as u32),
+        vec![(2, 0, 0)],
+        "empty pipe: only the clock",
+    );
     w.write_all(b"through the pipe").unwrap();
     let events = poll_read(r.as_raw_fd() as u32);
-    c.eq(events.iter().any(|e| *e == (1, 1, 16)), true, "written pipe polls readable");
+    c.eq(
+        events.iter().any(|e| *e == (1, 1, 16)),
+        true,
+        "written pipe polls readable",
+    );
     let mut buf = [0u8; 64];
     let n = r.read(&mut buf).unwrap();
     c.eq(&buf[..n], &b"through the pipe"[..], "read back");
     drop(w);
-    c.eq(r.read(&mut buf).unwrap(), 0, "EOF once the writer is closed");
+    c.eq(
+        r.read(&mut buf).unwrap(),
+        0,
+        "EOF once the writer is closed",
+    );
     let (r, mut w) = new_pipe(c);
     drop(r);
     let e = w.write(b"x").unwrap_err();
@@ -103,19 +119,45 @@ fn dup(c: &mut Checks) {
     let f = File::open(path).unwrap();
     let fd = f.as_raw_fd() as u32;
     let (mut a, mut b) = (0, 0);
-    c.eq(unsafe { sys::fd_dup2(fd, 100, 1, &mut a) }, 0, "fd_dup2 min 100");
+    c.eq(
+        unsafe { sys::fd_dup2(fd, 100, 1, &mut a) },
+        0,
+        "fd_dup2 min 100",
+    );
     c.eq(a, 100, "lowest free >= 100");
-    c.eq(unsafe { sys::fd_dup2(fd, 100, 0, &mut b) }, 0, "fd_dup2 min 100 again");
+    c.eq(
+        unsafe { sys::fd_dup2(fd, 100, 0, &mut b) },
+        0,
+        "fd_dup2 min 100 again",
+    );
     c.eq(b, 101, "100 taken: 101");
     c.eq(unsafe { sys::fd_close(100) }, 0, "close 100");
-    c.eq(unsafe { sys::fd_dup2(fd, 50, 0, &mut b) }, 0, "fd_dup2 min 50");
+    c.eq(
+        unsafe { sys::fd_dup2(fd, 50, 0, &mut b) },
+        0,
+        "fd_dup2 min 50",
+    );
     c.eq(b, 50, "50 was free");
-    c.eq(unsafe { sys::fd_dup2(fd, 1 << 30, 0, &mut b) }, INVAL, "min above the limit");
-    c.eq(unsafe { sys::fd_dup(9999, &mut b) }, BADF, "dup of a closed fd");
+    c.eq(
+        unsafe { sys::fd_dup2(fd, 1 << 30, 0, &mut b) },
+        INVAL,
+        "min above the limit",
+    );
+    c.eq(
+        unsafe { sys::fd_dup(9999, &mut b) },
+        BADF,
+        "dup of a closed fd",
+    );
     // SAFETY: descriptor 101 is the duplicate made above.
     let mut via = String::new();
-    unsafe { File::from_raw_fd(101) }.read_to_string(&mut via).unwrap();
-    c.eq(via.as_str(), "written through the duplicate", "read through fd 101");
+    unsafe { File::from_raw_fd(101) }
+        .read_to_string(&mut via)
+        .unwrap();
+    c.eq(
+        via.as_str(),
+        "written through the duplicate",
+        "read through fd 101",
+    );
 }
 
 fn read_u64(f: &mut File) -> std::io::Result<u64> {
@@ -126,24 +168,52 @@ fn read_u64(f: &mut File) -> std::io::Result<u64> {
 
 fn event(c: &mut Checks) {
     let mut fd = 0;
-    c.eq(unsafe { sys::fd_event(3, 0, &mut fd) }, 0, "fd_event counter");
+    c.eq(
+        unsafe { sys::fd_event(3, 0, &mut fd) },
+        0,
+        "fd_event counter",
+    );
     // SAFETY: fresh descriptor.
     let mut e = unsafe { File::from_raw_fd(fd as i32) };
     c.eq(read_u64(&mut e).unwrap(), 3, "the initial count");
     e.write_all(&2u64.to_le_bytes()).unwrap();
     e.write_all(&5u64.to_le_bytes()).unwrap();
-    c.eq(poll_read(fd).iter().any(|ev| ev.0 == 1), true, "a count polls readable");
-    c.eq(read_u64(&mut e).unwrap(), 7, "writes add up; a read takes all");
+    c.eq(
+        poll_read(fd).iter().any(|ev| ev.0 == 1),
+        true,
+        "a count polls readable",
+    );
+    c.eq(
+        read_u64(&mut e).unwrap(),
+        7,
+        "writes add up; a read takes all",
+    );
     c.eq(poll_read(fd), vec![(2, 0, 0)], "zero: not readable");
-    c.eq(unsafe { sys::fd_event(2, 1, &mut fd) }, 0, "fd_event semaphore");
+    c.eq(
+        unsafe { sys::fd_event(2, 1, &mut fd) },
+        0,
+        "fd_event semaphore",
+    );
     // SAFETY: fresh descriptor.
     let mut s = unsafe { File::from_raw_fd(fd as i32) };
     c.eq(read_u64(&mut s).unwrap(), 1, "semaphore read 1");
     c.eq(read_u64(&mut s).unwrap(), 1, "semaphore read 2");
     c.eq(unsafe { sys::fd_fdstat_set_flags(fd, 4) }, 0, "nonblocking");
-    c.eq(read_u64(&mut s).unwrap_err().kind(), ErrorKind::WouldBlock, "semaphore spent");
-    c.eq(unsafe { sys::fd_event(1 << 40, 0, &mut fd) }, INVAL, "initial beyond 32 bits");
-    c.eq(unsafe { sys::fd_event(0, 2, &mut fd) }, INVAL, "unknown flag");
+    c.eq(
+        read_u64(&mut s).unwrap_err().kind(),
+        ErrorKind::WouldBlock,
+        "semaphore spent",
+    );
+    c.eq(
+        unsafe { sys::fd_event(1 << 40, 0, &mut fd) },
+        INVAL,
+        "initial beyond 32 bits",
+    );
+    c.eq(
+        unsafe { sys::fd_event(0, 2, &mut fd) },
+        INVAL,
+        "unknown flag",
+    );
 }
 
 fn getcwd() -> (i32, u32, String) {
@@ -165,7 +235,11 @@ fn cwd(c: &mut Checks) {
     c.eq(chdir("/sandbox"), 0, "chdir to the preopen");
     c.eq(chdir("sub"), 0, "chdir relative");
     let (rc, len, path) = getcwd();
-    c.eq((rc, len, path.as_str()), (0, 12, "/sandbox/sub"), "getcwd after chdir");
+    c.eq(
+        (rc, len, path.as_str()),
+        (0, 12, "/sandbox/sub"),
+        "getcwd after chdir",
+    );
     // A WASIX libc resolves a relative name against getcwd, then opens it in the preopen.
     let relative = "inner.txt";
     c.eq(
@@ -181,11 +255,19 @@ fn cwd(c: &mut Checks) {
         "the host's file, through cwd",
     );
     c.eq(chdir("/etc"), NOENT, "outside the preopens");
-    c.eq(chdir("/sandbox/../.."), NOENT, "above the preopen folds to /, which is none");
+    c.eq(
+        chdir("/sandbox/../.."),
+        NOENT,
+        "above the preopen folds to /, which is none",
+    );
     c.eq(chdir("hello.txt"), NOTDIR, "a file");
     c.eq(chdir("missing"), NOENT, "missing");
     c.eq(chdir(""), NOENT, "empty");
-    c.eq(getcwd().2, "/sandbox".to_string(), "failed chdirs change nothing");
+    c.eq(
+        getcwd().2,
+        "/sandbox".to_string(),
+        "failed chdirs change nothing",
+    );
     let mut small = [0u8; 4];
     let mut len = 4u32;
     c.eq(
@@ -221,12 +303,20 @@ fn tty(c: &mut Checks) {
     set[19] = 0; // echo off
     c.eq(unsafe { sys::tty_set(set.as_ptr()) }, 0, "tty_set");
     let mut again = [0u8; 24];
-    c.eq(unsafe { sys::tty_get(again.as_mut_ptr()) }, 0, "tty_get again");
+    c.eq(
+        unsafe { sys::tty_get(again.as_mut_ptr()) },
+        0,
+        "tty_get again",
+    );
     c.eq(again[19], 0, "echo off is reported");
     set[19] = 1;
     c.eq(unsafe { sys::tty_set(set.as_ptr()) }, 0, "echo back on");
     set[20] = 7;
-    c.eq(unsafe { sys::tty_set(set.as_ptr()) }, INVAL, "a bool that is neither 0 nor 1");
+    c.eq(
+        unsafe { sys::tty_set(set.as_ptr()) },
+        INVAL,
+        "a bool that is neither 0 nor 1",
+    );
 }
 
 fn ident(c: &mut Checks) {
@@ -238,8 +328,16 @@ fn ident(c: &mut Checks) {
     c.eq(unsafe { sys::proc_parent(7, &mut v) }, SRCH, "unknown pid");
     c.eq(unsafe { sys::thread_id(&mut v) }, 0, "thread_id");
     c.eq(v, 1, "main thread 1");
-    c.eq(unsafe { sys::thread_sleep(1_000_000) }, 0, "thread_sleep 1 ms");
-    c.eq(unsafe { sys::proc_fork(0, &mut v) }, NOSYS, "proc_fork is ENOSYS");
+    c.eq(
+        unsafe { sys::thread_sleep(1_000_000) },
+        0,
+        "thread_sleep 1 ms",
+    );
+    c.eq(
+        unsafe { sys::proc_fork(0, &mut v) },
+        NOSYS,
+        "proc_fork is ENOSYS",
+    );
     let mut word = 5u32;
     let mut woken = 9u8;
     let mut none = [0u8; 16];
@@ -261,33 +359,83 @@ fn ident(c: &mut Checks) {
         0,
         "a timed wait times out",
     );
-    c.eq(unsafe { sys::futex_wake(&mut word, &mut woken) }, 0, "futex_wake");
+    c.eq(
+        unsafe { sys::futex_wake(&mut word, &mut woken) },
+        0,
+        "futex_wake",
+    );
     c.eq(woken, 0, "nobody to wake");
 }
 
 fn hostile(c: &mut Checks) {
     let end = 0xffff_fff0usize as *mut u8;
     let mut v = 0;
-    c.eq(unsafe { sys::chdir(end, 0x20) }, FAULT, "chdir: a length that wraps");
-    c.eq(unsafe { sys::getcwd(end, end as *mut u32) }, FAULT, "getcwd: length outside memory");
-    c.eq(unsafe { sys::sock_bind(3, end) }, FAULT, "sock_bind: address outside memory");
+    c.eq(
+        unsafe { sys::chdir(end, 0x20) },
+        FAULT,
+        "chdir: a length that wraps",
+    );
+    c.eq(
+        unsafe { sys::getcwd(end, end as *mut u32) },
+        FAULT,
+        "getcwd: length outside memory",
+    );
+    let mut room = 64u32;
+    c.eq(
+        unsafe { sys::getcwd(0xffff_fffe_usize as *mut u8, &mut room) },
+        FAULT,
+        "getcwd: a buffer running past the end of memory",
+    );
+    c.eq(
+        unsafe { sys::sock_bind(3, end) },
+        FAULT,
+        "sock_bind: address outside memory",
+    );
     c.eq(
         unsafe { sys::resolve(b"x".as_ptr(), 1, 0, 16 as *mut u8, 0x1000_0000, &mut v) },
         FAULT,
         "resolve: an address array larger than memory",
     );
-    c.eq(unsafe { sys::sock_open(9, 1, 0, &mut v) }, INVAL, "unknown address family");
-    c.eq(unsafe { sys::sock_open(1, 9, 0, &mut v) }, INVAL, "unknown socket type");
-    c.eq(unsafe { sys::fd_dup2(0, 0, 2, &mut v) }, INVAL, "a bool of 2");
-    c.eq(unsafe { sys::fd_dup2(0, u32::MAX, 0, &mut v) }, INVAL, "min_result_fd u32::MAX");
-    c.eq(unsafe { sys::fd_pipe(end as *mut u32, &mut v) }, FAULT, "fd_pipe: result outside memory");
+    c.eq(
+        unsafe { sys::sock_open(9, 1, 0, &mut v) },
+        INVAL,
+        "unknown address family",
+    );
+    c.eq(
+        unsafe { sys::sock_open(1, 9, 0, &mut v) },
+        INVAL,
+        "unknown socket type",
+    );
+    c.eq(
+        unsafe { sys::fd_dup2(0, 0, 2, &mut v) },
+        INVAL,
+        "a bool of 2",
+    );
+    c.eq(
+        unsafe { sys::fd_dup2(0, u32::MAX, 0, &mut v) },
+        INVAL,
+        "min_result_fd u32::MAX",
+    );
+    c.eq(
+        unsafe { sys::fd_pipe(end as *mut u32, &mut v) },
+        FAULT,
+        "fd_pipe: result outside memory",
+    );
     let mut fd = 0;
-    c.eq(unsafe { sys::sock_open(1, 1, 0, &mut fd) }, ACCES, "sockets refused by default");
+    c.eq(
+        unsafe { sys::sock_open(1, 1, 0, &mut fd) },
+        ACCES,
+        "sockets refused by default",
+    );
     let mut w = 0u8;
     c.eq(
         unsafe { sys::sock_set_opt_flag(0, 200, 1) },
         INVAL,
         "unknown socket option",
     );
-    c.eq(unsafe { sys::sock_get_opt_flag(1, 3, &mut w) }, NOTSOCK, "not a socket");
+    c.eq(
+        unsafe { sys::sock_get_opt_flag(1, 3, &mut w) },
+        NOTSOCK,
+        "not a socket",
+    );
 }

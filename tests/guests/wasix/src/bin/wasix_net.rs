@@ -33,29 +33,49 @@ fn main() {
 
 fn open(c: &mut Checks, ty: u32, proto: u32) -> u32 {
     let mut fd = 0;
-    c.eq(unsafe { sys::sock_open(INET4, ty, proto, &mut fd) }, 0, "sock_open");
+    c.eq(
+        unsafe { sys::sock_open(INET4, ty, proto, &mut fd) },
+        0,
+        "sock_open",
+    );
     fd
 }
 
 fn local(c: &mut Checks, fd: u32) -> (u8, [u8; 4], u16) {
     let mut a = [0u8; 110];
-    c.eq(unsafe { sys::sock_addr_local(fd, a.as_mut_ptr()) }, 0, "sock_addr_local");
+    c.eq(
+        unsafe { sys::sock_addr_local(fd, a.as_mut_ptr()) },
+        0,
+        "sock_addr_local",
+    );
     parse4(&a)
 }
 
 fn tcp(c: &mut Checks) {
     let listener = open(c, STREAM, 6);
-    c.eq(unsafe { sys::sock_bind(listener, addr4(LOOPBACK, 0).as_ptr()) }, 0, "bind");
+    c.eq(
+        unsafe { sys::sock_bind(listener, addr4(LOOPBACK, 0).as_ptr()) },
+        0,
+        "bind",
+    );
     c.eq(unsafe { sys::sock_listen(listener, 4) }, 0, "listen");
     let (family, ip, port) = local(c, listener);
     c.eq((family, ip), (1, LOOPBACK), "bound to 127.0.0.1");
     c.eq(port != 0, true, "a port was chosen");
     let mut yes = 9u8;
-    c.eq(unsafe { sys::sock_get_opt_flag(listener, 10, &mut yes) }, 0, "listening?");
+    c.eq(
+        unsafe { sys::sock_get_opt_flag(listener, 10, &mut yes) },
+        0,
+        "listening?",
+    );
     c.eq(yes, 1, "listening");
 
     let client = open(c, STREAM, 0);
-    c.eq(unsafe { sys::sock_connect(client, addr4(LOOPBACK, port).as_ptr()) }, 0, "connect");
+    c.eq(
+        unsafe { sys::sock_connect(client, addr4(LOOPBACK, port).as_ptr()) },
+        0,
+        "connect",
+    );
     let mut conn = 0;
     let mut peer = [0u8; 110];
     c.eq(
@@ -64,20 +84,49 @@ fn tcp(c: &mut Checks) {
         "accept_v2",
     );
     let client_local = local(c, client);
-    c.eq(parse4(&peer), client_local, "accept reports the client's address");
+    c.eq(
+        parse4(&peer),
+        client_local,
+        "accept reports the client's address",
+    );
     let mut theirs = [0u8; 110];
-    c.eq(unsafe { sys::sock_addr_peer(client, theirs.as_mut_ptr()) }, 0, "sock_addr_peer");
-    c.eq(parse4(&theirs), (1, LOOPBACK, port), "the client's peer is the listener's port");
+    c.eq(
+        unsafe { sys::sock_addr_peer(client, theirs.as_mut_ptr()) },
+        0,
+        "sock_addr_peer",
+    );
+    c.eq(
+        parse4(&theirs),
+        (1, LOOPBACK, port),
+        "the client's peer is the listener's port",
+    );
     let mut status = 9u8;
-    c.eq(unsafe { sys::sock_status(conn, &mut status) }, 0, "sock_status");
+    c.eq(
+        unsafe { sys::sock_status(conn, &mut status) },
+        0,
+        "sock_status",
+    );
     c.eq(status, 1, "opened");
-    c.eq(unsafe { sys::sock_set_opt_flag(client, 3, 1) }, 0, "no_delay on");
-    c.eq(unsafe { sys::sock_get_opt_flag(client, 3, &mut yes) }, 0, "no_delay?");
+    c.eq(
+        unsafe { sys::sock_set_opt_flag(client, 3, 1) },
+        0,
+        "no_delay on",
+    );
+    c.eq(
+        unsafe { sys::sock_get_opt_flag(client, 3, &mut yes) },
+        0,
+        "no_delay?",
+    );
     c.eq(yes, 1, "no_delay is on");
 
     // Echo over preview1 reads and writes on the same descriptors.
     // SAFETY: the descriptors are this program's.
-    let (mut cf, mut sf) = unsafe { (File::from_raw_fd(client as i32), File::from_raw_fd(conn as i32)) };
+    let (mut cf, mut sf) = unsafe {
+        (
+            File::from_raw_fd(client as i32),
+            File::from_raw_fd(conn as i32),
+        )
+    };
     cf.write_all(b"ping over wasix").unwrap();
     let mut buf = [0u8; 15];
     sf.read_exact(&mut buf).unwrap();
@@ -93,7 +142,11 @@ fn udp(c: &mut Checks) {
     let a = open(c, DGRAM, 17);
     let b = open(c, DGRAM, 0);
     for fd in [a, b] {
-        c.eq(unsafe { sys::sock_bind(fd, addr4(LOOPBACK, 0).as_ptr()) }, 0, "bind");
+        c.eq(
+            unsafe { sys::sock_bind(fd, addr4(LOOPBACK, 0).as_ptr()) },
+            0,
+            "bind",
+        );
     }
     let (_, _, pa) = local(c, a);
     let (_, _, pb) = local(c, b);
@@ -101,7 +154,16 @@ fn udp(c: &mut Checks) {
     let iov = [[msg.as_ptr() as u32, msg.len() as u32]];
     let mut sent = 0;
     c.eq(
-        unsafe { sys::sock_send_to(a, iov.as_ptr(), 1, 0, addr4(LOOPBACK, pb).as_ptr(), &mut sent) },
+        unsafe {
+            sys::sock_send_to(
+                a,
+                iov.as_ptr(),
+                1,
+                0,
+                addr4(LOOPBACK, pb).as_ptr(),
+                &mut sent,
+            )
+        },
         0,
         "send_to",
     );
@@ -110,14 +172,32 @@ fn udp(c: &mut Checks) {
     let riov = [[buf.as_mut_ptr() as u32, buf.len() as u32]];
     let (mut n, mut flags, mut from) = (0u32, 9u16, [0u8; 110]);
     c.eq(
-        unsafe { sys::sock_recv_from(b, riov.as_ptr(), 1, 0, &mut n, &mut flags, from.as_mut_ptr()) },
+        unsafe {
+            sys::sock_recv_from(
+                b,
+                riov.as_ptr(),
+                1,
+                0,
+                &mut n,
+                &mut flags,
+                from.as_mut_ptr(),
+            )
+        },
         0,
         "recv_from",
     );
     c.eq((&buf[..n as usize], flags), (&msg[..], 0), "received");
-    c.eq(parse4(&from), (1, LOOPBACK, pa), "the sender's address, port little-endian");
+    c.eq(
+        parse4(&from),
+        (1, LOOPBACK, pa),
+        "the sender's address, port little-endian",
+    );
     let mut fd = 0;
-    c.eq(unsafe { sys::sock_open(INET4, DGRAM, 6, &mut fd) }, 66, "UDP with TCP's protocol");
+    c.eq(
+        unsafe { sys::sock_open(INET4, DGRAM, 6, &mut fd) },
+        66,
+        "UDP with TCP's protocol",
+    );
 }
 
 fn resolve(c: &mut Checks) {
@@ -139,7 +219,11 @@ fn resolve(c: &mut Checks) {
 
 fn denied(c: &mut Checks) {
     let mut fd = 0;
-    c.eq(unsafe { sys::sock_open(INET4, STREAM, 0, &mut fd) }, ACCES, "sock_open refused");
+    c.eq(
+        unsafe { sys::sock_open(INET4, STREAM, 0, &mut fd) },
+        ACCES,
+        "sock_open refused",
+    );
     let mut addrs = [0u8; 18];
     let mut n = 0;
     c.eq(
