@@ -74,7 +74,7 @@ pub fn instantiate<T: 'static>(
 ) -> wasmtime::Result<wasmtime::Instance> {
     link::instantiate(store, linker, module, IMPORTS, |linker, spec, memory| {
         if wasix::IMPORTS.contains(spec) {
-            wasix::define(linker, spec.witx_module, spec.function, get, memory)
+            host::wasix::signal::define(linker, spec, get, memory)
         } else if wasmedge::IMPORTS.contains(spec) {
             wasmedge::define(linker, spec.witx_module, spec.function, get, memory)
         } else if EPOLL_ONEOFF.contains(spec) {

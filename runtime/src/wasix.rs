@@ -2834,7 +2834,8 @@ pub trait Wasix32v1 {
     }
     /// Asks to be called back when a signal arrives. Returns nothing in WASIX; described here
     /// as not returning because the generator has no form for a call without a result that
-    /// returns, so this host traps (docs/wasix.md).
+    /// returns: the generated body traps, and `wasi_host::instantiate` registers a returning
+    /// version instead (docs/wasix.md).
     ///
     /// # Parameters
     ///
@@ -4033,7 +4034,8 @@ pub trait Wasix32v1Shared: Send + Sync + 'static {
     }
     /// Asks to be called back when a signal arrives. Returns nothing in WASIX; described here
     /// as not returning because the generator has no form for a call without a result that
-    /// returns, so this host traps (docs/wasix.md).
+    /// returns: the generated body traps, and `wasi_host::instantiate` registers a returning
+    /// version instead (docs/wasix.md).
     ///
     /// # Parameters
     ///

@@ -178,7 +178,7 @@ fn pty() -> Option<(File, File)> {
 
 #[test]
 fn identity_sleep_and_single_thread_futexes() {
-    assert_ok(&run("wasix_fd", &[], "ident"), "ident ok: 15 checks");
+    assert_ok(&run("wasix_fd", &[], "ident"), "ident ok: 16 checks");
 }
 
 #[test]

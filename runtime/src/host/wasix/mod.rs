@@ -7,6 +7,7 @@ pub(crate) mod cwd;
 pub(crate) mod fd;
 pub(crate) mod net;
 pub(crate) mod proc;
+pub(crate) mod signal;
 pub(crate) mod tty;
 
 use crate::ctx::WasiCtx;
@@ -90,7 +91,12 @@ impl Wasix32v1 for WasiCtx {
     }
 
     fn callback_signal(&mut self, _callback: u32, _callback_len: u32) -> Trap {
-        Trap::msg("wasix_32v1::callback_signal is not supported by this host (docs/wasix.md)")
+        // Reached only through `add_to_linker`/`define`; `instantiate` registers the
+        // returning version in `signal`.
+        Trap::msg(
+            "wasix_32v1::callback_signal returns only when linked by wasi_host::instantiate \
+             (docs/wasix.md)",
+        )
     }
 
     fn thread_sleep(&mut self, duration: Timestamp) -> Out<()> {

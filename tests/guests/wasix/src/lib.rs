@@ -17,6 +17,7 @@ pub mod sys {
         pub fn thread_id(ro_tid: *mut u32) -> i32;
         pub fn thread_sleep(ns: u64) -> i32;
         pub fn thread_exit(code: u32) -> !;
+        pub fn callback_signal(name: *const u8, name_len: usize);
         pub fn proc_id(ro_pid: *mut u32) -> i32;
         pub fn proc_parent(pid: u32, ro_pid: *mut u32) -> i32;
         pub fn proc_fork(copy_memory: u32, ro_pid: *mut u32) -> i32;

@@ -338,6 +338,9 @@ fn ident(c: &mut Checks) {
         NOSYS,
         "proc_fork is ENOSYS",
     );
+    let handler = "__wasm_signal";
+    unsafe { sys::callback_signal(handler.as_ptr(), handler.len()) };
+    c.eq(true, true, "callback_signal returned");
     let mut word = 5u32;
     let mut woken = 9u8;
     let mut none = [0u8; 16];
