@@ -138,6 +138,18 @@ fn dup(c: &mut Checks) {
         "fd_dup2 min 50",
     );
     c.eq(b, 50, "50 was free");
+    let mut low = 0;
+    c.eq(
+        unsafe { sys::fd_dup(fd, &mut low) },
+        0,
+        "fd_dup after the table grew",
+    );
+    c.eq(
+        low < 50 && low > fd,
+        true,
+        "the lowest free number again, not past 101",
+    );
+    c.eq(unsafe { sys::fd_close(low) }, 0, "close it");
     c.eq(
         unsafe { sys::fd_dup2(fd, 1 << 30, 0, &mut b) },
         INVAL,
