@@ -313,3 +313,64 @@ fn every_wasix_record_and_union_matches_witx() {
     }
     assert_eq!(checked, wasix::LAYOUTS.len());
 }
+
+/// `fd_dup2` at the edge of a small descriptor limit, through `wasi_host::instantiate` in a
+/// module that also imports preview1: the one table both see.
+#[test]
+fn fd_dup2_takes_the_last_number_below_the_limit_and_refuses_the_limit() {
+    use wasi_host::{WasiCtx, WasiCtxBuilder};
+    use wasmtime::{Engine, Linker, Module, Store};
+    let engine = Engine::default();
+    let module = Module::new(
+        &engine,
+        r#"(module
+            (import "wasix_32v1" "fd_dup2" (func $dup2 (param i32 i32 i32 i32) (result i32)))
+            (import "wasi_snapshot_preview1" "fd_close" (func $close (param i32) (result i32)))
+            (memory (export "memory") 1)
+            (func (export "dup2") (param i32 i32) (result i32)
+                (call $dup2 (local.get 0) (local.get 1) (i32.const 0) (i32.const 16)))
+            (func (export "close") (param i32) (result i32) (call $close (local.get 0)))
+            (func (export "got") (result i32) (i32.load (i32.const 16))))"#,
+    )
+    .unwrap();
+    let mut ctx = WasiCtxBuilder::new();
+    ctx.stdin(wasi_host::Stdio::Null)
+        .stdout(wasi_host::Stdio::Null)
+        .stderr(wasi_host::Stdio::Null)
+        .fd_limit(8);
+    let mut store = Store::new(&engine, ctx.build().unwrap());
+    let linker = Linker::new(&engine);
+    let instance =
+        wasi_host::instantiate(&mut store, &linker, &module, |c: &mut WasiCtx| c).unwrap();
+    let dup2 = instance
+        .get_typed_func::<(i32, i32), i32>(&mut store, "dup2")
+        .unwrap();
+    let close = instance
+        .get_typed_func::<i32, i32>(&mut store, "close")
+        .unwrap();
+    let got = instance
+        .get_typed_func::<(), i32>(&mut store, "got")
+        .unwrap();
+    let einval = wasi_host::wasix::Errno::Inval as i32;
+    assert_eq!(dup2.call(&mut store, (1, 7)).unwrap(), 0);
+    assert_eq!(
+        got.call(&mut store, ()).unwrap(),
+        7,
+        "the last number below 8"
+    );
+    assert_eq!(
+        dup2.call(&mut store, (1, 8)).unwrap(),
+        einval,
+        "the limit itself"
+    );
+    assert_eq!(dup2.call(&mut store, (1, -1)).unwrap(), einval, "u32::MAX");
+    // 7 is taken: the next free number at or above 7 does not exist.
+    assert_eq!(
+        dup2.call(&mut store, (1, 7)).unwrap(),
+        wasi_host::wasix::Errno::Mfile as i32
+    );
+    // preview1 closes what WASIX made; the number is free again.
+    assert_eq!(close.call(&mut store, 7).unwrap(), 0);
+    assert_eq!(dup2.call(&mut store, (2, 7)).unwrap(), 0);
+    assert_eq!(got.call(&mut store, ()).unwrap(), 7);
+}
