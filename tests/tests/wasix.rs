@@ -71,6 +71,11 @@ fn duplicates_share_the_file_and_take_the_lowest_free_number_at_or_above_min() {
 }
 
 #[test]
+fn socket_pairs_connect_both_ways_without_the_network() {
+    assert_ok(&run("wasix_fd", &[], "pair"), "pair ok: 9 checks");
+}
+
+#[test]
 fn event_counters_add_and_semaphores_count_down() {
     assert_ok(&run("wasix_fd", &[], "event"), "event ok: 12 checks");
 }

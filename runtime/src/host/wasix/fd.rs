@@ -63,7 +63,7 @@ fn stream_entry(fd: OwnedFd, drop: Rights) -> FdEntry {
 }
 
 /// Inserts two entries, or neither.
-fn insert_pair(ctx: &mut WasiCtx, a: FdEntry, b: FdEntry) -> R<(Fd, Fd)> {
+pub(crate) fn insert_pair(ctx: &mut WasiCtx, a: FdEntry, b: FdEntry) -> R<(Fd, Fd)> {
     let first = ctx.table.insert(a)?;
     match ctx.table.insert(b) {
         Ok(second) => Ok((first, second)),

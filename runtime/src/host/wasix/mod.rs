@@ -160,6 +160,15 @@ impl Wasix32v1 for WasiCtx {
         w(net::open(self, af, socktype, proto))
     }
 
+    fn sock_pair(
+        &mut self,
+        af: AddressFamily,
+        socktype: SockType,
+        proto: SockProto,
+    ) -> Out<(Fd, Fd)> {
+        w(net::pair(self, af, socktype, proto))
+    }
+
     fn sock_set_opt_flag(&mut self, fd: Fd, opt: SockOption, flag: Bool) -> Out<()> {
         w(net::set_flag(self, fd, opt, flag == Bool::Yes))
     }

@@ -110,6 +110,45 @@ pub(crate) fn open(ctx: &mut WasiCtx, af: AddressFamily, ty: SockType, proto: So
     sockets::open_host(ctx, v6, dgram)
 }
 
+/// `sock_pair`: two connected local (Unix domain) sockets, `socketpair(2)`. Nothing reaches
+/// the network, so the network policy is not asked. They are plain socket descriptors:
+/// preview1's reads, writes, `sock_recv`, `sock_send`, `sock_shutdown` and `poll_oneoff`
+/// serve them.
+pub(crate) fn pair(
+    ctx: &mut WasiCtx,
+    af: AddressFamily,
+    ty: SockType,
+    proto: SockProto,
+) -> R<(Fd, Fd)> {
+    use rustix::net::{AddressFamily as HostFamily, SocketFlags, SocketType};
+    if af != AddressFamily::Unix {
+        return Err(Errno::Afnosupport.into());
+    }
+    let ty = match ty {
+        SockType::Stream => SocketType::STREAM,
+        SockType::Dgram => SocketType::DGRAM,
+        SockType::Seqpacket => SocketType::SEQPACKET,
+        SockType::Raw => return Err(Errno::Notsup.into()),
+        SockType::Unused => return Err(Errno::Inval.into()),
+    };
+    if proto != 0 {
+        return Err(Errno::Protonosupport.into());
+    }
+    let (a, b) = rustix::net::socketpair(HostFamily::UNIX, ty, SocketFlags::CLOEXEC, None)?;
+    let entry = |fd: std::os::fd::OwnedFd| {
+        let file = std::fs::File::from(fd);
+        let filetype = crate::host::fd::filetype_of(&file);
+        crate::table::FdEntry {
+            kind: Kind::File(crate::table::FileEntry::owned(file, filetype)),
+            rights: crate::table::SOCKET_RIGHTS,
+            inheriting: Rights::empty(),
+            flags: Fdflags::empty(),
+            preopen: None,
+        }
+    };
+    super::fd::insert_pair(ctx, entry(a), entry(b))
+}
+
 /// `sock_bind`.
 pub(crate) fn bind(ctx: &mut WasiCtx, fd: Fd, a: GuestPtr<'_, AddrPort>) -> R<()> {
     let sa = socket_addr(&a.read()?)?;

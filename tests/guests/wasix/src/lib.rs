@@ -24,6 +24,7 @@ pub mod sys {
         pub fn futex_wait(futex: *mut u32, expected: u32, timeout: *const u8, ro: *mut u8) -> i32;
         pub fn futex_wake(futex: *mut u32, ro: *mut u8) -> i32;
         pub fn sock_open(af: u32, ty: u32, proto: u32, ro_fd: *mut u32) -> i32;
+        pub fn sock_pair(af: u32, ty: u32, proto: u32, ro_a: *mut u32, ro_b: *mut u32) -> i32;
         pub fn sock_bind(fd: u32, addr: *const u8) -> i32;
         pub fn sock_listen(fd: u32, backlog: u32) -> i32;
         pub fn sock_connect(fd: u32, addr: *const u8) -> i32;
@@ -80,6 +81,7 @@ pub mod errno {
     pub const NOSYS: i32 = 52;
     pub const NOTDIR: i32 = 54;
     pub const NOTSOCK: i32 = 57;
+    pub const AFNOSUPPORT: i32 = 5;
     pub const PIPE: i32 = 64;
     pub const RANGE: i32 = 68;
     pub const SRCH: i32 = 71;

@@ -1,6 +1,6 @@
 //! WASIX descriptors, working directory, terminal and identity, checked from a guest.
 //! Argument 1 picks a part: `pipe`, `dup`, `event`, `cwd`, `tty`, `ident`, `hostile`,
-//! `exit` (`thread_exit(7)`).
+//! `exit` (`thread_exit(7)`), `pair` (`sock_pair`).
 //! `cwd` and `dup` expect a preopen `/sandbox` holding `hello.txt` ("hello from the host").
 
 use std::fs::File;
@@ -21,6 +21,7 @@ fn main() {
         "ident" => "ident",
         "hostile" => "hostile",
         "exit" => "exit",
+        "pair" => "pair",
         other => panic!("unknown part {other:?}"),
     });
     match part.as_str() {
@@ -30,6 +31,7 @@ fn main() {
         "cwd" => cwd(&mut c),
         "tty" => tty(&mut c),
         "ident" => ident(&mut c),
+        "pair" => pair(&mut c),
         // The only thread ending ends the program with its status.
         "exit" => unsafe { sys::thread_exit(7) },
         _ => hostile(&mut c),
@@ -97,6 +99,53 @@ fn pipe(c: &mut Checks) {
     drop(r);
     let e = w.write(b"x").unwrap_err();
     c.eq(e.raw_os_error(), Some(PIPE), "EPIPE without a reader");
+}
+
+fn pair(c: &mut Checks) {
+    let (mut a, mut b) = (0, 0);
+    c.eq(
+        unsafe { sys::sock_pair(3, 1, 0, &mut a, &mut b) },
+        0,
+        "sock_pair unix stream",
+    );
+    // SAFETY: fresh descriptors this program owns.
+    let (mut fa, mut fb) = unsafe { (File::from_raw_fd(a as i32), File::from_raw_fd(b as i32)) };
+    fa.write_all(b"one way").unwrap();
+    let mut buf = [0u8; 7];
+    fb.read_exact(&mut buf).unwrap();
+    c.eq(&buf, b"one way", "a to b");
+    fb.write_all(b"and back").unwrap();
+    let mut buf = [0u8; 8];
+    fa.read_exact(&mut buf).unwrap();
+    c.eq(&buf, b"and back", "b to a");
+    let mut status = 9u8;
+    c.eq(
+        unsafe { sys::sock_status(a, &mut status) },
+        0,
+        "sock_status",
+    );
+    c.eq(status, 1, "opened");
+    drop(fa);
+    c.eq(
+        fb.read(&mut buf).unwrap(),
+        0,
+        "EOF once the other end is closed",
+    );
+    c.eq(
+        fb.write(b"x").unwrap_err().raw_os_error(),
+        Some(PIPE),
+        "EPIPE, no SIGPIPE",
+    );
+    c.eq(
+        unsafe { sys::sock_pair(1, 1, 0, &mut a, &mut b) },
+        AFNOSUPPORT,
+        "inet pair",
+    );
+    c.eq(
+        unsafe { sys::sock_pair(3, 1, 6, &mut a, &mut b) },
+        66,
+        "a protocol",
+    );
 }
 
 fn dup(c: &mut Checks) {
