@@ -1,40 +1,49 @@
 //! Raw `wasix_32v1` imports (the core signatures of the ABI) and the little a test guest
 //! needs around them: a check counter and the `addr_port` byte layout.
 
-#![allow(clippy::missing_safety_doc)]
-
+/// The raw imports, declared `safe`: the host checks every pointer against guest memory and
+/// answers `EFAULT` (never touching memory) for one outside it, and these test programs pass
+/// only pointers to memory they own and may have written, or pointers deliberately outside
+/// memory. Nothing the host does through them can break the guest's Rust invariants.
 pub mod sys {
+    // SAFETY: the signatures are the `wasix_32v1` / preview1 core signatures (docs/wasix.md,
+    // ext-abi B); see the module docs for why calling them is sound in these programs.
     #[link(wasm_import_module = "wasix_32v1")]
     unsafe extern "C" {
-        pub fn fd_dup(fd: u32, ro_fd: *mut u32) -> i32;
-        pub fn fd_dup2(fd: u32, min_result_fd: u32, cloexec: u32, ro_fd: *mut u32) -> i32;
-        pub fn fd_event(initial: u64, flags: u32, ro_fd: *mut u32) -> i32;
-        pub fn fd_pipe(ro_read: *mut u32, ro_write: *mut u32) -> i32;
-        pub fn tty_get(tty: *mut u8) -> i32;
-        pub fn tty_set(tty: *const u8) -> i32;
-        pub fn getcwd(buf: *mut u8, len: *mut u32) -> i32;
-        pub fn chdir(path: *const u8, len: usize) -> i32;
-        pub fn thread_id(ro_tid: *mut u32) -> i32;
-        pub fn thread_sleep(ns: u64) -> i32;
-        pub fn thread_exit(code: u32) -> !;
-        pub fn callback_signal(name: *const u8, name_len: usize);
-        pub fn proc_id(ro_pid: *mut u32) -> i32;
-        pub fn proc_parent(pid: u32, ro_pid: *mut u32) -> i32;
-        pub fn proc_fork(copy_memory: u32, ro_pid: *mut u32) -> i32;
-        pub fn futex_wait(futex: *mut u32, expected: u32, timeout: *const u8, ro: *mut u8) -> i32;
-        pub fn futex_wake(futex: *mut u32, ro: *mut u8) -> i32;
-        pub fn sock_open(af: u32, ty: u32, proto: u32, ro_fd: *mut u32) -> i32;
-        pub fn sock_pair(af: u32, ty: u32, proto: u32, ro_a: *mut u32, ro_b: *mut u32) -> i32;
-        pub fn sock_bind(fd: u32, addr: *const u8) -> i32;
-        pub fn sock_listen(fd: u32, backlog: u32) -> i32;
-        pub fn sock_connect(fd: u32, addr: *const u8) -> i32;
-        pub fn sock_accept_v2(fd: u32, flags: u32, ro_fd: *mut u32, ro_addr: *mut u8) -> i32;
-        pub fn sock_addr_local(fd: u32, ro_addr: *mut u8) -> i32;
-        pub fn sock_addr_peer(fd: u32, ro_addr: *mut u8) -> i32;
-        pub fn sock_status(fd: u32, ro: *mut u8) -> i32;
-        pub fn sock_set_opt_flag(fd: u32, opt: u32, flag: u32) -> i32;
-        pub fn sock_get_opt_flag(fd: u32, opt: u32, ro: *mut u8) -> i32;
-        pub fn sock_send_to(
+        pub safe fn fd_dup(fd: u32, ro_fd: *mut u32) -> i32;
+        pub safe fn fd_dup2(fd: u32, min_result_fd: u32, cloexec: u32, ro_fd: *mut u32) -> i32;
+        pub safe fn fd_event(initial: u64, flags: u32, ro_fd: *mut u32) -> i32;
+        pub safe fn fd_pipe(ro_read: *mut u32, ro_write: *mut u32) -> i32;
+        pub safe fn tty_get(tty: *mut u8) -> i32;
+        pub safe fn tty_set(tty: *const u8) -> i32;
+        pub safe fn getcwd(buf: *mut u8, len: *mut u32) -> i32;
+        pub safe fn chdir(path: *const u8, len: usize) -> i32;
+        pub safe fn thread_id(ro_tid: *mut u32) -> i32;
+        pub safe fn thread_sleep(ns: u64) -> i32;
+        pub safe fn thread_exit(code: u32) -> !;
+        pub safe fn callback_signal(name: *const u8, name_len: usize);
+        pub safe fn proc_id(ro_pid: *mut u32) -> i32;
+        pub safe fn proc_parent(pid: u32, ro_pid: *mut u32) -> i32;
+        pub safe fn proc_fork(copy_memory: u32, ro_pid: *mut u32) -> i32;
+        pub safe fn futex_wait(
+            futex: *mut u32,
+            expected: u32,
+            timeout: *const u8,
+            ro: *mut u8,
+        ) -> i32;
+        pub safe fn futex_wake(futex: *mut u32, ro: *mut u8) -> i32;
+        pub safe fn sock_open(af: u32, ty: u32, proto: u32, ro_fd: *mut u32) -> i32;
+        pub safe fn sock_pair(af: u32, ty: u32, proto: u32, ro_a: *mut u32, ro_b: *mut u32) -> i32;
+        pub safe fn sock_bind(fd: u32, addr: *const u8) -> i32;
+        pub safe fn sock_listen(fd: u32, backlog: u32) -> i32;
+        pub safe fn sock_connect(fd: u32, addr: *const u8) -> i32;
+        pub safe fn sock_accept_v2(fd: u32, flags: u32, ro_fd: *mut u32, ro_addr: *mut u8) -> i32;
+        pub safe fn sock_addr_local(fd: u32, ro_addr: *mut u8) -> i32;
+        pub safe fn sock_addr_peer(fd: u32, ro_addr: *mut u8) -> i32;
+        pub safe fn sock_status(fd: u32, ro: *mut u8) -> i32;
+        pub safe fn sock_set_opt_flag(fd: u32, opt: u32, flag: u32) -> i32;
+        pub safe fn sock_get_opt_flag(fd: u32, opt: u32, ro: *mut u8) -> i32;
+        pub safe fn sock_send_to(
             fd: u32,
             iovs: *const [u32; 2],
             iovs_len: usize,
@@ -42,7 +51,7 @@ pub mod sys {
             addr: *const u8,
             ro_len: *mut u32,
         ) -> i32;
-        pub fn sock_recv_from(
+        pub safe fn sock_recv_from(
             fd: u32,
             iovs: *const [u32; 2],
             iovs_len: usize,
@@ -51,7 +60,7 @@ pub mod sys {
             ro_flags: *mut u16,
             ro_addr: *mut u8,
         ) -> i32;
-        pub fn resolve(
+        pub safe fn resolve(
             name: *const u8,
             name_len: usize,
             port: u32,
@@ -61,11 +70,12 @@ pub mod sys {
         ) -> i32;
     }
 
+    // SAFETY: preview1's core signatures; as above.
     #[link(wasm_import_module = "wasi_snapshot_preview1")]
     unsafe extern "C" {
-        pub fn poll_oneoff(subs: *const u8, events: *mut u8, n: usize, ro_n: *mut u32) -> i32;
-        pub fn fd_fdstat_set_flags(fd: u32, flags: u32) -> i32;
-        pub fn fd_close(fd: u32) -> i32;
+        pub safe fn poll_oneoff(subs: *const u8, events: *mut u8, n: usize, ro_n: *mut u32) -> i32;
+        pub safe fn fd_fdstat_set_flags(fd: u32, flags: u32) -> i32;
+        pub safe fn fd_close(fd: u32) -> i32;
     }
 }
 

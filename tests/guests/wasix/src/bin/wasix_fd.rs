@@ -33,7 +33,7 @@ fn main() {
         "ident" => ident(&mut c),
         "pair" => pair(&mut c),
         // The only thread ending ends the program with its status.
-        "exit" => unsafe { sys::thread_exit(7) },
+        "exit" => sys::thread_exit(7),
         _ => hostile(&mut c),
     }
     c.done();
@@ -41,7 +41,7 @@ fn main() {
 
 fn new_pipe(c: &mut Checks) -> (File, File) {
     let (mut r, mut w) = (u32::MAX, u32::MAX);
-    c.eq(unsafe { sys::fd_pipe(&mut r, &mut w) }, 0, "fd_pipe");
+    c.eq(sys::fd_pipe(&mut r, &mut w), 0, "fd_pipe");
     // SAFETY: fresh descriptors this program owns.
     unsafe { (File::from_raw_fd(r as i32), File::from_raw_fd(w as i32)) }
 }
@@ -58,7 +58,7 @@ fn poll_read(fd: u32) -> Vec<(u64, u8, u64)> {
     subs[64..68].copy_from_slice(&1u32.to_le_bytes()); // monotonic; timeout 0 at 72
     let mut events = [0u8; 64];
     let mut n = 0;
-    let rc = unsafe { sys::poll_oneoff(subs.as_ptr(), events.as_mut_ptr(), 2, &mut n) };
+    let rc = sys::poll_oneoff(subs.as_ptr(), events.as_mut_ptr(), 2, &mut n);
     assert_eq!(rc, 0);
     (0..n as usize)
         .map(|i| {
@@ -104,7 +104,7 @@ fn pipe(c: &mut Checks) {
 fn pair(c: &mut Checks) {
     let (mut a, mut b) = (0, 0);
     c.eq(
-        unsafe { sys::sock_pair(3, 1, 0, &mut a, &mut b) },
+        sys::sock_pair(3, 1, 0, &mut a, &mut b),
         0,
         "sock_pair unix stream",
     );
@@ -119,11 +119,7 @@ fn pair(c: &mut Checks) {
     fa.read_exact(&mut buf).unwrap();
     c.eq(&buf, b"and back", "b to a");
     let mut status = 9u8;
-    c.eq(
-        unsafe { sys::sock_status(a, &mut status) },
-        0,
-        "sock_status",
-    );
+    c.eq(sys::sock_status(a, &mut status), 0, "sock_status");
     c.eq(status, 1, "opened");
     drop(fa);
     c.eq(
@@ -137,15 +133,11 @@ fn pair(c: &mut Checks) {
         "EPIPE, no SIGPIPE",
     );
     c.eq(
-        unsafe { sys::sock_pair(1, 1, 0, &mut a, &mut b) },
+        sys::sock_pair(1, 1, 0, &mut a, &mut b),
         AFNOSUPPORT,
         "inet pair",
     );
-    c.eq(
-        unsafe { sys::sock_pair(3, 1, 6, &mut a, &mut b) },
-        66,
-        "a protocol",
-    );
+    c.eq(sys::sock_pair(3, 1, 6, &mut a, &mut b), 66, "a protocol");
 }
 
 fn dup(c: &mut Checks) {
@@ -153,7 +145,7 @@ fn dup(c: &mut Checks) {
     let f = File::create(path).unwrap();
     let fd = f.as_raw_fd() as u32;
     let mut d = 0;
-    c.eq(unsafe { sys::fd_dup(fd, &mut d) }, 0, "fd_dup");
+    c.eq(sys::fd_dup(fd, &mut d), 0, "fd_dup");
     c.eq(d != fd, true, "a new number");
     drop(f);
     // SAFETY: the duplicate is this program's.
@@ -168,49 +160,29 @@ fn dup(c: &mut Checks) {
     let f = File::open(path).unwrap();
     let fd = f.as_raw_fd() as u32;
     let (mut a, mut b) = (0, 0);
-    c.eq(
-        unsafe { sys::fd_dup2(fd, 100, 1, &mut a) },
-        0,
-        "fd_dup2 min 100",
-    );
+    c.eq(sys::fd_dup2(fd, 100, 1, &mut a), 0, "fd_dup2 min 100");
     c.eq(a, 100, "lowest free >= 100");
-    c.eq(
-        unsafe { sys::fd_dup2(fd, 100, 0, &mut b) },
-        0,
-        "fd_dup2 min 100 again",
-    );
+    c.eq(sys::fd_dup2(fd, 100, 0, &mut b), 0, "fd_dup2 min 100 again");
     c.eq(b, 101, "100 taken: 101");
-    c.eq(unsafe { sys::fd_close(100) }, 0, "close 100");
-    c.eq(
-        unsafe { sys::fd_dup2(fd, 50, 0, &mut b) },
-        0,
-        "fd_dup2 min 50",
-    );
+    c.eq(sys::fd_close(100), 0, "close 100");
+    c.eq(sys::fd_dup2(fd, 50, 0, &mut b), 0, "fd_dup2 min 50");
     c.eq(b, 50, "50 was free");
     let mut low = 0;
-    c.eq(
-        unsafe { sys::fd_dup(fd, &mut low) },
-        0,
-        "fd_dup after the table grew",
-    );
+    c.eq(sys::fd_dup(fd, &mut low), 0, "fd_dup after the table grew");
     c.eq(
         low < 50 && low > fd,
         true,
         "the lowest free number again, not past 101",
     );
-    c.eq(unsafe { sys::fd_close(low) }, 0, "close it");
+    c.eq(sys::fd_close(low), 0, "close it");
     c.eq(
-        unsafe { sys::fd_dup2(fd, 1 << 30, 0, &mut b) },
+        sys::fd_dup2(fd, 1 << 30, 0, &mut b),
         INVAL,
         "min above the limit",
     );
-    c.eq(
-        unsafe { sys::fd_dup(9999, &mut b) },
-        BADF,
-        "dup of a closed fd",
-    );
-    // SAFETY: descriptor 101 is the duplicate made above.
+    c.eq(sys::fd_dup(9999, &mut b), BADF, "dup of a closed fd");
     let mut via = String::new();
+    // SAFETY: descriptor 101 is the duplicate made above, used only here.
     unsafe { File::from_raw_fd(101) }
         .read_to_string(&mut via)
         .unwrap();
@@ -229,11 +201,7 @@ fn read_u64(f: &mut File) -> std::io::Result<u64> {
 
 fn event(c: &mut Checks) {
     let mut fd = 0;
-    c.eq(
-        unsafe { sys::fd_event(3, 0, &mut fd) },
-        0,
-        "fd_event counter",
-    );
+    c.eq(sys::fd_event(3, 0, &mut fd), 0, "fd_event counter");
     // SAFETY: fresh descriptor.
     let mut e = unsafe { File::from_raw_fd(fd as i32) };
     c.eq(read_u64(&mut e).unwrap(), 3, "the initial count");
@@ -250,43 +218,35 @@ fn event(c: &mut Checks) {
         "writes add up; a read takes all",
     );
     c.eq(poll_read(fd), vec![(2, 0, 0)], "zero: not readable");
-    c.eq(
-        unsafe { sys::fd_event(2, 1, &mut fd) },
-        0,
-        "fd_event semaphore",
-    );
+    c.eq(sys::fd_event(2, 1, &mut fd), 0, "fd_event semaphore");
     // SAFETY: fresh descriptor.
     let mut s = unsafe { File::from_raw_fd(fd as i32) };
     c.eq(read_u64(&mut s).unwrap(), 1, "semaphore read 1");
     c.eq(read_u64(&mut s).unwrap(), 1, "semaphore read 2");
-    c.eq(unsafe { sys::fd_fdstat_set_flags(fd, 4) }, 0, "nonblocking");
+    c.eq(sys::fd_fdstat_set_flags(fd, 4), 0, "nonblocking");
     c.eq(
         read_u64(&mut s).unwrap_err().kind(),
         ErrorKind::WouldBlock,
         "semaphore spent",
     );
     c.eq(
-        unsafe { sys::fd_event(1 << 40, 0, &mut fd) },
+        sys::fd_event(1 << 40, 0, &mut fd),
         INVAL,
         "initial beyond 32 bits",
     );
-    c.eq(
-        unsafe { sys::fd_event(0, 2, &mut fd) },
-        INVAL,
-        "unknown flag",
-    );
+    c.eq(sys::fd_event(0, 2, &mut fd), INVAL, "unknown flag");
 }
 
 fn getcwd() -> (i32, u32, String) {
     let mut buf = [0u8; 256];
     let mut len = buf.len() as u32;
-    let rc = unsafe { sys::getcwd(buf.as_mut_ptr(), &mut len) };
+    let rc = sys::getcwd(buf.as_mut_ptr(), &mut len);
     let s = String::from_utf8_lossy(&buf[..(len as usize).min(256)]).into_owned();
     (rc, len, s)
 }
 
 fn chdir(p: &str) -> i32 {
-    unsafe { sys::chdir(p.as_ptr(), p.len()) }
+    sys::chdir(p.as_ptr(), p.len())
 }
 
 fn cwd(c: &mut Checks) {
@@ -332,14 +292,14 @@ fn cwd(c: &mut Checks) {
     let mut small = [0u8; 4];
     let mut len = 4u32;
     c.eq(
-        unsafe { sys::getcwd(small.as_mut_ptr(), &mut len) },
+        sys::getcwd(small.as_mut_ptr(), &mut len),
         RANGE,
         "short buffer",
     );
     c.eq(len, 8, "the needed length is reported");
     let mut len = 64u32;
     c.eq(
-        unsafe { sys::getcwd(std::ptr::null_mut(), &mut len) },
+        sys::getcwd(std::ptr::null_mut(), &mut len),
         INVAL,
         "null buffer",
     );
@@ -347,7 +307,7 @@ fn cwd(c: &mut Checks) {
 
 fn tty(c: &mut Checks) {
     let mut t = [0xffu8; 24];
-    c.eq(unsafe { sys::tty_get(t.as_mut_ptr()) }, 0, "tty_get");
+    c.eq(sys::tty_get(t.as_mut_ptr()), 0, "tty_get");
     let word = |i: usize| u32::from_le_bytes(t[i..i + 4].try_into().unwrap());
     println!(
         "tty cols={} rows={} stdin={} stdout={} stderr={} echo={} line_buffered={}",
@@ -362,19 +322,15 @@ fn tty(c: &mut Checks) {
     c.eq(t[22..24].to_vec(), vec![0, 0], "padding zeroed");
     let mut set = t;
     set[19] = 0; // echo off
-    c.eq(unsafe { sys::tty_set(set.as_ptr()) }, 0, "tty_set");
+    c.eq(sys::tty_set(set.as_ptr()), 0, "tty_set");
     let mut again = [0u8; 24];
-    c.eq(
-        unsafe { sys::tty_get(again.as_mut_ptr()) },
-        0,
-        "tty_get again",
-    );
+    c.eq(sys::tty_get(again.as_mut_ptr()), 0, "tty_get again");
     c.eq(again[19], 0, "echo off is reported");
     set[19] = 1;
-    c.eq(unsafe { sys::tty_set(set.as_ptr()) }, 0, "echo back on");
+    c.eq(sys::tty_set(set.as_ptr()), 0, "echo back on");
     set[20] = 7;
     c.eq(
-        unsafe { sys::tty_set(set.as_ptr()) },
+        sys::tty_set(set.as_ptr()),
         INVAL,
         "a bool that is neither 0 nor 1",
     );
@@ -382,123 +338,103 @@ fn tty(c: &mut Checks) {
 
 fn ident(c: &mut Checks) {
     let mut v = 0;
-    c.eq(unsafe { sys::proc_id(&mut v) }, 0, "proc_id");
+    c.eq(sys::proc_id(&mut v), 0, "proc_id");
     c.eq(v, 1, "pid 1");
-    c.eq(unsafe { sys::proc_parent(1, &mut v) }, 0, "proc_parent");
+    c.eq(sys::proc_parent(1, &mut v), 0, "proc_parent");
     c.eq(v, 0, "no parent");
-    c.eq(unsafe { sys::proc_parent(7, &mut v) }, SRCH, "unknown pid");
-    c.eq(unsafe { sys::thread_id(&mut v) }, 0, "thread_id");
+    c.eq(sys::proc_parent(7, &mut v), SRCH, "unknown pid");
+    c.eq(sys::thread_id(&mut v), 0, "thread_id");
     c.eq(v, 1, "main thread 1");
-    c.eq(
-        unsafe { sys::thread_sleep(1_000_000) },
-        0,
-        "thread_sleep 1 ms",
-    );
-    c.eq(
-        unsafe { sys::proc_fork(0, &mut v) },
-        NOSYS,
-        "proc_fork is ENOSYS",
-    );
+    c.eq(sys::thread_sleep(1_000_000), 0, "thread_sleep 1 ms");
+    c.eq(sys::proc_fork(0, &mut v), NOSYS, "proc_fork is ENOSYS");
     let handler = "__wasm_signal";
-    unsafe { sys::callback_signal(handler.as_ptr(), handler.len()) };
+    sys::callback_signal(handler.as_ptr(), handler.len());
     c.eq(true, true, "callback_signal returned");
     let mut word = 5u32;
     let mut woken = 9u8;
     let mut none = [0u8; 16];
     c.eq(
-        unsafe { sys::futex_wait(&mut word, 4, none.as_ptr(), &mut woken) },
+        sys::futex_wait(&mut word, 4, none.as_ptr(), &mut woken),
         0,
         "futex_wait on a changed word",
     );
     c.eq(woken, 0, "not woken");
     c.eq(
-        unsafe { sys::futex_wait(&mut word, 5, none.as_ptr(), &mut woken) },
+        sys::futex_wait(&mut word, 5, none.as_ptr(), &mut woken),
         DEADLK,
         "an untimed wait nobody can end",
     );
     none[0] = 1;
     none[8..16].copy_from_slice(&1_000u64.to_le_bytes());
     c.eq(
-        unsafe { sys::futex_wait(&mut word, 5, none.as_ptr(), &mut woken) },
+        sys::futex_wait(&mut word, 5, none.as_ptr(), &mut woken),
         0,
         "a timed wait times out",
     );
-    c.eq(
-        unsafe { sys::futex_wake(&mut word, &mut woken) },
-        0,
-        "futex_wake",
-    );
+    c.eq(sys::futex_wake(&mut word, &mut woken), 0, "futex_wake");
     c.eq(woken, 0, "nobody to wake");
 }
 
 fn hostile(c: &mut Checks) {
     let end = 0xffff_fff0usize as *mut u8;
     let mut v = 0;
+    c.eq(sys::chdir(end, 0x20), FAULT, "chdir: a length that wraps");
     c.eq(
-        unsafe { sys::chdir(end, 0x20) },
-        FAULT,
-        "chdir: a length that wraps",
-    );
-    c.eq(
-        unsafe { sys::getcwd(end, end as *mut u32) },
+        sys::getcwd(end, end as *mut u32),
         FAULT,
         "getcwd: length outside memory",
     );
     let mut room = 64u32;
     c.eq(
-        unsafe { sys::getcwd(0xffff_fffe_usize as *mut u8, &mut room) },
+        sys::getcwd(0xffff_fffe_usize as *mut u8, &mut room),
         FAULT,
         "getcwd: a buffer running past the end of memory",
     );
     c.eq(
-        unsafe { sys::sock_bind(3, end) },
+        sys::sock_bind(3, end),
         FAULT,
         "sock_bind: address outside memory",
     );
     c.eq(
-        unsafe { sys::resolve(b"x".as_ptr(), 1, 0, 16 as *mut u8, 0x1000_0000, &mut v) },
+        sys::resolve(b"x".as_ptr(), 1, 0, 16 as *mut u8, 0x1000_0000, &mut v),
         FAULT,
         "resolve: an address array larger than memory",
     );
     c.eq(
-        unsafe { sys::sock_open(9, 1, 0, &mut v) },
+        sys::sock_open(9, 1, 0, &mut v),
         INVAL,
         "unknown address family",
     );
     c.eq(
-        unsafe { sys::sock_open(1, 9, 0, &mut v) },
+        sys::sock_open(1, 9, 0, &mut v),
         INVAL,
         "unknown socket type",
     );
+    c.eq(sys::fd_dup2(0, 0, 2, &mut v), INVAL, "a bool of 2");
     c.eq(
-        unsafe { sys::fd_dup2(0, 0, 2, &mut v) },
-        INVAL,
-        "a bool of 2",
-    );
-    c.eq(
-        unsafe { sys::fd_dup2(0, u32::MAX, 0, &mut v) },
+        sys::fd_dup2(0, u32::MAX, 0, &mut v),
         INVAL,
         "min_result_fd u32::MAX",
     );
     c.eq(
-        unsafe { sys::fd_pipe(end as *mut u32, &mut v) },
+        sys::fd_pipe(end as *mut u32, &mut v),
         FAULT,
         "fd_pipe: result outside memory",
     );
     let mut fd = 0;
     c.eq(
-        unsafe { sys::sock_open(1, 1, 0, &mut fd) },
+        sys::sock_open(1, 1, 0, &mut fd),
         ACCES,
         "sockets refused by default",
     );
     let mut w = 0u8;
     c.eq(
-        unsafe { sys::sock_set_opt_flag(0, 200, 1) },
+        sys::sock_set_opt_flag(0, 200, 1),
         INVAL,
         "unknown socket option",
     );
     c.eq(
-        unsafe { sys::sock_get_opt_flag(1, 3, &mut w) },
+        sys::sock_get_opt_flag(1, 3, &mut w),
         NOTSOCK,
         "not a socket",
     );

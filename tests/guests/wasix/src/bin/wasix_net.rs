@@ -33,18 +33,14 @@ fn main() {
 
 fn open(c: &mut Checks, ty: u32, proto: u32) -> u32 {
     let mut fd = 0;
-    c.eq(
-        unsafe { sys::sock_open(INET4, ty, proto, &mut fd) },
-        0,
-        "sock_open",
-    );
+    c.eq(sys::sock_open(INET4, ty, proto, &mut fd), 0, "sock_open");
     fd
 }
 
 fn local(c: &mut Checks, fd: u32) -> (u8, [u8; 4], u16) {
     let mut a = [0u8; 110];
     c.eq(
-        unsafe { sys::sock_addr_local(fd, a.as_mut_ptr()) },
+        sys::sock_addr_local(fd, a.as_mut_ptr()),
         0,
         "sock_addr_local",
     );
@@ -54,17 +50,17 @@ fn local(c: &mut Checks, fd: u32) -> (u8, [u8; 4], u16) {
 fn tcp(c: &mut Checks) {
     let listener = open(c, STREAM, 6);
     c.eq(
-        unsafe { sys::sock_bind(listener, addr4(LOOPBACK, 0).as_ptr()) },
+        sys::sock_bind(listener, addr4(LOOPBACK, 0).as_ptr()),
         0,
         "bind",
     );
-    c.eq(unsafe { sys::sock_listen(listener, 4) }, 0, "listen");
+    c.eq(sys::sock_listen(listener, 4), 0, "listen");
     let (family, ip, port) = local(c, listener);
     c.eq((family, ip), (1, LOOPBACK), "bound to 127.0.0.1");
     c.eq(port != 0, true, "a port was chosen");
     let mut yes = 9u8;
     c.eq(
-        unsafe { sys::sock_get_opt_flag(listener, 10, &mut yes) },
+        sys::sock_get_opt_flag(listener, 10, &mut yes),
         0,
         "listening?",
     );
@@ -72,14 +68,14 @@ fn tcp(c: &mut Checks) {
 
     let client = open(c, STREAM, 0);
     c.eq(
-        unsafe { sys::sock_connect(client, addr4(LOOPBACK, port).as_ptr()) },
+        sys::sock_connect(client, addr4(LOOPBACK, port).as_ptr()),
         0,
         "connect",
     );
     let mut conn = 0;
     let mut peer = [0u8; 110];
     c.eq(
-        unsafe { sys::sock_accept_v2(listener, 0, &mut conn, peer.as_mut_ptr()) },
+        sys::sock_accept_v2(listener, 0, &mut conn, peer.as_mut_ptr()),
         0,
         "accept_v2",
     );
@@ -91,7 +87,7 @@ fn tcp(c: &mut Checks) {
     );
     let mut theirs = [0u8; 110];
     c.eq(
-        unsafe { sys::sock_addr_peer(client, theirs.as_mut_ptr()) },
+        sys::sock_addr_peer(client, theirs.as_mut_ptr()),
         0,
         "sock_addr_peer",
     );
@@ -101,22 +97,10 @@ fn tcp(c: &mut Checks) {
         "the client's peer is the listener's port",
     );
     let mut status = 9u8;
-    c.eq(
-        unsafe { sys::sock_status(conn, &mut status) },
-        0,
-        "sock_status",
-    );
+    c.eq(sys::sock_status(conn, &mut status), 0, "sock_status");
     c.eq(status, 1, "opened");
-    c.eq(
-        unsafe { sys::sock_set_opt_flag(client, 3, 1) },
-        0,
-        "no_delay on",
-    );
-    c.eq(
-        unsafe { sys::sock_get_opt_flag(client, 3, &mut yes) },
-        0,
-        "no_delay?",
-    );
+    c.eq(sys::sock_set_opt_flag(client, 3, 1), 0, "no_delay on");
+    c.eq(sys::sock_get_opt_flag(client, 3, &mut yes), 0, "no_delay?");
     c.eq(yes, 1, "no_delay is on");
 
     // Echo over preview1 reads and writes on the same descriptors.
@@ -142,11 +126,7 @@ fn udp(c: &mut Checks) {
     let a = open(c, DGRAM, 17);
     let b = open(c, DGRAM, 0);
     for fd in [a, b] {
-        c.eq(
-            unsafe { sys::sock_bind(fd, addr4(LOOPBACK, 0).as_ptr()) },
-            0,
-            "bind",
-        );
+        c.eq(sys::sock_bind(fd, addr4(LOOPBACK, 0).as_ptr()), 0, "bind");
     }
     let (_, _, pa) = local(c, a);
     let (_, _, pb) = local(c, b);
@@ -154,16 +134,14 @@ fn udp(c: &mut Checks) {
     let iov = [[msg.as_ptr() as u32, msg.len() as u32]];
     let mut sent = 0;
     c.eq(
-        unsafe {
-            sys::sock_send_to(
-                a,
-                iov.as_ptr(),
-                1,
-                0,
-                addr4(LOOPBACK, pb).as_ptr(),
-                &mut sent,
-            )
-        },
+        sys::sock_send_to(
+            a,
+            iov.as_ptr(),
+            1,
+            0,
+            addr4(LOOPBACK, pb).as_ptr(),
+            &mut sent,
+        ),
         0,
         "send_to",
     );
@@ -172,17 +150,15 @@ fn udp(c: &mut Checks) {
     let riov = [[buf.as_mut_ptr() as u32, buf.len() as u32]];
     let (mut n, mut flags, mut from) = (0u32, 9u16, [0u8; 110]);
     c.eq(
-        unsafe {
-            sys::sock_recv_from(
-                b,
-                riov.as_ptr(),
-                1,
-                0,
-                &mut n,
-                &mut flags,
-                from.as_mut_ptr(),
-            )
-        },
+        sys::sock_recv_from(
+            b,
+            riov.as_ptr(),
+            1,
+            0,
+            &mut n,
+            &mut flags,
+            from.as_mut_ptr(),
+        ),
         0,
         "recv_from",
     );
@@ -194,7 +170,7 @@ fn udp(c: &mut Checks) {
     );
     let mut fd = 0;
     c.eq(
-        unsafe { sys::sock_open(INET4, DGRAM, 6, &mut fd) },
+        sys::sock_open(INET4, DGRAM, 6, &mut fd),
         66,
         "UDP with TCP's protocol",
     );
@@ -205,7 +181,7 @@ fn resolve(c: &mut Checks) {
     let mut n = 0;
     let name = "localhost";
     c.eq(
-        unsafe { sys::resolve(name.as_ptr(), name.len(), 0, addrs.as_mut_ptr(), 8, &mut n) },
+        sys::resolve(name.as_ptr(), name.len(), 0, addrs.as_mut_ptr(), 8, &mut n),
         0,
         "resolve localhost",
     );
@@ -220,14 +196,14 @@ fn resolve(c: &mut Checks) {
 fn denied(c: &mut Checks) {
     let mut fd = 0;
     c.eq(
-        unsafe { sys::sock_open(INET4, STREAM, 0, &mut fd) },
+        sys::sock_open(INET4, STREAM, 0, &mut fd),
         ACCES,
         "sock_open refused",
     );
     let mut addrs = [0u8; 18];
     let mut n = 0;
     c.eq(
-        unsafe { sys::resolve(b"localhost".as_ptr(), 9, 0, addrs.as_mut_ptr(), 1, &mut n) },
+        sys::resolve(b"localhost".as_ptr(), 9, 0, addrs.as_mut_ptr(), 1, &mut n),
         ACCES,
         "resolve refused",
     );
