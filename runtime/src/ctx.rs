@@ -346,6 +346,7 @@ impl WasiCtxBuilder {
             clock: std::mem::replace(&mut self.clock, Box::new(SystemClock)),
             random: std::mem::replace(&mut self.random, Box::new(OsRandom)),
             net: self.net.clone(),
+            wasix: Default::default(),
         })
     }
 }
@@ -383,6 +384,8 @@ pub struct WasiCtx {
     pub(crate) random: Box<dyn RandomSource>,
     /// What the WasmEdge socket calls may do on the network.
     pub(crate) net: NetPolicy,
+    /// WASIX's per-program state (working directory, terminal settings).
+    pub(crate) wasix: crate::host::wasix::WasixState,
 }
 
 impl WasiCtx {

@@ -21,6 +21,10 @@ pub mod link;
 /// `wasi_snapshot_preview1`, generated from `witx/preview1/` by `cargo xtask codegen`.
 pub mod preview1;
 mod table;
+/// WASIX (`wasix_32v1`), generated from `witx/wasix/` by `cargo xtask codegen`; [`WasiCtx`]
+/// implements the part that needs no stack switching, on the same descriptor table as
+/// preview1 (`docs/wasix.md`).
+pub mod wasix;
 /// The WasmEdge socket extension (versions 1 and 2, imported from `wasi_snapshot_preview1`),
 /// generated from `witx/wasmedge/` by `cargo xtask codegen`; [`WasiCtx`] implements it on
 /// real sockets behind a deny-by-default network policy (`docs/sockets.md`).
@@ -58,7 +62,8 @@ pub fn add_to_linker<T: 'static>(
 /// memory without a lookup. The other imports come from `linker`.
 ///
 /// The WasmEdge socket calls ([`wasmedge`]) are linked too, each import getting the
-/// variant (preview1's or WasmEdge's version 1 or 2) whose signature it has.
+/// variant (preview1's or WasmEdge's version 1 or 2) whose signature it has, and WASIX's
+/// `wasix_32v1` calls ([`wasix`]), all on the one context.
 ///
 /// The fastest way to run a module; several instances may share a store and a context.
 pub fn instantiate<T: 'static>(
@@ -68,7 +73,9 @@ pub fn instantiate<T: 'static>(
     get: impl Fn(&mut T) -> &mut WasiCtx + Send + Sync + Copy + 'static,
 ) -> wasmtime::Result<wasmtime::Instance> {
     link::instantiate(store, linker, module, IMPORTS, |linker, spec, memory| {
-        if wasmedge::IMPORTS.contains(spec) {
+        if wasix::IMPORTS.contains(spec) {
+            host::wasix::signal::define(linker, spec, get, memory)
+        } else if wasmedge::IMPORTS.contains(spec) {
             wasmedge::define(linker, spec.witx_module, spec.function, get, memory)
         } else if EPOLL_ONEOFF.contains(spec) {
             // Defined as `poll_oneoff` (its generated import name), then given its own.
@@ -81,9 +88,14 @@ pub fn instantiate<T: 'static>(
     })
 }
 
-/// Every function [`instantiate`] offers: preview1, the WasmEdge socket extension, and
-/// WasmEdge's `epoll_oneoff`.
-pub const IMPORTS: &[&[link::ImportSpec]] = &[preview1::IMPORTS, wasmedge::IMPORTS, EPOLL_ONEOFF];
+/// Every function [`instantiate`] offers: preview1, the WasmEdge socket extension,
+/// WasmEdge's `epoll_oneoff`, and WASIX.
+pub const IMPORTS: &[&[link::ImportSpec]] = &[
+    preview1::IMPORTS,
+    wasmedge::IMPORTS,
+    EPOLL_ONEOFF,
+    wasix::IMPORTS,
+];
 
 /// WasmEdge's `epoll_oneoff`: `poll_oneoff`'s ABI with edge-triggered readiness. It is served
 /// by `poll_oneoff`, which reports readiness whenever it holds (level-triggered): a guest that

@@ -216,6 +216,35 @@ impl FdTable {
         Ok(Fd(fd))
     }
 
+    /// Adds `entry` at the lowest free fd that is at least `min` (`fcntl(F_DUPFD)`):
+    /// `EINVAL` when `min` is not below the limit, `EMFILE` when no number from `min` up to
+    /// the limit is free (every fd stays below the limit).
+    pub fn insert_at_least(&mut self, entry: FdEntry, min: u32) -> Result<Fd, Errno> {
+        if min >= self.limit {
+            return Err(Errno::Inval);
+        }
+        let free = (min as usize..self.slots.len()).find(|&i| self.slots[i].is_none());
+        let fd = free.unwrap_or(self.slots.len().max(min as usize));
+        if fd >= self.limit as usize
+            || self.open >= self.limit
+            || !crate::limits::take_process_descriptor()
+        {
+            return Err(Errno::Mfile);
+        }
+        if free.is_some() {
+            self.free.retain(|Reverse(f)| *f as usize != fd);
+        } else {
+            // Grow to `fd`, the slots skipped over becoming free; bounded by the limit.
+            for skipped in self.slots.len()..fd {
+                self.free.push(Reverse(skipped as u32));
+            }
+            self.slots.resize_with(fd + 1, || None);
+        }
+        self.slots[fd] = Some(entry);
+        self.open += 1;
+        Ok(Fd(fd as u32))
+    }
+
     /// The entry at `fd`, if it holds every right in `need` (else `EBADF` / `ENOTCAPABLE`).
     #[inline]
     pub fn get(&mut self, fd: Fd, need: Rights) -> Result<&mut FdEntry, Errno> {

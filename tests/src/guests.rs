@@ -42,7 +42,7 @@ fn out_dir() -> PathBuf {
 pub fn rust(name: &str) -> PathBuf {
     static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     let dir = BUILT
-        .get_or_init(build_rust)
+        .get_or_init(|| build_rust("rust"))
         .as_ref()
         .unwrap_or_else(|e| panic!("{e}"));
     let path = dir.join(format!("{name}.wasm"));
@@ -54,9 +54,28 @@ pub fn rust(name: &str) -> PathBuf {
     path
 }
 
-fn build_rust() -> Result<PathBuf, String> {
-    let manifest = workspace_root().join("tests/guests/rust/Cargo.toml");
-    let target_dir = out_dir().join("rust");
+/// The `.wasm` of WASIX guest `name` (`guests/wasix/src/bin/<name>.rs`: Rust for
+/// `wasm32-wasip1` calling `wasix_32v1` through raw imports), building every WASIX guest the
+/// first time. A crate of its own, with its own lock file.
+pub fn wasix(name: &str) -> PathBuf {
+    static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let dir = BUILT
+        .get_or_init(|| build_rust("wasix"))
+        .as_ref()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.join(format!("{name}.wasm"));
+    assert!(
+        path.exists(),
+        "no WASIX guest named {name} at {}",
+        path.display()
+    );
+    path
+}
+
+/// Builds the guest crate `tests/guests/<krate>` (release, `wasm32-wasip1`).
+fn build_rust(krate: &str) -> Result<PathBuf, String> {
+    let manifest = workspace_root().join(format!("tests/guests/{krate}/Cargo.toml"));
+    let target_dir = out_dir().join(krate);
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let output = Command::new(cargo)
         .current_dir(workspace_root())

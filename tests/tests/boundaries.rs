@@ -426,6 +426,7 @@ fn linker_for(engine: &Engine, plan: &Call, doc: &Path) -> Linker<WasiCtx> {
         "wasmedge_sockets" => {
             wasi_host::wasmedge::define(&mut linker, m, f, |c: &mut WasiCtx| c, &memory)
         }
+        "wasix_32v1" => wasi_host::wasix::define(&mut linker, m, f, |c: &mut WasiCtx| c, &memory),
         other => panic!(
             "{}: module `{other}` has no host in tests/tests/boundaries.rs; add one",
             doc.display()

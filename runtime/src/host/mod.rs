@@ -14,6 +14,7 @@ pub(crate) mod random;
 pub(crate) mod sock;
 #[cfg(test)]
 mod timing_tests;
+pub(crate) mod wasix;
 pub(crate) mod wasmedge;
 
 use crate::ctx::WasiCtx;

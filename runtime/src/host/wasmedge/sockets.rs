@@ -44,26 +44,38 @@ fn sock(entry: &FdEntry) -> &NetSocket {
 
 /// `sock_open`.
 pub(crate) fn open(ctx: &mut WasiCtx, af: AddressFamily, ty: SockType) -> R<Fd> {
-    let family = match af {
-        AddressFamily::Inet4 => HostFamily::INET,
-        AddressFamily::Inet6 => HostFamily::INET6,
+    let v6 = match af {
+        AddressFamily::Inet4 => false,
+        AddressFamily::Inet6 => true,
         AddressFamily::Unspec | AddressFamily::Unix => return Err(Errno::Afnosupport.into()),
     };
-    let (socktype, dgram) = match ty {
-        SockType::Stream => (SocketType::STREAM, false),
-        SockType::Dgram => (SocketType::DGRAM, true),
+    let dgram = match ty {
+        SockType::Stream => false,
+        SockType::Dgram => true,
         SockType::Any => return Err(Errno::Inval.into()),
+    };
+    open_host(ctx, v6, dgram)
+}
+
+/// Creates an IPv4 or IPv6, TCP or UDP socket, if the policy allows sockets (shared with
+/// WASIX's `sock_open`).
+pub(crate) fn open_host(ctx: &mut WasiCtx, v6: bool, dgram: bool) -> R<Fd> {
+    let family = if v6 {
+        HostFamily::INET6
+    } else {
+        HostFamily::INET
+    };
+    let socktype = if dgram {
+        SocketType::DGRAM
+    } else {
+        SocketType::STREAM
     };
     ctx.net.check(NetOp::Open)?;
     let fd = rustix::net::socket_with(family, socktype, SocketFlags::CLOEXEC, None)?;
     #[cfg(target_vendor = "apple")]
     rustix::net::sockopt::set_socket_nosigpipe(&fd, true)?;
     let fd = ctx.table.insert(FdEntry {
-        kind: Kind::Net(NetSocket {
-            fd,
-            dgram,
-            v6: family == HostFamily::INET6,
-        }),
+        kind: Kind::Net(NetSocket { fd, dgram, v6 }),
         rights: NET_RIGHTS,
         inheriting: NET_RIGHTS,
         flags: Fdflags::empty(),
@@ -81,6 +93,11 @@ pub(crate) fn bind(
     forms: Forms,
 ) -> R<()> {
     let sa = addr::read_input(a, port, forms)?;
+    bind_addr(ctx, fd, sa)
+}
+
+/// `sock_bind` to an address already decoded (shared with WASIX).
+pub(crate) fn bind_addr(ctx: &mut WasiCtx, fd: Fd, sa: SocketAddr) -> R<()> {
     net(ctx, fd, Rights::empty())?;
     ctx.net.check(NetOp::Bind(sa))?;
     let entry = net(ctx, fd, Rights::empty())?;
@@ -98,6 +115,11 @@ pub(crate) fn connect(
     forms: Forms,
 ) -> R<()> {
     let sa = addr::read_input(a, port, forms)?;
+    connect_addr(ctx, fd, sa)
+}
+
+/// `sock_connect` to an address already decoded (shared with WASIX).
+pub(crate) fn connect_addr(ctx: &mut WasiCtx, fd: Fd, sa: SocketAddr) -> R<()> {
     net(ctx, fd, Rights::empty())?;
     ctx.net.check(NetOp::Connect(sa))?;
     let entry = net(ctx, fd, Rights::empty())?;
@@ -252,15 +274,36 @@ fn accept_raw(listener: BorrowedFd<'_>, nonblocking: bool) -> rustix::io::Result
 pub(crate) fn recv_from(
     ctx: &mut WasiCtx,
     fd: Fd,
-    mut ri_data: IovecsMut<'_>,
+    ri_data: IovecsMut<'_>,
     a: GuestPtr<'_, Address>,
     ri_flags: Riflags,
     forms: Forms,
 ) -> R<(u32, Size, Roflags)> {
+    let mut out = None;
+    let (from, got, roflags) = recv_from_addr(ctx, fd, ri_data, ri_flags, |v6| {
+        out = Some(addr::check_output(a, forms, v6)?);
+        Ok(())
+    })?;
+    if let Some(out) = out {
+        out.write(&a.memory(), from)?;
+    }
+    Ok((u32::from(from.port()), got, roflags))
+}
+
+/// One `recvmsg` into the guest's buffers (up to [`IOV_CHUNK`] of them), returning the sender
+/// (shared with WASIX). `check` sees whether the socket is IPv6 before anything is received,
+/// to check where the address will go.
+pub(crate) fn recv_from_addr(
+    ctx: &mut WasiCtx,
+    fd: Fd,
+    mut ri_data: IovecsMut<'_>,
+    ri_flags: Riflags,
+    check: impl FnOnce(bool) -> R<()>,
+) -> R<(SocketAddr, Size, Roflags)> {
     let entry = net(ctx, fd, Rights::FD_READ)?;
     let wait = !entry.flags.contains(Fdflags::NONBLOCK);
     let s = sock(entry);
-    let out = addr::check_output(a, forms, s.v6)?;
+    check(s.v6)?;
     let host = s.fd.as_fd();
     let msg_flags = p1sock::recv_msg_flags(ri_flags, wait);
     let mut iov = [libc::iovec {
@@ -288,13 +331,12 @@ pub(crate) fn recv_from(
         // A connected stream names no sender: its peer sent it.
         None => addr::name_of(host, true).unwrap_or_else(|_| unspecified(s.v6)),
     };
-    out.write(&a.memory(), from)?;
     let roflags = if msg.msg_flags & libc::MSG_TRUNC != 0 {
         Roflags::RECV_DATA_TRUNCATED
     } else {
         Roflags::empty()
     };
-    Ok((u32::from(from.port()), got as Size, roflags))
+    Ok((from, got as Size, roflags))
 }
 
 fn unspecified(v6: bool) -> SocketAddr {
@@ -316,6 +358,18 @@ pub(crate) fn send_to(
     forms: Forms,
 ) -> R<Size> {
     let to = addr::read_input(a, port, forms)?;
+    send_to_addr(ctx, fd, si_data, to, si_flags)
+}
+
+/// One `sendmsg` of the guest's buffers (up to [`IOV_CHUNK`]) to a decoded address (shared
+/// with WASIX).
+pub(crate) fn send_to_addr(
+    ctx: &mut WasiCtx,
+    fd: Fd,
+    si_data: Iovecs<'_>,
+    to: SocketAddr,
+    si_flags: Siflags,
+) -> R<Size> {
     if si_flags != 0 {
         return Err(Errno::Inval.into());
     }
@@ -359,6 +413,15 @@ pub(crate) fn get_addr(
     peer: bool,
     forms: Forms,
 ) -> R<(u32, u32)> {
+    let sa = name_of_fd(ctx, fd, peer)?;
+    let out = addr::check_output(a, forms, false)?;
+    out.write(&a.memory(), sa)?;
+    let version = if sa.is_ipv4() { 4 } else { 6 };
+    Ok((version, u32::from(sa.port())))
+}
+
+/// The local or peer address of any socket descriptor (shared with WASIX).
+pub(crate) fn name_of_fd(ctx: &mut WasiCtx, fd: Fd, peer: bool) -> R<SocketAddr> {
     let entry = ctx.table.get(fd, Rights::empty())?;
     let host = match &entry.kind {
         Kind::Net(n) => n.fd.as_fd(),
@@ -367,9 +430,5 @@ pub(crate) fn get_addr(
         Kind::File(f) if p1sock::is_socket(f.filetype) => f.file.as_fd(),
         Kind::File(_) | Kind::Dir(_) => return Err(Errno::Notsock.into()),
     };
-    let sa = addr::name_of(host, peer)?;
-    let out = addr::check_output(a, forms, false)?;
-    out.write(&a.memory(), sa)?;
-    let version = if sa.is_ipv4() { 4 } else { 6 };
-    Ok((version, u32::from(sa.port())))
+    Ok(addr::name_of(host, peer)?)
 }
