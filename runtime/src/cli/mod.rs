@@ -161,6 +161,30 @@ struct RunArgs {
     #[arg(long = "allow-precompiled")]
     allow_precompiled: bool,
 
+    /// Prints every WASI call, one line each, strace-like: its decoded arguments (paths,
+    /// descriptors, flags by name, iovec sizes and addresses), its result or errno by name,
+    /// and its duration. To stderr, or to FILE with `--trace=FILE`.
+    #[arg(
+        long = "trace",
+        value_name = "FILE",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "-"
+    )]
+    trace: Option<String>,
+
+    /// Makes runs repeatable: a virtual clock (realtime from 2000-01-01, every read one
+    /// microsecond later, monotonic and realtime consistent) and random bytes from SEED
+    /// (default 0) instead of the OS's.
+    #[arg(
+        long = "deterministic",
+        value_name = "SEED",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "0"
+    )]
+    deterministic: Option<u64>,
+
     /// Writes profiling information for `perf`: a perf map (/tmp/perf-PID.map) or a jitdump.
     #[arg(long = "profile", value_name = "STRATEGY", value_enum)]
     profile: Option<Profile>,

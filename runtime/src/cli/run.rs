@@ -14,6 +14,9 @@ use wasmtime::{
 use super::load::{self, Program, Shape};
 use super::options::{Compiler, OptLevel, Settings};
 use super::{Profile, RunArgs, SetupError, chain};
+use crate::layers::{Traced, Tracer};
+use crate::preview1::WasiSnapshotPreview1;
+use crate::wasmedge::WasmedgeSockets;
 use crate::{Exit, WasiCtx, WasiCtxBuilder};
 
 /// A trap: what a native process killed by `abort()` reports (128 + SIGABRT).
@@ -29,9 +32,10 @@ pub const STACK_OVERFLOW: u8 = 139;
 /// wasmtime's default `max_wasm_stack`, for messages.
 const DEFAULT_WASM_STACK: usize = 512 << 10;
 
-/// The store's data: the WASI context and the limits the store enforces.
-struct Host {
-    wasi: WasiCtx,
+/// The store's data: the WASI host (a context, or a traced one) and the limits the store
+/// enforces.
+struct Host<W> {
+    wasi: W,
     limits: Limits,
 }
 
@@ -129,9 +133,6 @@ pub fn run(run: &RunArgs, settings: &Settings) -> Result<ExitCode, SetupError> {
     let input = load::read_program(program)?;
     let config = engine_config(settings, run.profile)?;
     let engine = Engine::new(&config).map_err(|e| SetupError::Engine(chain(&e)))?;
-    // Only the preview1 functions are offered, each bound to the instance by
-    // `crate::instantiate`; the linker itself stays empty.
-    let linker = Linker::new(&engine);
     let invoke = run.invoke.as_deref();
 
     let module = match input {
@@ -161,10 +162,50 @@ pub fn run(run: &RunArgs, settings: &Settings) -> Result<ExitCode, SetupError> {
     };
 
     let ctx = build_ctx(run, settings)?;
+    match run.trace.as_deref() {
+        None => execute(run, settings, &engine, &module, ctx),
+        Some(target) => {
+            let tracer = if target == "-" {
+                Tracer::to_writer(std::io::stderr())
+            } else {
+                let file = std::fs::File::create(target).map_err(|e| {
+                    SetupError::Other(format!("cannot create the trace file `{target}`: {e}"))
+                })?;
+                Tracer::to_writer(std::io::BufWriter::new(file))
+            };
+            execute(
+                run,
+                settings,
+                &engine,
+                &module,
+                Traced::new(ctx, tracer.with_events(true)),
+            )
+        }
+    }
+}
+
+/// Runs `module` served by `wasi`: a [`WasiCtx`], or a traced one (each compiled apart, so
+/// the untraced run is exactly what it was).
+fn execute<W>(
+    run: &RunArgs,
+    settings: &Settings,
+    engine: &Engine,
+    module: &Module,
+    wasi: W,
+) -> Result<ExitCode, SetupError>
+where
+    W: WasiSnapshotPreview1 + WasmedgeSockets + Send + 'static,
+{
+    let program = run.program();
+    let invoke = run.invoke.as_deref();
+    // Only the WASI functions are offered, each bound to the instance by
+    // `crate::instantiate`; the linker itself stays empty.
+    let linker = Linker::new(engine);
+    let ctx = wasi;
     let limits = Limits {
         max_memory: settings.max_memory_size.unwrap_or(u64::MAX),
     };
-    let mut store = Store::new(&engine, Host { wasi: ctx, limits });
+    let mut store = Store::new(engine, Host { wasi: ctx, limits });
     if settings.max_memory_size.is_some() {
         store.limiter(|host| &mut host.limits);
     }
@@ -175,10 +216,10 @@ pub fn run(run: &RunArgs, settings: &Settings) -> Result<ExitCode, SetupError> {
     }
     if let Some(timeout) = settings.timeout {
         store.set_epoch_deadline(1);
-        start_timer(&engine, timeout)?;
+        start_timer(engine, timeout)?;
     }
 
-    let instance = match crate::instantiate(&mut store, &linker, &module, |host: &mut Host| {
+    let instance = match crate::instantiate(&mut store, &linker, module, |host: &mut Host<W>| {
         &mut host.wasi
     }) {
         Ok(instance) => instance,
@@ -294,8 +335,8 @@ fn start_timer(engine: &Engine, timeout: Duration) -> Result<(), SetupError> {
 }
 
 /// The `--invoke` arguments, parsed as the function's parameter types.
-fn invoke_params(
-    store: &Store<Host>,
+fn invoke_params<W: 'static>(
+    store: &Store<Host<W>>,
     func: Func,
     name: &str,
     args: &[String],
@@ -388,6 +429,9 @@ fn build_ctx(run: &RunArgs, settings: &Settings) -> Result<WasiCtx, SetupError> 
         b.allow_connect(rule.clone());
     }
     b.fd_limit(run.fd_limit);
+    if let Some(seed) = run.deterministic {
+        crate::layers::deterministic::apply(&mut b, seed);
+    }
     b.build().map_err(|e| SetupError::Other(e.to_string()))
 }
 

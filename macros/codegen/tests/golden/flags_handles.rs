@@ -240,6 +240,75 @@ pub trait Things {
         Trap::Exit(code)
     }
 }
+/// A host that wraps another [`Things`] host and overrides some of its methods.
+///
+/// Implement `inner` and the methods to change; every other method forwards the call,
+/// arguments unchanged, to the inner host (these defaults are generated from the spec, so
+/// a function added to it forwards too). Every implementor also implements
+/// [`Things`], so it registers like any host.
+#[allow(clippy::too_many_arguments)]
+pub trait ThingsDelegate {
+    /// The wrapped host.
+    type Inner: Things + ?Sized;
+    /// The wrapped host, which serves every method not overridden.
+    fn inner(&mut self) -> &mut Self::Inner;
+    /// Forwards to the inner host's [`Things::open`] unless overridden.
+    #[inline]
+    fn open(&mut self, o: Opts) -> Result<Thing, CallError<Errno>> {
+        <Self::Inner as Things>::open(Self::inner(self), o)
+    }
+    /// Forwards to the inner host's [`Things::quit`] unless overridden.
+    #[inline]
+    fn quit(&mut self, code: u32) -> Trap {
+        <Self::Inner as Things>::quit(Self::inner(self), code)
+    }
+}
+#[allow(clippy::too_many_arguments)]
+impl<D: ThingsDelegate + ?Sized> Things for D {
+    #[inline]
+    fn open(&mut self, o: Opts) -> Result<Thing, CallError<Errno>> {
+        <D as ThingsDelegate>::open(self, o)
+    }
+    #[inline]
+    fn quit(&mut self, code: u32) -> Trap {
+        <D as ThingsDelegate>::quit(self, code)
+    }
+}
+/// Every call traced: its decoded arguments, outcome and duration, then the inner
+/// host's answer unchanged.
+#[allow(clippy::too_many_arguments, clippy::useless_format)]
+impl<H: Things> Things for crate::layers::Traced<H> {
+    fn open(&mut self, o: Opts) -> Result<Thing, CallError<Errno>> {
+        let args = ::std::format!("o={:?}", o);
+        let start = ::std::time::Instant::now();
+        let result = <H as Things>::open(&mut self.inner, o);
+        let took = start.elapsed();
+        self.tracer
+            .record(
+                "things",
+                "open",
+                &args,
+                &crate::layers::trace::outcome(&result, Errno::name),
+                took,
+            );
+        result
+    }
+    fn quit(&mut self, code: u32) -> Trap {
+        let args = ::std::format!("code={:?}", code);
+        let start = ::std::time::Instant::now();
+        let result = <H as Things>::quit(&mut self.inner, code);
+        let took = start.elapsed();
+        self.tracer
+            .record(
+                "things",
+                "quit",
+                &args,
+                &crate::layers::trace::ending(&result),
+                took,
+            );
+        result
+    }
+}
 /// The shared-host flavour of [`Things`]: one host object serving many instances and
 /// threads. Methods take `&self` and the calling instance's [`Context`](Self::Context);
 /// the default bodies are [`Things`]'s. `Arc<H>` implements it when `H` does, and

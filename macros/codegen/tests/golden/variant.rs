@@ -303,6 +303,51 @@ pub trait Variants {
         Err(CallError::Trap(Trap::msg(concat!("variants::pick", " is not implemented"))))
     }
 }
+/// A host that wraps another [`Variants`] host and overrides some of its methods.
+///
+/// Implement `inner` and the methods to change; every other method forwards the call,
+/// arguments unchanged, to the inner host (these defaults are generated from the spec, so
+/// a function added to it forwards too). Every implementor also implements
+/// [`Variants`], so it registers like any host.
+#[allow(clippy::too_many_arguments)]
+pub trait VariantsDelegate {
+    /// The wrapped host.
+    type Inner: Variants + ?Sized;
+    /// The wrapped host, which serves every method not overridden.
+    fn inner(&mut self) -> &mut Self::Inner;
+    /// Forwards to the inner host's [`Variants::pick`] unless overridden.
+    #[inline]
+    fn pick(&mut self, k: Kind) -> Result<Either, CallError<Errno>> {
+        <Self::Inner as Variants>::pick(Self::inner(self), k)
+    }
+}
+#[allow(clippy::too_many_arguments)]
+impl<D: VariantsDelegate + ?Sized> Variants for D {
+    #[inline]
+    fn pick(&mut self, k: Kind) -> Result<Either, CallError<Errno>> {
+        <D as VariantsDelegate>::pick(self, k)
+    }
+}
+/// Every call traced: its decoded arguments, outcome and duration, then the inner
+/// host's answer unchanged.
+#[allow(clippy::too_many_arguments, clippy::useless_format)]
+impl<H: Variants> Variants for crate::layers::Traced<H> {
+    fn pick(&mut self, k: Kind) -> Result<Either, CallError<Errno>> {
+        let args = ::std::format!("k={:?}", k);
+        let start = ::std::time::Instant::now();
+        let result = <H as Variants>::pick(&mut self.inner, k);
+        let took = start.elapsed();
+        self.tracer
+            .record(
+                "variants",
+                "pick",
+                &args,
+                &crate::layers::trace::outcome(&result, Errno::name),
+                took,
+            );
+        result
+    }
+}
 /// The shared-host flavour of [`Variants`]: one host object serving many instances and
 /// threads. Methods take `&self` and the calling instance's [`Context`](Self::Context);
 /// the default bodies are [`Variants`]'s. `Arc<H>` implements it when `H` does, and

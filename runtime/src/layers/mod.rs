@@ -1,0 +1,18 @@
+//! Layers for custom hosts: pieces an embedder (or the CLI) puts around or inside a host to
+//! observe or pin down what a guest sees, without writing a host of its own.
+//!
+//! - [`trace`]: [`Traced`] wraps any host and reports every call (decoded arguments, outcome,
+//!   duration) as a line of text and as `tracing` events.
+//! - [`deterministic`]: a virtual clock and a seeded random source, so that runs repeat.
+//! - [`stdio`]: stdin from bytes, stdout and stderr into buffers or any `Write`.
+//!
+//! Overriding single calls is the generated `<Module>Delegate` traits' job
+//! (`docs/custom-hosts.md`).
+
+pub mod deterministic;
+pub mod stdio;
+pub mod trace;
+
+pub use deterministic::{SeededRandom, VirtualClock};
+pub use stdio::{Captured, Pumped};
+pub use trace::{Traced, Tracer};

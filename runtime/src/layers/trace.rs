@@ -1,0 +1,183 @@
+//! Call tracing: [`Traced`] wraps a host, and its generated implementation of every module
+//! trait records each call before returning the inner host's answer unchanged.
+//!
+//! A host that is not wrapped is not touched: tracing costs nothing when it is off.
+
+use std::fmt;
+use std::io::Write;
+use std::time::Duration;
+
+use crate::call::{CallError, ErrorCode, Trap};
+
+/// A host whose every call is traced to `tracer`. It implements each generated module trait
+/// that `H` implements (preview1, the WasmEdge sockets, your own `bindings!`).
+pub struct Traced<H> {
+    /// The host that serves the calls.
+    pub inner: H,
+    /// Where the calls are reported.
+    pub tracer: Tracer,
+}
+
+impl<H> Traced<H> {
+    /// Wraps `inner`.
+    pub fn new(inner: H, tracer: Tracer) -> Self {
+        Traced { inner, tracer }
+    }
+}
+
+/// Where traced calls go: one line of text per call to a writer, and/or one `tracing` event
+/// per call (target `wasi_host::call`, level `TRACE`, fields `module`, `function`, `args`,
+/// `outcome`, `nanos`).
+pub struct Tracer {
+    out: Option<Box<dyn Write + Send>>,
+    events: bool,
+}
+
+impl fmt::Debug for Tracer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tracer")
+            .field("writer", &self.out.is_some())
+            .field("events", &self.events)
+            .finish()
+    }
+}
+
+impl Tracer {
+    /// Lines written to `out`, e.g. `fd_write(fd=Fd(1), iovs=[6@0x100]) = 6 <1.2µs>`.
+    /// Write errors are ignored: tracing never changes what the guest sees.
+    pub fn to_writer(out: impl Write + Send + 'static) -> Self {
+        Tracer {
+            out: Some(Box::new(out)),
+            events: false,
+        }
+    }
+
+    /// `tracing` events only.
+    pub fn events() -> Self {
+        Tracer {
+            out: None,
+            events: true,
+        }
+    }
+
+    /// Also (or no longer) emits `tracing` events.
+    pub fn with_events(mut self, yes: bool) -> Self {
+        self.events = yes;
+        self
+    }
+
+    /// Reports one call. Called by the generated code.
+    #[doc(hidden)]
+    pub fn record(
+        &mut self,
+        module: &str,
+        function: &str,
+        args: &str,
+        outcome: &str,
+        took: Duration,
+    ) {
+        if let Some(out) = &mut self.out {
+            let _ = writeln!(out, "{function}({args}) = {outcome} <{took:.1?}>");
+        }
+        if self.events {
+            tracing::trace!(
+                target: "wasi_host::call",
+                module,
+                function,
+                args,
+                outcome,
+                nanos = took.as_nanos() as u64,
+            );
+        }
+    }
+}
+
+impl Drop for Tracer {
+    fn drop(&mut self) {
+        if let Some(out) = &mut self.out {
+            let _ = out.flush();
+        }
+    }
+}
+
+/// A byte buffer argument, shown by its length.
+#[doc(hidden)]
+pub struct Bytes(pub usize);
+
+impl fmt::Display for Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<{} bytes>", self.0)
+    }
+}
+
+/// A guest address.
+#[doc(hidden)]
+pub struct Addr(pub u32);
+
+impl fmt::Display for Addr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:#x}", self.0)
+    }
+}
+
+/// An array argument: where it is and how many elements it has.
+#[doc(hidden)]
+pub struct Array(pub u32, pub usize);
+
+impl fmt::Display for Array {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:#x}[{}]", self.0, self.1)
+    }
+}
+
+/// An iovec list: each buffer's length and address, `[len@addr, ...]`.
+#[doc(hidden)]
+pub struct Regions<I>(pub I);
+
+impl<I: Iterator<Item = (u32, u32)> + Clone> fmt::Display for Regions<I> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[")?;
+        for (i, (addr, len)) in self.0.clone().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{len}@{addr:#x}")?;
+        }
+        f.write_str("]")
+    }
+}
+
+/// `ENOENT` for `noent`.
+fn errno_name(name: &str) -> String {
+    format!("E{}", name.to_ascii_uppercase())
+}
+
+/// How a call ended: its value (`0` for none), or its errno by name, or the trap.
+#[doc(hidden)]
+pub fn outcome<T: fmt::Debug, E: ErrorCode>(
+    result: &Result<T, CallError<E>>,
+    name: fn(E) -> &'static str,
+) -> String {
+    match result {
+        Ok(value) => {
+            let shown = format!("{value:?}");
+            if shown == "()" { "0".into() } else { shown }
+        }
+        Err(CallError::Errno(e)) => errno_name(name(*e)),
+        Err(CallError::Guest(g)) => match E::from_guest_error(*g) {
+            Some(e) => format!("{} (bad guest input: {g})", errno_name(name(e))),
+            None => format!("trap (bad guest input: {g})"),
+        },
+        Err(CallError::Trap(t)) => ending(t),
+    }
+}
+
+/// How a call that returns no value ended.
+#[doc(hidden)]
+pub fn ending(trap: &Trap) -> String {
+    match trap {
+        Trap::Exit(status) => format!("exit({status})"),
+        Trap::ExitThread(status) => format!("thread exit({status})"),
+        Trap::Error(e) => format!("trap ({e})"),
+    }
+}
