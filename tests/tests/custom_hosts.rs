@@ -1,0 +1,253 @@
+//! The custom-host kit end to end: a delegating host over the real one, tracing (as lines, as
+//! `tracing` events, and from the CLI), `--deterministic` runs, and captured stdio.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
+
+use wasi_host::layers::{Traced, Tracer};
+use wasi_host::preview1::{Errno, Fd, WasiSnapshotPreview1, WasiSnapshotPreview1Delegate};
+use wasi_host::wasmedge::WasmedgeSocketsDelegate;
+use wasi_host::{CallError, Stdio, WasiCtx};
+use wasi_host_tests::watchdog;
+use wasmtime::{Engine, Linker, Module, Store};
+
+const CLI: &str = env!("CARGO_BIN_EXE_wasi-host-under-test");
+
+fn example_wat(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples")
+        .join(name)
+}
+
+fn cli(args: &[&str]) -> Output {
+    let child = Command::new(CLI)
+        .args(args)
+        .env_clear()
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    watchdog::wait(child, &format!("wasi-host {args:?}"))
+}
+
+fn run<H>(host: H) -> H
+where
+    H: wasi_host::preview1::WasiSnapshotPreview1
+        + wasi_host::wasmedge::WasmedgeSockets
+        + Send
+        + 'static,
+{
+    let engine = Engine::default();
+    let module = Module::from_file(&engine, example_wat("now.wat")).unwrap();
+    let mut store = Store::new(&engine, host);
+    let linker = Linker::new(&engine);
+    let instance = wasi_host::instantiate(&mut store, &linker, &module, |h: &mut H| h).unwrap();
+    instance
+        .get_typed_func::<(), ()>(&mut store, "_start")
+        .unwrap()
+        .call(&mut store, ())
+        .unwrap();
+    store.into_data()
+}
+
+/// Refuses writes to stderr, counts the others; everything else is the real host's.
+struct NoStderr {
+    inner: WasiCtx,
+    writes: usize,
+}
+
+impl WasiSnapshotPreview1Delegate for NoStderr {
+    type Inner = WasiCtx;
+    fn inner(&mut self) -> &mut WasiCtx {
+        &mut self.inner
+    }
+    fn fd_write(
+        &mut self,
+        fd: Fd,
+        iovs: wasi_host::guest::Iovecs<'_>,
+    ) -> Result<u32, CallError<Errno>> {
+        if fd == Fd(2) {
+            return Err(Errno::Perm.into());
+        }
+        self.writes += 1;
+        self.inner.fd_write(fd, iovs)
+    }
+}
+
+impl WasmedgeSocketsDelegate for NoStderr {
+    type Inner = WasiCtx;
+    fn inner(&mut self) -> &mut WasiCtx {
+        &mut self.inner
+    }
+}
+
+#[test]
+fn a_delegate_overrides_one_call_and_forwards_every_other() {
+    let (stdout, captured) = Stdio::capture().unwrap();
+    let (stderr, stderr_captured) = Stdio::capture().unwrap();
+    let mut b = WasiCtx::builder();
+    wasi_host::layers::deterministic::apply(&mut b, 3);
+    let inner = b
+        .stdin(Stdio::from_bytes("in").unwrap())
+        .stdout(stdout)
+        .stderr(stderr)
+        .build()
+        .unwrap();
+    let host = run(NoStderr { inner, writes: 0 });
+    let out = captured.contents_string().unwrap();
+    // The forwarded calls answered as the real host does: the virtual clock's first read, the
+    // seeded random bytes, stdin.
+    assert!(
+        out.starts_with("time: 946684800000001000\nrandom: "),
+        "{out}"
+    );
+    assert!(out.ends_with("stdin: in\n"), "{out}");
+    assert!(host.writes > 5, "{}", host.writes);
+    // The override refused the one stderr write.
+    assert_eq!(stderr_captured.contents().unwrap(), b"");
+}
+
+/// A `tracing` subscriber that keeps each event's fields as text.
+#[derive(Clone, Default)]
+struct Collect(Arc<Mutex<Vec<String>>>);
+
+struct Fields<'a>(&'a mut String);
+
+impl tracing::field::Visit for Fields<'_> {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.push_str(&format!("{}={:?} ", field.name(), value));
+    }
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        self.0.push_str(&format!("{}={} ", field.name(), value));
+    }
+}
+
+impl tracing::Subscriber for Collect {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut text = format!("[{}] ", event.metadata().target());
+        event.record(&mut Fields(&mut text));
+        self.0.lock().unwrap().push(text);
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[test]
+fn traced_calls_are_tracing_events() {
+    let collect = Collect::default();
+    let events = collect.0.clone();
+    tracing::subscriber::with_default(collect, || {
+        let ctx = WasiCtx::builder()
+            .stdin(Stdio::from_bytes("x").unwrap())
+            .stdout(Stdio::Null)
+            .stderr(Stdio::Null)
+            .build()
+            .unwrap();
+        run(Traced::new(ctx, Tracer::events()));
+    });
+    let events = events.lock().unwrap();
+    let find = |function: &str| {
+        events
+            .iter()
+            .find(|e| e.contains(&format!("function={function} ")))
+            .unwrap_or_else(|| panic!("no {function} in {events:#?}"))
+            .clone()
+    };
+    let read = find("fd_read");
+    assert!(read.starts_with("[wasi_host::call] "), "{read}");
+    assert!(read.contains("module=wasi_snapshot_preview1 "), "{read}");
+    assert!(read.contains("args=fd=Fd(0), iovs=[1024@0x400] "), "{read}");
+    assert!(read.contains("outcome=1 "), "{read}");
+    assert!(read.contains("nanos="), "{read}");
+    assert!(find("random_get").contains("args=buf=<8 bytes> outcome=0 "));
+    // One event per call: 17 writes, one read, one clock, one random.
+    assert_eq!(events.len(), 20, "{events:#?}");
+}
+
+#[test]
+fn cli_trace_shows_errnos_by_name_and_the_exit() {
+    // hello.wat without a preopen: fd_prestat_get(3) fails, and the guest exits with 1.
+    let hello = example_wat("hello.wat");
+    let out = cli(&["run", "--trace", hello.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("fd_prestat_get(fd=Fd(3)) = EBADF <"), "{err}");
+    assert!(err.contains("proc_exit(rval=1) = exit(1) <"), "{err}");
+    assert!(err.contains("fd_write(fd=Fd(2), iovs=["), "{err}");
+    // Without --trace, the same run prints no trace line.
+    let quiet = cli(&["run", hello.to_str().unwrap()]);
+    assert!(
+        !String::from_utf8_lossy(&quiet.stderr).contains(" = "),
+        "{quiet:?}"
+    );
+}
+
+#[test]
+fn cli_trace_to_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("calls.txt");
+    let arg = format!("--trace={}", file.display());
+    let now = example_wat("now.wat");
+    let out = cli(&["run", &arg, now.to_str().unwrap()]);
+    assert!(out.status.success(), "{out:?}");
+    // The guest's stderr is untouched; the trace is in the file.
+    assert_eq!(out.stderr, b"bye\n");
+    let trace = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        trace.starts_with("fd_write(fd=Fd(1), iovs=[6@0x40]) = 6 <"),
+        "{trace}"
+    );
+    assert!(
+        trace.contains("\nclock_time_get(id=Realtime, precision=1) = "),
+        "{trace}"
+    );
+    assert_eq!(trace.lines().count(), 20, "{trace}");
+}
+
+#[test]
+fn cli_deterministic_runs_repeat() {
+    let now = example_wat("now.wat");
+    let now = now.to_str().unwrap();
+    let a = cli(&["run", "--deterministic", now]);
+    let b = cli(&["run", "--deterministic", now]);
+    assert!(a.status.success(), "{a:?}");
+    assert_eq!(a.stdout, b.stdout);
+    let text = String::from_utf8_lossy(&a.stdout);
+    assert!(text.starts_with("time: 946684800000001000\n"), "{text}");
+    // Another seed, other random bytes, the same clock.
+    let c = cli(&["run", "--deterministic=9", now]);
+    let c_text = String::from_utf8_lossy(&c.stdout);
+    assert_ne!(a.stdout, c.stdout);
+    assert_eq!(text.lines().next(), c_text.lines().next());
+    // Not deterministic: the real clock.
+    let real = cli(&["run", now]);
+    assert_ne!(
+        String::from_utf8_lossy(&real.stdout).lines().next(),
+        text.lines().next()
+    );
+}
+
+#[test]
+fn pumped_stderr_is_complete_after_the_store_is_dropped() {
+    let (stderr, pumped) = Stdio::pipe_to(Vec::new()).unwrap();
+    let (stdout, captured) = Stdio::capture().unwrap();
+    let ctx = WasiCtx::builder()
+        .stdin(Stdio::Null)
+        .stdout(stdout)
+        .stderr(stderr)
+        .build()
+        .unwrap();
+    drop(run(ctx));
+    assert_eq!(pumped.finish().unwrap(), b"bye\n");
+    assert!(captured.contents_string().unwrap().ends_with("stdin: \n"));
+}
