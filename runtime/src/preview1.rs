@@ -4219,8 +4219,8 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
         advice: Advice,
     ) -> Result<(), CallError<Errno>> {
         let args = ::std::format!(
-            "fd={:?}, offset={:?}, len={:?}, advice={:?}",
-            fd,
+            "fd={}, offset={:?}, len={:?}, advice={:?}",
+            fd.0,
             offset,
             len,
             advice
@@ -4244,7 +4244,7 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
         offset: Filesize,
         len: Filesize,
     ) -> Result<(), CallError<Errno>> {
-        let args = ::std::format!("fd={:?}, offset={:?}, len={:?}", fd, offset, len);
+        let args = ::std::format!("fd={}, offset={:?}, len={:?}", fd.0, offset, len);
         let start = ::std::time::Instant::now();
         let result = <H as WasiSnapshotPreview1>::fd_allocate(&mut self.inner, fd, offset, len);
         let took = start.elapsed();
@@ -4258,7 +4258,7 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
         result
     }
     fn fd_close(&mut self, fd: Fd) -> Result<(), CallError<Errno>> {
-        let args = ::std::format!("fd={:?}", fd);
+        let args = ::std::format!("fd={}", fd.0);
         let start = ::std::time::Instant::now();
         let result = <H as WasiSnapshotPreview1>::fd_close(&mut self.inner, fd);
         let took = start.elapsed();
@@ -4272,7 +4272,7 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
         result
     }
     fn fd_datasync(&mut self, fd: Fd) -> Result<(), CallError<Errno>> {
-        let args = ::std::format!("fd={:?}", fd);
+        let args = ::std::format!("fd={}", fd.0);
         let start = ::std::time::Instant::now();
         let result = <H as WasiSnapshotPreview1>::fd_datasync(&mut self.inner, fd);
         let took = start.elapsed();
@@ -4286,7 +4286,7 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
         result
     }
     fn fd_fdstat_get(&mut self, fd: Fd) -> Result<Fdstat, CallError<Errno>> {
-        let args = ::std::format!("fd={:?}", fd);
+        let args = ::std::format!("fd={}", fd.0);
         let start = ::std::time::Instant::now();
         let result = <H as WasiSnapshotPreview1>::fd_fdstat_get(&mut self.inner, fd);
         let took = start.elapsed();
@@ -4300,7 +4300,7 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
         result
     }
     fn fd_fdstat_set_flags(&mut self, fd: Fd, flags: Fdflags) -> Result<(), CallError<Errno>> {
-        let args = ::std::format!("fd={:?}, flags={:?}", fd, flags);
+        let args = ::std::format!("fd={}, flags={}", fd.0, crate::layers::trace::Flags(flags));
         let start = ::std::time::Instant::now();
         let result = <H as WasiSnapshotPreview1>::fd_fdstat_set_flags(&mut self.inner, fd, flags);
         let took = start.elapsed();
@@ -4320,10 +4320,10 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
         fs_rights_inheriting: Rights,
     ) -> Result<(), CallError<Errno>> {
         let args = ::std::format!(
-            "fd={:?}, fs_rights_base={:?}, fs_rights_inheriting={:?}",
-            fd,
-            fs_rights_base,
-            fs_rights_inheriting
+            "fd={}, fs_rights_base={}, fs_rights_inheriting={}",
+            fd.0,
+            crate::layers::trace::Flags(fs_rights_base),
+            crate::layers::trace::Flags(fs_rights_inheriting)
         );
         let start = ::std::time::Instant::now();
         let result = <H as WasiSnapshotPreview1>::fd_fdstat_set_rights(
@@ -4343,7 +4343,7 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
         result
     }
     fn fd_filestat_get(&mut self, fd: Fd) -> Result<Filestat, CallError<Errno>> {
-        let args = ::std::format!("fd={:?}", fd);
+        let args = ::std::format!("fd={}", fd.0);
         let start = ::std::time::Instant::now();
         let result = <H as WasiSnapshotPreview1>::fd_filestat_get(&mut self.inner, fd);
         let took = start.elapsed();
@@ -4357,7 +4357,7 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
         result
     }
     fn fd_filestat_set_size(&mut self, fd: Fd, size: Filesize) -> Result<(), CallError<Errno>> {
-        let args = ::std::format!("fd={:?}, size={:?}", fd, size);
+        let args = ::std::format!("fd={}, size={:?}", fd.0, size);
         let start = ::std::time::Instant::now();
         let result = <H as WasiSnapshotPreview1>::fd_filestat_set_size(&mut self.inner, fd, size);
         let took = start.elapsed();
@@ -4378,11 +4378,11 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
         fst_flags: Fstflags,
     ) -> Result<(), CallError<Errno>> {
         let args = ::std::format!(
-            "fd={:?}, atim={:?}, mtim={:?}, fst_flags={:?}",
-            fd,
+            "fd={}, atim={:?}, mtim={:?}, fst_flags={}",
+            fd.0,
             atim,
             mtim,
-            fst_flags
+            crate::layers::trace::Flags(fst_flags)
         );
         let start = ::std::time::Instant::now();
         let result = <H as WasiSnapshotPreview1>::fd_filestat_set_times(
@@ -4409,8 +4409,8 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
         offset: Filesize,
     ) -> Result<Size, CallError<Errno>> {
         let args = ::std::format!(
-            "fd={:?}, iovs={}, offset={:?}",
-            fd,
+            "fd={}, iovs={}, offset={:?}",
+            fd.0,
             crate::layers::trace::Regions(iovs.regions()),
             offset
         );
@@ -4427,7 +4427,7 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
         result
     }
     fn fd_prestat_get(&mut self, fd: Fd) -> Result<Prestat, CallError<Errno>> {
-        let args = ::std::format!("fd={:?}", fd);
+        let args = ::std::format!("fd={}", fd.0);
         let start = ::std::time::Instant::now();
         let result = <H as WasiSnapshotPreview1>::fd_prestat_get(&mut self.inner, fd);
         let took = start.elapsed();
@@ -4446,8 +4446,8 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
         path: GuestBufMut<'_>,
     ) -> Result<(), CallError<Errno>> {
         let args = ::std::format!(
-            "fd={:?}, path={}",
-            fd,
+            "fd={}, path={}",
+            fd.0,
             crate::layers::trace::Bytes(path.len())
         );
         let start = ::std::time::Instant::now();
@@ -4469,8 +4469,8 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
         offset: Filesize,
     ) -> Result<Size, CallError<Errno>> {
         let args = ::std::format!(
-            "fd={:?}, iovs={}, offset={:?}",
-            fd,
+            "fd={}, iovs={}, offset={:?}",
+            fd.0,
             crate::layers::trace::Regions(iovs.regions()),
             offset
         );
@@ -4488,8 +4488,8 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
     }
     fn fd_read(&mut self, fd: Fd, iovs: IovecsMut<'_>) -> Result<Size, CallError<Errno>> {
         let args = ::std::format!(
-            "fd={:?}, iovs={}",
-            fd,
+            "fd={}, iovs={}",
+            fd.0,
             crate::layers::trace::Regions(iovs.regions())
         );
         let start = ::std::time::Instant::now();
@@ -4511,8 +4511,8 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
         cookie: Dircookie,
     ) -> Result<Size, CallError<Errno>> {
         let args = ::std::format!(
-            "fd={:?}, buf={}, cookie={:?}",
-            fd,
+            "fd={}, buf={}, cookie={:?}",
+            fd.0,
             crate::layers::trace::Bytes(buf.len()),
             cookie
         );
@@ -4529,7 +4529,7 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
         result
     }
     fn fd_renumber(&mut self, fd: Fd, to: Fd) -> Result<(), CallError<Errno>> {
-        let args = ::std::format!("fd={:?}, to={:?}", fd, to);
+        let args = ::std::format!("fd={}, to={}", fd.0, to.0);
         let start = ::std::time::Instant::now();
         let result = <H as WasiSnapshotPreview1>::fd_renumber(&mut self.inner, fd, to);
         let took = start.elapsed();
@@ -4548,7 +4548,7 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
         offset: Filedelta,
         whence: Whence,
     ) -> Result<Filesize, CallError<Errno>> {
-        let args = ::std::format!("fd={:?}, offset={:?}, whence={:?}", fd, offset, whence);
+        let args = ::std::format!("fd={}, offset={:?}, whence={:?}", fd.0, offset, whence);
         let start = ::std::time::Instant::now();
         let result = <H as WasiSnapshotPreview1>::fd_seek(&mut self.inner, fd, offset, whence);
         let took = start.elapsed();
@@ -4562,7 +4562,7 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
         result
     }
     fn fd_sync(&mut self, fd: Fd) -> Result<(), CallError<Errno>> {
-        let args = ::std::format!("fd={:?}", fd);
+        let args = ::std::format!("fd={}", fd.0);
         let start = ::std::time::Instant::now();
         let result = <H as WasiSnapshotPreview1>::fd_sync(&mut self.inner, fd);
         let took = start.elapsed();
@@ -4576,7 +4576,7 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
         result
     }
     fn fd_tell(&mut self, fd: Fd) -> Result<Filesize, CallError<Errno>> {
-        let args = ::std::format!("fd={:?}", fd);
+        let args = ::std::format!("fd={}", fd.0);
         let start = ::std::time::Instant::now();
         let result = <H as WasiSnapshotPreview1>::fd_tell(&mut self.inner, fd);
         let took = start.elapsed();
@@ -4591,8 +4591,8 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
     }
     fn fd_write(&mut self, fd: Fd, iovs: Iovecs<'_>) -> Result<Size, CallError<Errno>> {
         let args = ::std::format!(
-            "fd={:?}, iovs={}",
-            fd,
+            "fd={}, iovs={}",
+            fd.0,
             crate::layers::trace::Regions(iovs.regions())
         );
         let start = ::std::time::Instant::now();
@@ -4608,7 +4608,7 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
         result
     }
     fn path_create_directory(&mut self, fd: Fd, path: &str) -> Result<(), CallError<Errno>> {
-        let args = ::std::format!("fd={:?}, path={:?}", fd, path);
+        let args = ::std::format!("fd={}, path={:?}", fd.0, path);
         let start = ::std::time::Instant::now();
         let result = <H as WasiSnapshotPreview1>::path_create_directory(&mut self.inner, fd, path);
         let took = start.elapsed();
@@ -4627,7 +4627,12 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
         flags: Lookupflags,
         path: &str,
     ) -> Result<Filestat, CallError<Errno>> {
-        let args = ::std::format!("fd={:?}, flags={:?}, path={:?}", fd, flags, path);
+        let args = ::std::format!(
+            "fd={}, flags={}, path={:?}",
+            fd.0,
+            crate::layers::trace::Flags(flags),
+            path
+        );
         let start = ::std::time::Instant::now();
         let result =
             <H as WasiSnapshotPreview1>::path_filestat_get(&mut self.inner, fd, flags, path);
@@ -4651,13 +4656,13 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
         fst_flags: Fstflags,
     ) -> Result<(), CallError<Errno>> {
         let args = ::std::format!(
-            "fd={:?}, flags={:?}, path={:?}, atim={:?}, mtim={:?}, fst_flags={:?}",
-            fd,
-            flags,
+            "fd={}, flags={}, path={:?}, atim={:?}, mtim={:?}, fst_flags={}",
+            fd.0,
+            crate::layers::trace::Flags(flags),
             path,
             atim,
             mtim,
-            fst_flags
+            crate::layers::trace::Flags(fst_flags)
         );
         let start = ::std::time::Instant::now();
         let result = <H as WasiSnapshotPreview1>::path_filestat_set_times(
@@ -4688,11 +4693,11 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
         new_path: &str,
     ) -> Result<(), CallError<Errno>> {
         let args = ::std::format!(
-            "old_fd={:?}, old_flags={:?}, old_path={:?}, new_fd={:?}, new_path={:?}",
-            old_fd,
-            old_flags,
+            "old_fd={}, old_flags={}, old_path={:?}, new_fd={}, new_path={:?}",
+            old_fd.0,
+            crate::layers::trace::Flags(old_flags),
             old_path,
-            new_fd,
+            new_fd.0,
             new_path
         );
         let start = ::std::time::Instant::now();
@@ -4725,14 +4730,14 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
         fdflags: Fdflags,
     ) -> Result<Fd, CallError<Errno>> {
         let args = ::std::format!(
-            "fd={:?}, dirflags={:?}, path={:?}, oflags={:?}, fs_rights_base={:?}, fs_rights_inheriting={:?}, fdflags={:?}",
-            fd,
-            dirflags,
+            "fd={}, dirflags={}, path={:?}, oflags={}, fs_rights_base={}, fs_rights_inheriting={}, fdflags={}",
+            fd.0,
+            crate::layers::trace::Flags(dirflags),
             path,
-            oflags,
-            fs_rights_base,
-            fs_rights_inheriting,
-            fdflags
+            crate::layers::trace::Flags(oflags),
+            crate::layers::trace::Flags(fs_rights_base),
+            crate::layers::trace::Flags(fs_rights_inheriting),
+            crate::layers::trace::Flags(fdflags)
         );
         let start = ::std::time::Instant::now();
         let result = <H as WasiSnapshotPreview1>::path_open(
@@ -4762,8 +4767,8 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
         buf: GuestBufMut<'_>,
     ) -> Result<Size, CallError<Errno>> {
         let args = ::std::format!(
-            "fd={:?}, path={:?}, buf={}",
-            fd,
+            "fd={}, path={:?}, buf={}",
+            fd.0,
             path,
             crate::layers::trace::Bytes(buf.len())
         );
@@ -4780,7 +4785,7 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
         result
     }
     fn path_remove_directory(&mut self, fd: Fd, path: &str) -> Result<(), CallError<Errno>> {
-        let args = ::std::format!("fd={:?}, path={:?}", fd, path);
+        let args = ::std::format!("fd={}, path={:?}", fd.0, path);
         let start = ::std::time::Instant::now();
         let result = <H as WasiSnapshotPreview1>::path_remove_directory(&mut self.inner, fd, path);
         let took = start.elapsed();
@@ -4801,10 +4806,10 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
         new_path: &str,
     ) -> Result<(), CallError<Errno>> {
         let args = ::std::format!(
-            "fd={:?}, old_path={:?}, new_fd={:?}, new_path={:?}",
-            fd,
+            "fd={}, old_path={:?}, new_fd={}, new_path={:?}",
+            fd.0,
             old_path,
-            new_fd,
+            new_fd.0,
             new_path
         );
         let start = ::std::time::Instant::now();
@@ -4832,9 +4837,9 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
         new_path: &str,
     ) -> Result<(), CallError<Errno>> {
         let args = ::std::format!(
-            "old_path={:?}, fd={:?}, new_path={:?}",
+            "old_path={:?}, fd={}, new_path={:?}",
             old_path,
-            fd,
+            fd.0,
             new_path
         );
         let start = ::std::time::Instant::now();
@@ -4851,7 +4856,7 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
         result
     }
     fn path_unlink_file(&mut self, fd: Fd, path: &str) -> Result<(), CallError<Errno>> {
-        let args = ::std::format!("fd={:?}, path={:?}", fd, path);
+        let args = ::std::format!("fd={}, path={:?}", fd.0, path);
         let start = ::std::time::Instant::now();
         let result = <H as WasiSnapshotPreview1>::path_unlink_file(&mut self.inner, fd, path);
         let took = start.elapsed();
@@ -4943,7 +4948,7 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
         result
     }
     fn sock_accept(&mut self, fd: Fd, flags: Fdflags) -> Result<Fd, CallError<Errno>> {
-        let args = ::std::format!("fd={:?}, flags={:?}", fd, flags);
+        let args = ::std::format!("fd={}, flags={}", fd.0, crate::layers::trace::Flags(flags));
         let start = ::std::time::Instant::now();
         let result = <H as WasiSnapshotPreview1>::sock_accept(&mut self.inner, fd, flags);
         let took = start.elapsed();
@@ -4963,10 +4968,10 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
         ri_flags: Riflags,
     ) -> Result<(Size, Roflags), CallError<Errno>> {
         let args = ::std::format!(
-            "fd={:?}, ri_data={}, ri_flags={:?}",
-            fd,
+            "fd={}, ri_data={}, ri_flags={}",
+            fd.0,
             crate::layers::trace::Regions(ri_data.regions()),
-            ri_flags
+            crate::layers::trace::Flags(ri_flags)
         );
         let start = ::std::time::Instant::now();
         let result = <H as WasiSnapshotPreview1>::sock_recv(&mut self.inner, fd, ri_data, ri_flags);
@@ -4987,8 +4992,8 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
         si_flags: Siflags,
     ) -> Result<Size, CallError<Errno>> {
         let args = ::std::format!(
-            "fd={:?}, si_data={}, si_flags={:?}",
-            fd,
+            "fd={}, si_data={}, si_flags={:?}",
+            fd.0,
             crate::layers::trace::Regions(si_data.regions()),
             si_flags
         );
@@ -5005,7 +5010,7 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
         result
     }
     fn sock_shutdown(&mut self, fd: Fd, how: Sdflags) -> Result<(), CallError<Errno>> {
-        let args = ::std::format!("fd={:?}, how={:?}", fd, how);
+        let args = ::std::format!("fd={}, how={}", fd.0, crate::layers::trace::Flags(how));
         let start = ::std::time::Instant::now();
         let result = <H as WasiSnapshotPreview1>::sock_shutdown(&mut self.inner, fd, how);
         let took = start.elapsed();

@@ -2442,8 +2442,8 @@ impl<H: WasmedgeSockets> WasmedgeSockets for crate::layers::Traced<H> {
         port: u32,
     ) -> Result<(), CallError<Errno>> {
         let args = ::std::format!(
-            "fd={:?}, addr={}, port={:?}",
-            fd,
+            "fd={}, addr={}, port={:?}",
+            fd.0,
             crate::layers::trace::Addr(addr.addr()),
             port
         );
@@ -2466,8 +2466,8 @@ impl<H: WasmedgeSockets> WasmedgeSockets for crate::layers::Traced<H> {
         port: u32,
     ) -> Result<(), CallError<Errno>> {
         let args = ::std::format!(
-            "fd={:?}, addr={}, port={:?}",
-            fd,
+            "fd={}, addr={}, port={:?}",
+            fd.0,
             crate::layers::trace::Addr(addr.addr()),
             port
         );
@@ -2484,7 +2484,7 @@ impl<H: WasmedgeSockets> WasmedgeSockets for crate::layers::Traced<H> {
         result
     }
     fn sock_listen(&mut self, fd: Fd, backlog: u32) -> Result<(), CallError<Errno>> {
-        let args = ::std::format!("fd={:?}, backlog={:?}", fd, backlog);
+        let args = ::std::format!("fd={}, backlog={:?}", fd.0, backlog);
         let start = ::std::time::Instant::now();
         let result = <H as WasmedgeSockets>::sock_listen(&mut self.inner, fd, backlog);
         let took = start.elapsed();
@@ -2522,8 +2522,8 @@ impl<H: WasmedgeSockets> WasmedgeSockets for crate::layers::Traced<H> {
         port: u32,
     ) -> Result<(), CallError<Errno>> {
         let args = ::std::format!(
-            "fd={:?}, addr={}, port={:?}",
-            fd,
+            "fd={}, addr={}, port={:?}",
+            fd.0,
             crate::layers::trace::Addr(addr.addr()),
             port
         );
@@ -2546,8 +2546,8 @@ impl<H: WasmedgeSockets> WasmedgeSockets for crate::layers::Traced<H> {
         port: u32,
     ) -> Result<(), CallError<Errno>> {
         let args = ::std::format!(
-            "fd={:?}, addr={}, port={:?}",
-            fd,
+            "fd={}, addr={}, port={:?}",
+            fd.0,
             crate::layers::trace::Addr(addr.addr()),
             port
         );
@@ -2564,7 +2564,7 @@ impl<H: WasmedgeSockets> WasmedgeSockets for crate::layers::Traced<H> {
         result
     }
     fn sock_listen_v2(&mut self, fd: Fd, backlog: u32) -> Result<(), CallError<Errno>> {
-        let args = ::std::format!("fd={:?}, backlog={:?}", fd, backlog);
+        let args = ::std::format!("fd={}, backlog={:?}", fd.0, backlog);
         let start = ::std::time::Instant::now();
         let result = <H as WasmedgeSockets>::sock_listen_v2(&mut self.inner, fd, backlog);
         let took = start.elapsed();
@@ -2578,7 +2578,7 @@ impl<H: WasmedgeSockets> WasmedgeSockets for crate::layers::Traced<H> {
         result
     }
     fn sock_accept_v1(&mut self, fd: Fd) -> Result<Fd, CallError<Errno>> {
-        let args = ::std::format!("fd={:?}", fd);
+        let args = ::std::format!("fd={}", fd.0);
         let start = ::std::time::Instant::now();
         let result = <H as WasmedgeSockets>::sock_accept_v1(&mut self.inner, fd);
         let took = start.elapsed();
@@ -2592,7 +2592,7 @@ impl<H: WasmedgeSockets> WasmedgeSockets for crate::layers::Traced<H> {
         result
     }
     fn sock_accept_v2(&mut self, fd: Fd, flags: Fdflags) -> Result<Fd, CallError<Errno>> {
-        let args = ::std::format!("fd={:?}, flags={:?}", fd, flags);
+        let args = ::std::format!("fd={}, flags={}", fd.0, crate::layers::trace::Flags(flags));
         let start = ::std::time::Instant::now();
         let result = <H as WasmedgeSockets>::sock_accept_v2(&mut self.inner, fd, flags);
         let took = start.elapsed();
@@ -2612,10 +2612,10 @@ impl<H: WasmedgeSockets> WasmedgeSockets for crate::layers::Traced<H> {
         ri_flags: Riflags,
     ) -> Result<(Size, Roflags), CallError<Errno>> {
         let args = ::std::format!(
-            "fd={:?}, ri_data={}, ri_flags={:?}",
-            fd,
+            "fd={}, ri_data={}, ri_flags={}",
+            fd.0,
             crate::layers::trace::Regions(ri_data.regions()),
-            ri_flags
+            crate::layers::trace::Flags(ri_flags)
         );
         let start = ::std::time::Instant::now();
         let result = <H as WasmedgeSockets>::sock_recv_v2(&mut self.inner, fd, ri_data, ri_flags);
@@ -2636,8 +2636,8 @@ impl<H: WasmedgeSockets> WasmedgeSockets for crate::layers::Traced<H> {
         si_flags: Siflags,
     ) -> Result<Size, CallError<Errno>> {
         let args = ::std::format!(
-            "fd={:?}, si_data={}, si_flags={:?}",
-            fd,
+            "fd={}, si_data={}, si_flags={:?}",
+            fd.0,
             crate::layers::trace::Regions(si_data.regions()),
             si_flags
         );
@@ -2661,11 +2661,11 @@ impl<H: WasmedgeSockets> WasmedgeSockets for crate::layers::Traced<H> {
         ri_flags: Riflags,
     ) -> Result<(Size, Roflags), CallError<Errno>> {
         let args = ::std::format!(
-            "fd={:?}, ri_data={}, addr={}, ri_flags={:?}",
-            fd,
+            "fd={}, ri_data={}, addr={}, ri_flags={}",
+            fd.0,
             crate::layers::trace::Regions(ri_data.regions()),
             crate::layers::trace::Addr(addr.addr()),
-            ri_flags
+            crate::layers::trace::Flags(ri_flags)
         );
         let start = ::std::time::Instant::now();
         let result =
@@ -2688,11 +2688,11 @@ impl<H: WasmedgeSockets> WasmedgeSockets for crate::layers::Traced<H> {
         ri_flags: Riflags,
     ) -> Result<(Port, Size, Roflags), CallError<Errno>> {
         let args = ::std::format!(
-            "fd={:?}, ri_data={}, addr={}, ri_flags={:?}",
-            fd,
+            "fd={}, ri_data={}, addr={}, ri_flags={}",
+            fd.0,
             crate::layers::trace::Regions(ri_data.regions()),
             crate::layers::trace::Addr(addr.addr()),
-            ri_flags
+            crate::layers::trace::Flags(ri_flags)
         );
         let start = ::std::time::Instant::now();
         let result =
@@ -2715,11 +2715,11 @@ impl<H: WasmedgeSockets> WasmedgeSockets for crate::layers::Traced<H> {
         ri_flags: Riflags,
     ) -> Result<(Port, Size, Roflags), CallError<Errno>> {
         let args = ::std::format!(
-            "fd={:?}, ri_data={}, addr={}, ri_flags={:?}",
-            fd,
+            "fd={}, ri_data={}, addr={}, ri_flags={}",
+            fd.0,
             crate::layers::trace::Regions(ri_data.regions()),
             crate::layers::trace::Addr(addr.addr()),
-            ri_flags
+            crate::layers::trace::Flags(ri_flags)
         );
         let start = ::std::time::Instant::now();
         let result = <H as WasmedgeSockets>::sock_recv_from_v2_plain(
@@ -2748,8 +2748,8 @@ impl<H: WasmedgeSockets> WasmedgeSockets for crate::layers::Traced<H> {
         si_flags: Siflags,
     ) -> Result<Size, CallError<Errno>> {
         let args = ::std::format!(
-            "fd={:?}, si_data={}, addr={}, port={:?}, si_flags={:?}",
-            fd,
+            "fd={}, si_data={}, addr={}, port={:?}, si_flags={:?}",
+            fd.0,
             crate::layers::trace::Regions(si_data.regions()),
             crate::layers::trace::Addr(addr.addr()),
             port,
@@ -2783,8 +2783,8 @@ impl<H: WasmedgeSockets> WasmedgeSockets for crate::layers::Traced<H> {
         si_flags: Siflags,
     ) -> Result<Size, CallError<Errno>> {
         let args = ::std::format!(
-            "fd={:?}, si_data={}, addr={}, port={:?}, si_flags={:?}",
-            fd,
+            "fd={}, si_data={}, addr={}, port={:?}, si_flags={:?}",
+            fd.0,
             crate::layers::trace::Regions(si_data.regions()),
             crate::layers::trace::Addr(addr.addr()),
             port,
@@ -2815,8 +2815,8 @@ impl<H: WasmedgeSockets> WasmedgeSockets for crate::layers::Traced<H> {
         addr: GuestPtr<'_, Address>,
     ) -> Result<(IpVersion, Port), CallError<Errno>> {
         let args = ::std::format!(
-            "fd={:?}, addr={}",
-            fd,
+            "fd={}, addr={}",
+            fd.0,
             crate::layers::trace::Addr(addr.addr())
         );
         let start = ::std::time::Instant::now();
@@ -2837,8 +2837,8 @@ impl<H: WasmedgeSockets> WasmedgeSockets for crate::layers::Traced<H> {
         addr: GuestPtr<'_, Address>,
     ) -> Result<Port, CallError<Errno>> {
         let args = ::std::format!(
-            "fd={:?}, addr={}",
-            fd,
+            "fd={}, addr={}",
+            fd.0,
             crate::layers::trace::Addr(addr.addr())
         );
         let start = ::std::time::Instant::now();
@@ -2859,8 +2859,8 @@ impl<H: WasmedgeSockets> WasmedgeSockets for crate::layers::Traced<H> {
         addr: GuestPtr<'_, Address>,
     ) -> Result<Port, CallError<Errno>> {
         let args = ::std::format!(
-            "fd={:?}, addr={}",
-            fd,
+            "fd={}, addr={}",
+            fd.0,
             crate::layers::trace::Addr(addr.addr())
         );
         let start = ::std::time::Instant::now();
@@ -2881,8 +2881,8 @@ impl<H: WasmedgeSockets> WasmedgeSockets for crate::layers::Traced<H> {
         addr: GuestPtr<'_, Address>,
     ) -> Result<(IpVersion, Port), CallError<Errno>> {
         let args = ::std::format!(
-            "fd={:?}, addr={}",
-            fd,
+            "fd={}, addr={}",
+            fd.0,
             crate::layers::trace::Addr(addr.addr())
         );
         let start = ::std::time::Instant::now();
@@ -2903,8 +2903,8 @@ impl<H: WasmedgeSockets> WasmedgeSockets for crate::layers::Traced<H> {
         addr: GuestPtr<'_, Address>,
     ) -> Result<Port, CallError<Errno>> {
         let args = ::std::format!(
-            "fd={:?}, addr={}",
-            fd,
+            "fd={}, addr={}",
+            fd.0,
             crate::layers::trace::Addr(addr.addr())
         );
         let start = ::std::time::Instant::now();
@@ -2925,8 +2925,8 @@ impl<H: WasmedgeSockets> WasmedgeSockets for crate::layers::Traced<H> {
         addr: GuestPtr<'_, Address>,
     ) -> Result<Port, CallError<Errno>> {
         let args = ::std::format!(
-            "fd={:?}, addr={}",
-            fd,
+            "fd={}, addr={}",
+            fd.0,
             crate::layers::trace::Addr(addr.addr())
         );
         let start = ::std::time::Instant::now();
@@ -2950,8 +2950,8 @@ impl<H: WasmedgeSockets> WasmedgeSockets for crate::layers::Traced<H> {
         val_len: GuestPtr<'_, u32>,
     ) -> Result<(), CallError<Errno>> {
         let args = ::std::format!(
-            "fd={:?}, level={:?}, name={:?}, val={}, val_len={}",
-            fd,
+            "fd={}, level={:?}, name={:?}, val={}, val_len={}",
+            fd.0,
             level,
             name,
             crate::layers::trace::Addr(val.addr()),
@@ -2978,8 +2978,8 @@ impl<H: WasmedgeSockets> WasmedgeSockets for crate::layers::Traced<H> {
         val: GuestBuf<'_>,
     ) -> Result<(), CallError<Errno>> {
         let args = ::std::format!(
-            "fd={:?}, level={:?}, name={:?}, val={}",
-            fd,
+            "fd={}, level={:?}, name={:?}, val={}",
+            fd.0,
             level,
             name,
             crate::layers::trace::Bytes(val.len())

@@ -166,7 +166,7 @@ fn traced_calls_are_tracing_events() {
     let read = find("fd_read");
     assert!(read.starts_with("[wasi_host::call] "), "{read}");
     assert!(read.contains("module=wasi_snapshot_preview1 "), "{read}");
-    assert!(read.contains("args=fd=Fd(0), iovs=[1024@0x400] "), "{read}");
+    assert!(read.contains("args=fd=0, iovs=[1024@0x400] "), "{read}");
     assert!(read.contains("outcome=1 "), "{read}");
     assert!(read.contains("nanos="), "{read}");
     assert!(find("random_get").contains("args=buf=<8 bytes> outcome=0 "));
@@ -181,9 +181,9 @@ fn cli_trace_shows_errnos_by_name_and_the_exit() {
     let out = cli(&["run", "--trace", hello.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("fd_prestat_get(fd=Fd(3)) = EBADF <"), "{err}");
+    assert!(err.contains("fd_prestat_get(fd=3) = EBADF <"), "{err}");
     assert!(err.contains("proc_exit(rval=1) = exit(1) <"), "{err}");
-    assert!(err.contains("fd_write(fd=Fd(2), iovs=["), "{err}");
+    assert!(err.contains("fd_write(fd=2, iovs=["), "{err}");
     // Without --trace, the same run prints no trace line.
     let quiet = cli(&["run", hello.to_str().unwrap()]);
     assert!(
@@ -204,7 +204,7 @@ fn cli_trace_to_a_file() {
     assert_eq!(out.stderr, b"bye\n");
     let trace = std::fs::read_to_string(&file).unwrap();
     assert!(
-        trace.starts_with("fd_write(fd=Fd(1), iovs=[6@0x40]) = 6 <"),
+        trace.starts_with("fd_write(fd=1, iovs=[6@0x40]) = 6 <"),
         "{trace}"
     );
     assert!(

@@ -6,14 +6,22 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::funcs::{Func, Kind};
+use crate::funcs::{Func, Kind, Shape};
 use crate::module_trait::{param_type, return_type};
 
 /// How the trace line shows one decoded argument: a format spec and the expression it formats.
 fn shown(name: &Ident, kind: &Kind, rt: &TokenStream) -> (&'static str, TokenStream) {
     let tr = quote!(#rt::layers::trace);
     match kind {
-        // Enums and flags print their case names; handles and integers their values.
+        // Handles print their numbers, flags their set bits' names, enums their case names.
+        Kind::Scalar {
+            shape: Shape::Handle,
+            ..
+        } => ("{}", quote!(#name.0)),
+        Kind::Scalar {
+            shape: Shape::Flags,
+            ..
+        } => ("{}", quote!(#tr::Flags(#name))),
         Kind::Scalar { .. } => ("{:?}", quote!(#name)),
         Kind::Str { .. } => ("{:?}", quote!(#name)),
         Kind::Buf { .. } => ("{}", quote!(#tr::Bytes(#name.len()))),

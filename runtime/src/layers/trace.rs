@@ -7,6 +7,8 @@ use std::fmt;
 use std::io::Write;
 use std::time::Duration;
 
+use bitflags::Bits;
+
 use crate::call::{CallError, ErrorCode, Trap};
 
 /// A host whose every call is traced to `tracer`. It implements each generated module trait
@@ -43,7 +45,7 @@ impl fmt::Debug for Tracer {
 }
 
 impl Tracer {
-    /// Lines written to `out`, e.g. `fd_write(fd=Fd(1), iovs=[6@0x100]) = 6 <1.2µs>`.
+    /// Lines written to `out`, e.g. `fd_write(fd=1, iovs=[6@0x100]) = 6 <1.2µs>`.
     /// Write errors are ignored: tracing never changes what the guest sees.
     pub fn to_writer(out: impl Write + Send + 'static) -> Self {
         Tracer {
@@ -107,6 +109,38 @@ pub struct Bytes(pub usize);
 impl fmt::Display for Bytes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "<{} bytes>", self.0)
+    }
+}
+
+/// A flags value: the names of its set bits joined by `|` (undefined bits in hex), or `0`.
+#[doc(hidden)]
+pub struct Flags<F>(pub F);
+
+impl<F: bitflags::Flags> fmt::Display for Flags<F>
+where
+    F::Bits: fmt::LowerHex,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        for (name, _) in self.0.iter_names() {
+            if !first {
+                f.write_str("|")?;
+            }
+            f.write_str(name)?;
+            first = false;
+        }
+        let rest = self.0.bits() & !F::all().bits();
+        if rest != F::Bits::EMPTY {
+            if !first {
+                f.write_str("|")?;
+            }
+            write!(f, "{rest:#x}")?;
+            first = false;
+        }
+        if first {
+            f.write_str("0")?;
+        }
+        Ok(())
     }
 }
 
@@ -179,5 +213,42 @@ pub fn ending(trap: &Trap) -> String {
         Trap::Exit(status) => format!("exit({status})"),
         Trap::ExitThread(status) => format!("thread exit({status})"),
         Trap::Error(e) => format!("trap ({e})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::preview1::{Errno, Oflags};
+
+    #[test]
+    fn flags_show_names_and_undefined_bits() {
+        assert_eq!(
+            Flags(Oflags::CREAT | Oflags::TRUNC).to_string(),
+            "CREAT|TRUNC"
+        );
+        assert_eq!(Flags(Oflags::empty()).to_string(), "0");
+        assert_eq!(
+            Flags(Oflags::from_bits_retain(0x100 | 1)).to_string(),
+            "CREAT|0x100"
+        );
+    }
+
+    #[test]
+    fn outcomes_show_values_errnos_and_traps() {
+        let ok: Result<u32, CallError<Errno>> = Ok(7);
+        assert_eq!(outcome(&ok, Errno::name), "7");
+        let unit: Result<(), CallError<Errno>> = Ok(());
+        assert_eq!(outcome(&unit, Errno::name), "0");
+        let err: Result<(), CallError<Errno>> = Err(Errno::Noent.into());
+        assert_eq!(outcome(&err, Errno::name), "ENOENT");
+        let bad: Result<(), CallError<Errno>> =
+            Err(crate::guest::GuestError::OutOfBounds { ptr: 1, len: 2 }.into());
+        assert!(outcome(&bad, Errno::name).starts_with("EFAULT (bad guest input"));
+        assert_eq!(ending(&Trap::Exit(3)), "exit(3)");
+        assert_eq!(
+            Regions([(0x10u32, 4u32), (0x20, 0)].into_iter()).to_string(),
+            "[4@0x10, 0@0x20]"
+        );
     }
 }

@@ -279,7 +279,7 @@ impl<D: ThingsDelegate + ?Sized> Things for D {
 #[allow(clippy::too_many_arguments, clippy::useless_format)]
 impl<H: Things> Things for crate::layers::Traced<H> {
     fn open(&mut self, o: Opts) -> Result<Thing, CallError<Errno>> {
-        let args = ::std::format!("o={:?}", o);
+        let args = ::std::format!("o={}", crate ::layers::trace::Flags(o));
         let start = ::std::time::Instant::now();
         let result = <H as Things>::open(&mut self.inner, o);
         let took = start.elapsed();

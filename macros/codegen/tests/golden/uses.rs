@@ -177,7 +177,7 @@ impl<D: UsesDelegate + ?Sized> Uses for D {
 #[allow(clippy::too_many_arguments, clippy::useless_format)]
 impl<H: Uses> Uses for crate::layers::Traced<H> {
     fn dup_one(&mut self, fd: Fd) -> Result<Fd, CallError<Errno>> {
-        let args = ::std::format!("fd={:?}", fd);
+        let args = ::std::format!("fd={}", fd.0);
         let start = ::std::time::Instant::now();
         let result = <H as Uses>::dup_one(&mut self.inner, fd);
         let took = start.elapsed();
@@ -192,7 +192,7 @@ impl<H: Uses> Uses for crate::layers::Traced<H> {
         result
     }
     fn dup_two(&mut self, fd: Fd, flags: u32) -> Result<Fd, CallError<Errno>> {
-        let args = ::std::format!("fd={:?}, flags={:?}", fd, flags);
+        let args = ::std::format!("fd={}, flags={:?}", fd.0, flags);
         let start = ::std::time::Instant::now();
         let result = <H as Uses>::dup_two(&mut self.inner, fd, flags);
         let took = start.elapsed();
