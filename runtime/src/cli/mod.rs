@@ -45,6 +45,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once per process: the size of the larger variant costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Runs a WASI command module (`.wasm`, `.wat` text, or a precompiled `.cwasm`) to
