@@ -88,3 +88,13 @@ fn captured_stdio_gets_every_stream() {
     assert_eq!(lines[3], "stderr: bye", "{out}");
     assert_eq!(lines.len(), 4, "{out}");
 }
+
+#[test]
+fn memfs_serves_a_tree_from_memory() {
+    let out = example("memfs");
+    assert_eq!(
+        out,
+        "Hello from a WASI guest!\n/data/greeting.txt:\nGreetings from memory.\n\
+         Entries in /data:\n  greeting.txt\n  notes\nHello, memory!\n"
+    );
+}

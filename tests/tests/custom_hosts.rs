@@ -251,3 +251,59 @@ fn pumped_stderr_is_complete_after_the_store_is_dropped() {
     assert_eq!(pumped.finish().unwrap(), b"bye\n");
     assert!(captured.contents_string().unwrap().ends_with("stdin: \n"));
 }
+
+/// Creates `note` in the first preopen (fd 3), writes a line to it, reads it back and prints it.
+const WRITE_READ_BACK: &str = r#"(module
+  (import "wasi_snapshot_preview1" "path_open" (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_seek" (func $seek (param i32 i64 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 100) "note")
+  (data (i32.const 200) "kept in memory\0a")
+  (func (export "_start")
+    (local $fd i32)
+    (if (call $open (i32.const 3) (i32.const 0) (i32.const 100) (i32.const 4) (i32.const 1)
+          (i64.const 70) (i64.const 0) (i32.const 0) (i32.const 8))
+      (then (call $exit (i32.const 2))))
+    (local.set $fd (i32.load (i32.const 8)))
+    (i32.store (i32.const 16) (i32.const 200))
+    (i32.store (i32.const 20) (i32.const 15))
+    (drop (call $write (local.get $fd) (i32.const 16) (i32.const 1) (i32.const 8)))
+    (drop (call $seek (local.get $fd) (i64.const 0) (i32.const 0) (i32.const 8)))
+    (i32.store (i32.const 16) (i32.const 300))
+    (i32.store (i32.const 20) (i32.const 100))
+    (drop (call $read (local.get $fd) (i32.const 16) (i32.const 1) (i32.const 8)))
+    (i32.store (i32.const 20) (i32.load (i32.const 8)))
+    (drop (call $write (i32.const 1) (i32.const 16) (i32.const 1) (i32.const 8)))))"#;
+
+#[test]
+fn cli_mem_dir_keeps_files_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let wat = dir.path().join("note.wat");
+    std::fs::write(&wat, WRITE_READ_BACK).unwrap();
+    let out = cli(&[
+        "run",
+        "--trace",
+        "--mem-dir",
+        "/scratch",
+        wat.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(out.stdout, b"kept in memory\n");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(r#"path_open(fd=3, dirflags=0, path="note", oflags=CREAT, "#),
+        "{err}"
+    );
+    assert!(
+        err.contains("fd_read(fd=4, iovs=[100@0x12c]) = 15 <"),
+        "{err}"
+    );
+    // Nothing on disk: the temporary directory holds only the guest's source.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    // Without --mem-dir there is no fd 3: the guest exits with 2.
+    let none = cli(&["run", wat.to_str().unwrap()]);
+    assert_eq!(none.status.code(), Some(2));
+}

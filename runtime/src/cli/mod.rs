@@ -187,6 +187,12 @@ struct RunArgs {
     )]
     deterministic: Option<u64>,
 
+    /// Mounts an empty in-memory directory at GUEST (a preopen, after the `--dir` ones): the
+    /// guest may create, write and read files there; nothing reaches the disk and everything
+    /// is gone when the run ends.
+    #[arg(long = "mem-dir", value_name = "GUEST")]
+    mem_dir: Option<String>,
+
     /// Writes profiling information for `perf`: a perf map (/tmp/perf-PID.map) or a jitdump.
     #[arg(long = "profile", value_name = "STRATEGY", value_enum)]
     profile: Option<Profile>,

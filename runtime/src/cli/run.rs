@@ -161,9 +161,30 @@ pub fn run(run: &RunArgs, settings: &Settings) -> Result<ExitCode, SetupError> {
         }
     };
 
-    let ctx = build_ctx(run, settings)?;
+    let (ctx, mount) = build_ctx(run, settings)?;
+    match mount {
+        None => traced_or_not(run, settings, &engine, &module, ctx),
+        Some(mount) => {
+            let host = crate::layers::MemFs::new(ctx, mount, crate::layers::MemTree::new())
+                .map_err(|e| SetupError::Other(format!("cannot mount --mem-dir: {e}")))?;
+            traced_or_not(run, settings, &engine, &module, host)
+        }
+    }
+}
+
+/// Runs `wasi` as it is, or traced (`--trace`).
+fn traced_or_not<W>(
+    run: &RunArgs,
+    settings: &Settings,
+    engine: &Engine,
+    module: &Module,
+    ctx: W,
+) -> Result<ExitCode, SetupError>
+where
+    W: WasiSnapshotPreview1 + WasmedgeSockets + Send + 'static,
+{
     match run.trace.as_deref() {
-        None => execute(run, settings, &engine, &module, ctx),
+        None => execute(run, settings, engine, module, ctx),
         Some(target) => {
             let tracer = if target == "-" {
                 Tracer::to_writer(std::io::stderr())
@@ -176,8 +197,8 @@ pub fn run(run: &RunArgs, settings: &Settings) -> Result<ExitCode, SetupError> {
             execute(
                 run,
                 settings,
-                &engine,
-                &module,
+                engine,
+                module,
                 Traced::new(ctx, tracer.with_events(true)),
             )
         }
@@ -394,7 +415,11 @@ fn show(value: &Val) -> String {
     }
 }
 
-fn build_ctx(run: &RunArgs, settings: &Settings) -> Result<WasiCtx, SetupError> {
+/// The context, and the placeholder of `--mem-dir` (preopened after the `--dir` ones).
+fn build_ctx(
+    run: &RunArgs,
+    settings: &Settings,
+) -> Result<(WasiCtx, Option<crate::layers::MountPoint>), SetupError> {
     let mut b = WasiCtxBuilder::new();
     b.arg(run.argv0.as_deref().unwrap_or(run.program()))
         .args(run.guest_args().iter().cloned());
@@ -432,7 +457,15 @@ fn build_ctx(run: &RunArgs, settings: &Settings) -> Result<WasiCtx, SetupError> 
     if let Some(seed) = run.deterministic {
         crate::layers::deterministic::apply(&mut b, seed);
     }
-    b.build().map_err(|e| SetupError::Other(e.to_string()))
+    let mount = match &run.mem_dir {
+        Some(guest) => Some(
+            crate::layers::MountPoint::add(&mut b, guest)
+                .map_err(|e| SetupError::Other(format!("cannot mount --mem-dir: {e}")))?,
+        ),
+        None => None,
+    };
+    let ctx = b.build().map_err(|e| SetupError::Other(e.to_string()))?;
+    Ok((ctx, mount))
 }
 
 /// Whether an instantiation error came from running guest code (an exit or a trap) rather

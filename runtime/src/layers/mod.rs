@@ -5,14 +5,17 @@
 //!   duration) as a line of text and as `tracing` events.
 //! - [`deterministic`]: a virtual clock and a seeded random source, so that runs repeat.
 //! - [`stdio`]: stdin from bytes, stdout and stderr into buffers or any `Write`.
+//! - [`memfs`]: an in-memory filesystem mounted at a guest path.
 //!
 //! Overriding single calls is the generated `<Module>Delegate` traits' job
 //! (`docs/custom-hosts.md`).
 
 pub mod deterministic;
+pub mod memfs;
 pub mod stdio;
 pub mod trace;
 
 pub use deterministic::{SeededRandom, VirtualClock};
+pub use memfs::{MemFs, MemTree, MountPoint};
 pub use stdio::{Captured, Pumped};
 pub use trace::{Traced, Tracer};
