@@ -20,6 +20,7 @@ const GUEST: &str = r#"(module
   (import "wasi_snapshot_preview1" "path_rename" (func $rename (param i32 i32 i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "path_filestat_get" (func $stat (param i32 i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_prestat_get" (func $prestat (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_allocate" (func $allocate (param i32 i64 i64) (result i32)))
   (memory (export "memory") 1)
   (func $or (param $e i32) (param $v i32) (result i32)
     (if (result i32) (local.get $e) (then (i32.sub (i32.const 0) (local.get $e))) (else (local.get $v))))
@@ -47,6 +48,8 @@ const GUEST: &str = r#"(module
     (call $or (call $rename (local.get $dir) (local.get $p) (local.get $l) (local.get $to) (local.get $q) (local.get $m)) (i32.const 0)))
   (func (export "size") (param $dir i32) (param $p i32) (param $l i32) (result i32)
     (call $or (call $stat (local.get $dir) (i32.const 1) (local.get $p) (local.get $l) (i32.const 64)) (i32.load (i32.const 96))))
+  (func (export "allocate") (param $fd i32) (param $off i64) (param $len i64) (result i32)
+    (call $or (call $allocate (local.get $fd) (local.get $off) (local.get $len)) (i32.const 0)))
   (func (export "prestat") (param $fd i32) (result i32)
     (call $or (call $prestat (local.get $fd) (i32.const 8)) (i32.load (i32.const 12)))))"#;
 
@@ -176,6 +179,12 @@ fn files_and_directories_live_in_memory_beside_a_real_preopen() {
     assert_eq!(g.read(out, 100), b"the guest");
     assert_eq!(g.path_call("size", 4, "sub/out.txt"), 20);
     assert_eq!(g.open(4, "sub/out.txt", CREAT | EXCL, WRITE), -EEXIST);
+    // Allocation extends, never shrinks.
+    assert_eq!(g.call::<(i32, i64, i64), i32>("allocate", (out, 0, 4)), 0);
+    assert_eq!(g.path_call("size", 4, "sub/out.txt"), 20);
+    assert_eq!(g.call::<(i32, i64, i64), i32>("allocate", (out, 20, 2)), 0);
+    assert_eq!(g.path_call("size", 4, "sub/out.txt"), 22);
+    assert_eq!(g.call::<(i32, i64, i64), i32>("allocate", (out, 20, 0)), 0);
 
     // Directory listings.
     let dir = g.open(4, "sub", DIRECTORY, READ);
@@ -193,7 +202,7 @@ fn files_and_directories_live_in_memory_beside_a_real_preopen() {
     assert_eq!(g.call::<_, i32>("rename", (4, p, l, 4, q, m)), 0);
     assert_eq!(g.call::<_, i32>("rename", (4, q, m, 3, q, m)), -EXDEV);
     assert_eq!(g.list(dir), [".", ".."]);
-    assert_eq!(g.path_call("size", 4, "moved.txt"), 20);
+    assert_eq!(g.path_call("size", 4, "moved.txt"), 22);
     // Removing: files with unlink, empty directories with rmdir.
     let f = g.open(4, "empty/f", CREAT, WRITE);
     assert_eq!(g.call::<i32, i32>("close", f), 0);
@@ -220,7 +229,7 @@ fn files_and_directories_live_in_memory_beside_a_real_preopen() {
     let host = g.store.data();
     assert_eq!(
         host.tree().read("moved.txt").unwrap(),
-        b"written by the guest"
+        b"written by the guest\0\0"
     );
     assert!(host.tree().read("in.txt").is_none());
     assert!(host.tree().read("sub/out.txt").is_none());

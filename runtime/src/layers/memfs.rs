@@ -9,10 +9,10 @@
 //!
 //! Supported in memory: `path_open` (create, truncate, exclusive, directory), reading, writing,
 //! positioned I/O, seeking, append mode, `fd_filestat_get`/`path_filestat_get`, truncation,
-//! `fd_readdir`, `path_create_directory`, `path_remove_directory`, `path_unlink_file`,
-//! `path_rename` within the mount. Not supported (`ENOTSUP`): links, symlinks, `fd_renumber`
-//! to or from a descriptor in memory, renames across the mount's edge (`EXDEV`). Timestamps
-//! are all zero and setting them is accepted and ignored.
+//! `fd_advise`, `fd_allocate`, `fd_readdir`, `path_create_directory`, `path_remove_directory`,
+//! `path_unlink_file`, `path_rename` within the mount. Not supported (`ENOTSUP`): links,
+//! symlinks, `fd_renumber` to or from a descriptor in memory; renames across the mount's edge
+//! are `EXDEV`. Timestamps are all zero and setting them is accepted and ignored.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io;
@@ -20,8 +20,8 @@ use std::path::{Path, PathBuf};
 
 use crate::guest::{GuestBufMut, Iovecs, IovecsMut};
 use crate::preview1::{
-    Dircookie, Errno, Fd, Fdflags, Fdstat, Filedelta, Filesize, Filestat, Filetype, Fstflags,
-    Lookupflags, Oflags, Rights, Size, Timestamp, WasiSnapshotPreview1,
+    Advice, Dircookie, Errno, Fd, Fdflags, Fdstat, Filedelta, Filesize, Filestat, Filetype,
+    Fstflags, Lookupflags, Oflags, Rights, Size, Timestamp, WasiSnapshotPreview1,
     WasiSnapshotPreview1Delegate, Whence,
 };
 use crate::wasmedge::{WasmedgeSockets, WasmedgeSocketsDelegate};
@@ -504,6 +504,29 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1Delegate for MemFs<H> {
         self.tree.bytes = bytes;
         self.file_data(node)?.resize(size as usize, 0);
         Ok(())
+    }
+
+    fn fd_advise(&mut self, fd: Fd, offset: Filesize, len: Filesize, advice: Advice) -> Out<()> {
+        match self.open.get(&fd.0) {
+            Some(open) => self.file_data(open.node).map(drop).map_err(Into::into),
+            None => self.inner.fd_advise(fd, offset, len, advice),
+        }
+    }
+
+    fn fd_allocate(&mut self, fd: Fd, offset: Filesize, len: Filesize) -> Out<()> {
+        let Some(open) = self.open.get(&fd.0) else {
+            return self.inner.fd_allocate(fd, offset, len);
+        };
+        if !open.write {
+            return Err(Errno::Badf.into());
+        }
+        let node = open.node;
+        let end = offset.checked_add(len).ok_or(Errno::Fbig)?;
+        let size = self.file_data(node)?.len() as u64;
+        if end <= size {
+            return Ok(());
+        }
+        WasiSnapshotPreview1Delegate::fd_filestat_set_size(self, fd, end)
     }
 
     fn fd_filestat_set_times(
