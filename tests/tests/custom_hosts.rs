@@ -307,3 +307,76 @@ fn cli_mem_dir_keeps_files_in_memory() {
     let none = cli(&["run", wat.to_str().unwrap()]);
     assert_eq!(none.status.code(), Some(2));
 }
+
+mod ext {
+    wasi_host::bindings!("witx/ext.witx");
+}
+
+/// A `Write` whose bytes the test reads afterwards.
+#[derive(Clone, Default)]
+struct SharedBuf(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for SharedBuf {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Implements only `dup_v1`: `dup_v2` and `fill` keep the trait's ENOSYS defaults.
+struct ExtHost;
+
+impl ext::Ext for ExtHost {
+    fn dup_v1(&mut self, fd: Fd) -> Result<Fd, CallError<Errno>> {
+        Ok(Fd(fd.0 + 100))
+    }
+}
+
+/// Overrides `dup_v2` over `ExtHost`; `dup_v1` forwards.
+struct ExtOverride(ExtHost);
+
+impl ext::ExtDelegate for ExtOverride {
+    type Inner = ExtHost;
+    fn inner(&mut self) -> &mut ExtHost {
+        &mut self.0
+    }
+    fn dup_v2(
+        &mut self,
+        fd: Fd,
+        _flags: wasi_host::preview1::Fdflags,
+    ) -> Result<Fd, CallError<Errno>> {
+        Ok(Fd(fd.0 + 200))
+    }
+}
+
+#[test]
+fn a_spec_of_our_own_gets_delegation_and_tracing_too() {
+    use ext::Ext;
+    use wasi_host::preview1::Fdflags;
+    let out = SharedBuf::default();
+    let mut traced = Traced::new(ExtOverride(ExtHost), Tracer::to_writer(out.clone()));
+    // Through the tracer, then the delegate: the override, the forward.
+    assert_eq!(traced.dup_v2(Fd(1), Fdflags::APPEND).unwrap(), Fd(201));
+    assert_eq!(traced.dup_v1(Fd(3)).unwrap(), Fd(103));
+    // Not implemented anywhere: the inner host's ENOSYS default, forwarded and traced.
+    let mut plain = Traced::new(ExtHost, Tracer::to_writer(out.clone()));
+    assert!(matches!(
+        plain.dup_v2(Fd(0), Fdflags::empty()),
+        Err(CallError::Errno(Errno::Nosys))
+    ));
+    let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(
+        lines[0].starts_with("dup_v2(fd=1, flags=APPEND) = Fd(201) <"),
+        "{text}"
+    );
+    assert!(lines[1].starts_with("dup_v1(fd=3) = Fd(103) <"), "{text}");
+    assert!(
+        lines[2].starts_with("dup_v2(fd=0, flags=0) = ENOSYS <"),
+        "{text}"
+    );
+}
