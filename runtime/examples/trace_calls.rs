@@ -1,6 +1,6 @@
 //! Every WASI call of a guest traced, strace-like: `cargo run --example trace_calls` runs
 //! `examples/now.wat` with its stdin from a buffer and prints one line per call to stdout,
-//! e.g. `clock_time_get(id=Realtime, precision=1) = 946684800000001000 <1.0µs>`.
+//! e.g. `clock_time_get(id=Realtime, precision=1) = 1735689600000001000 <1.0µs>`.
 //!
 //! The same calls are `tracing` events (target `wasi_host::call`) for a subscriber to collect
 //! (`Tracer::events()`, or `with_events(true)`).

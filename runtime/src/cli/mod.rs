@@ -175,7 +175,7 @@ struct RunArgs {
     )]
     trace: Option<String>,
 
-    /// Makes runs repeatable: a virtual clock (realtime from 2000-01-01, every read one
+    /// Makes runs repeatable: a virtual clock (realtime from 2025-01-01, every read one
     /// microsecond later, monotonic and realtime consistent) and random bytes from SEED
     /// (default 0) instead of the OS's.
     #[arg(

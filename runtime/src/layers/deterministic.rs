@@ -12,8 +12,8 @@ use crate::WasiCtxBuilder;
 use crate::ctx::{Clock, RandomSource};
 use crate::preview1::{Clockid, Errno, Timestamp};
 
-/// The realtime clock's start by default: 2000-01-01T00:00:00Z, in nanoseconds.
-pub const DEFAULT_EPOCH: Timestamp = 946_684_800_000_000_000;
+/// The realtime clock's start by default: 2025-01-01T00:00:00Z, in nanoseconds.
+pub const DEFAULT_EPOCH: Timestamp = 1_735_689_600_000_000_000;
 
 /// A clock that only moves when read: every read of any clock advances one shared counter by
 /// `step`, so each read is later than the one before, and realtime is always `start` plus
