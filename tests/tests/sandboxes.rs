@@ -153,7 +153,7 @@ fn a_thousand_sandboxes_on_several_threads() {
     let per_instance = rss().saturating_sub(rss_before) / INSTANCES as u64;
     println!(
         "{INSTANCES} idle instances alive: about {} KiB resident each (context, store, \
-         instance, one 64 KiB linear memory page as touched)",
+         instance; of linear memory only the pages the guest touched)",
         per_instance / 1024
     );
     measured.wait();
