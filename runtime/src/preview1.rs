@@ -4755,7 +4755,7 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
             "wasi_snapshot_preview1",
             "path_open",
             &args,
-            &crate::layers::trace::outcome(&result, Errno::name),
+            &crate::layers::trace::outcome_by(&result, |h| h.0, Errno::name),
             took,
         );
         result
@@ -4956,7 +4956,7 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> 
             "wasi_snapshot_preview1",
             "sock_accept",
             &args,
-            &crate::layers::trace::outcome(&result, Errno::name),
+            &crate::layers::trace::outcome_by(&result, |h| h.0, Errno::name),
             took,
         );
         result

@@ -2430,7 +2430,7 @@ impl<H: WasmedgeSockets> WasmedgeSockets for crate::layers::Traced<H> {
             "wasmedge_sockets",
             "sock_open",
             &args,
-            &crate::layers::trace::outcome(&result, Errno::name),
+            &crate::layers::trace::outcome_by(&result, |h| h.0, Errno::name),
             took,
         );
         result
@@ -2510,7 +2510,7 @@ impl<H: WasmedgeSockets> WasmedgeSockets for crate::layers::Traced<H> {
             "wasmedge_sockets",
             "sock_open_v2",
             &args,
-            &crate::layers::trace::outcome(&result, Errno::name),
+            &crate::layers::trace::outcome_by(&result, |h| h.0, Errno::name),
             took,
         );
         result
@@ -2586,7 +2586,7 @@ impl<H: WasmedgeSockets> WasmedgeSockets for crate::layers::Traced<H> {
             "wasmedge_sockets",
             "sock_accept_v1",
             &args,
-            &crate::layers::trace::outcome(&result, Errno::name),
+            &crate::layers::trace::outcome_by(&result, |h| h.0, Errno::name),
             took,
         );
         result
@@ -2600,7 +2600,7 @@ impl<H: WasmedgeSockets> WasmedgeSockets for crate::layers::Traced<H> {
             "wasmedge_sockets",
             "sock_accept_v2",
             &args,
-            &crate::layers::trace::outcome(&result, Errno::name),
+            &crate::layers::trace::outcome_by(&result, |h| h.0, Errno::name),
             took,
         );
         result

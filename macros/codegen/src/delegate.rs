@@ -31,6 +31,17 @@ fn shown(name: &Ident, kind: &Kind, rt: &TokenStream) -> (&'static str, TokenStr
     }
 }
 
+/// Whether the function's one result is a handle (`path_open`'s new descriptor).
+fn ok_is_handle(f: &Func) -> bool {
+    let [result] = f.witx.results.as_slice() else {
+        return false;
+    };
+    let witx::Type::Variant(v) = &**result.tref.type_() else {
+        return false;
+    };
+    matches!(v.as_expected(), Some((Some(ok), _)) if matches!(&**ok.type_(), witx::Type::Handle(_)))
+}
+
 pub fn generate(mname: &str, trait_name: &Ident, funcs: &[Func], rt: &TokenStream) -> TokenStream {
     let delegate = format_ident!("{}Delegate", trait_name);
     let doc = crate::names::docs(&format!(
@@ -76,6 +87,10 @@ pub fn generate(mname: &str, trait_name: &Ident, funcs: &[Func], rt: &TokenStrea
         }
         let fname = f.witx.name.as_str();
         let outcome = match &f.error {
+            // A new handle shows as its number, as handle arguments do.
+            Some(e) if ok_is_handle(f) => {
+                quote!(#rt::layers::trace::outcome_by(&result, |h| h.0, #e::name))
+            }
             Some(e) => quote!(#rt::layers::trace::outcome(&result, #e::name)),
             None => quote!(#rt::layers::trace::ending(&result)),
         };

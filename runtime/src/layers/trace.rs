@@ -197,12 +197,32 @@ pub fn outcome<T: fmt::Debug, E: ErrorCode>(
             let shown = format!("{value:?}");
             if shown == "()" { "0".into() } else { shown }
         }
-        Err(CallError::Errno(e)) => errno_name(name(*e)),
-        Err(CallError::Guest(g)) => match E::from_guest_error(*g) {
+        Err(e) => failure(e, name),
+    }
+}
+
+/// [`outcome`], its value shown as `show` makes it (a handle as its number).
+#[doc(hidden)]
+pub fn outcome_by<T, U: fmt::Debug, E: ErrorCode>(
+    result: &Result<T, CallError<E>>,
+    show: fn(&T) -> U,
+    name: fn(E) -> &'static str,
+) -> String {
+    match result {
+        Ok(value) => format!("{:?}", show(value)),
+        Err(e) => failure(e, name),
+    }
+}
+
+/// An errno by name, a bad guest input as the errno the bindings report, or a trap.
+fn failure<E: ErrorCode>(error: &CallError<E>, name: fn(E) -> &'static str) -> String {
+    match error {
+        CallError::Errno(e) => errno_name(name(*e)),
+        CallError::Guest(g) => match E::from_guest_error(*g) {
             Some(e) => format!("{} (bad guest input: {g})", errno_name(name(e))),
             None => format!("trap (bad guest input: {g})"),
         },
-        Err(CallError::Trap(t)) => ending(t),
+        CallError::Trap(t) => ending(t),
     }
 }
 

@@ -288,7 +288,7 @@ impl<H: Things> Things for crate::layers::Traced<H> {
                 "things",
                 "open",
                 &args,
-                &crate::layers::trace::outcome(&result, Errno::name),
+                &crate::layers::trace::outcome_by(&result, |h| h.0, Errno::name),
                 took,
             );
         result

@@ -186,7 +186,7 @@ impl<H: Uses> Uses for crate::layers::Traced<H> {
                 "uses",
                 "dup_one",
                 &args,
-                &crate::layers::trace::outcome(&result, Errno::name),
+                &crate::layers::trace::outcome_by(&result, |h| h.0, Errno::name),
                 took,
             );
         result
@@ -201,7 +201,7 @@ impl<H: Uses> Uses for crate::layers::Traced<H> {
                 "uses",
                 "dup_two",
                 &args,
-                &crate::layers::trace::outcome(&result, Errno::name),
+                &crate::layers::trace::outcome_by(&result, |h| h.0, Errno::name),
                 took,
             );
         result
