@@ -6,6 +6,8 @@
 //! - [`guest`]: guest memory and the views host methods receive instead of raw pointers.
 //! - [`call`]: what a host method returns when it does not succeed.
 //! - [`limits`]: every bound on what one guest call may make the host allocate or do.
+//! - [`layers`]: tracing, deterministic clocks and randomness, captured stdio; with the
+//!   generated `…Delegate` traits, a custom host is a few lines (`docs/custom-hosts.md`).
 
 #![deny(missing_docs)]
 
@@ -17,6 +19,7 @@ mod ctx;
 mod errno;
 pub mod guest;
 mod host;
+pub mod layers;
 pub mod link;
 /// `wasi_snapshot_preview1`, generated from `witx/preview1/` by `cargo xtask codegen`.
 pub mod preview1;
@@ -36,6 +39,7 @@ pub use call::{CallError, Exit, ThreadExit, Trap};
 pub use compile::compile_module;
 pub use ctx::{Clock, OsRandom, RandomSource, Stdio, SystemClock, WasiCtx, WasiCtxBuilder};
 pub use host::wasmedge::policy::{NetRule, NetRuleError};
+pub use layers::Delegate;
 pub use wasi_host_macros::bindings;
 
 /// Items generated code refers to; not a stable API.
@@ -45,33 +49,41 @@ pub mod __private {
     pub use wasmtime;
 }
 
-/// Adds every `wasi_snapshot_preview1` function to `linker`, served by the [`WasiCtx`] that
-/// `get` finds in the store's data.
+/// Adds every `wasi_snapshot_preview1` function to `linker`, served by the host that `get`
+/// finds in the store's data: a [`WasiCtx`], or any host implementing the trait (one built
+/// on [`preview1::WasiSnapshotPreview1Delegate`], a [`layers::Traced`] one). The glue is
+/// compiled for that host type: a `WasiCtx` pays nothing for the genericity.
 ///
 /// Right for any number of instances per store; each call looks up its caller's `memory`
 /// export by name. [`instantiate`] saves that lookup.
-pub fn add_to_linker<T: 'static>(
+pub fn add_to_linker<T: 'static, H: preview1::WasiSnapshotPreview1 + 'static>(
     linker: &mut wasmtime::Linker<T>,
-    get: impl Fn(&mut T) -> &mut WasiCtx + Send + Sync + Copy + 'static,
+    get: impl Fn(&mut T) -> &mut H + Send + Sync + Copy + 'static,
 ) -> wasmtime::Result<()> {
     preview1::add_to_linker(linker, get)
 }
 
 /// Instantiates `module` with the `wasi_snapshot_preview1` functions it imports served by
-/// the [`WasiCtx`] that `get` finds, bound to this one instance: their calls reach its
-/// memory without a lookup. The other imports come from `linker`.
+/// the host that `get` finds, bound to this one instance: their calls reach its memory
+/// without a lookup. The other imports come from `linker`.
 ///
 /// The WasmEdge socket calls ([`wasmedge`]) are linked too, each import getting the
 /// variant (preview1's or WasmEdge's version 1 or 2) whose signature it has, and WASIX's
-/// `wasix_32v1` calls ([`wasix`]), all on the one context.
+/// `wasix_32v1` calls ([`wasix`]), all on the one host; so the host implements the three
+/// traits ([`WasiCtx`] does; a delegating host implements the three `…Delegate` traits, a
+/// [`layers::Traced`] host gets them from its inner one).
 ///
 /// The fastest way to run a module; several instances may share a store and a context.
-pub fn instantiate<T: 'static>(
+pub fn instantiate<T, H>(
     store: &mut wasmtime::Store<T>,
     linker: &wasmtime::Linker<T>,
     module: &wasmtime::Module,
-    get: impl Fn(&mut T) -> &mut WasiCtx + Send + Sync + Copy + 'static,
-) -> wasmtime::Result<wasmtime::Instance> {
+    get: impl Fn(&mut T) -> &mut H + Send + Sync + Copy + 'static,
+) -> wasmtime::Result<wasmtime::Instance>
+where
+    T: 'static,
+    H: preview1::WasiSnapshotPreview1 + wasmedge::WasmedgeSockets + wasix::Wasix32v1 + 'static,
+{
     link::instantiate(store, linker, module, IMPORTS, |linker, spec, memory| {
         if wasix::IMPORTS.contains(spec) {
             host::wasix::signal::define(linker, spec, get, memory)

@@ -3374,6 +3374,1807 @@ pub trait WasiSnapshotPreview1 {
         Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
     }
 }
+/// A host that wraps another [`WasiSnapshotPreview1`] host and overrides some of its methods.
+///
+/// Name the inner host once with `Delegate` (shared by every spec's delegate trait) and
+/// implement the methods to change here; every other method forwards the call, arguments
+/// unchanged, to the inner host (these defaults are generated from the spec, so a
+/// function added to it forwards too). An empty `impl` forwards the whole module. Every
+/// implementor also implements [`WasiSnapshotPreview1`], so it registers like any host.
+#[allow(clippy::too_many_arguments)]
+pub trait WasiSnapshotPreview1Delegate: crate::Delegate<Inner: WasiSnapshotPreview1> {
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::args_get`] unless overridden.
+    #[inline]
+    fn args_get(
+        &mut self,
+        argv: GuestPtr<'_, GuestAddr>,
+        argv_buf: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::args_get(
+            <Self as crate::Delegate>::inner(self),
+            argv,
+            argv_buf,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::args_sizes_get`] unless overridden.
+    #[inline]
+    fn args_sizes_get(&mut self) -> Result<(Size, Size), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::args_sizes_get(
+            <Self as crate::Delegate>::inner(self),
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::environ_get`] unless overridden.
+    #[inline]
+    fn environ_get(
+        &mut self,
+        environ: GuestPtr<'_, GuestAddr>,
+        environ_buf: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::environ_get(
+            <Self as crate::Delegate>::inner(self),
+            environ,
+            environ_buf,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::environ_sizes_get`] unless overridden.
+    #[inline]
+    fn environ_sizes_get(&mut self) -> Result<(Size, Size), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::environ_sizes_get(
+            <Self as crate::Delegate>::inner(self),
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::clock_res_get`] unless overridden.
+    #[inline]
+    fn clock_res_get(&mut self, id: Clockid) -> Result<Timestamp, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::clock_res_get(
+            <Self as crate::Delegate>::inner(self),
+            id,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::clock_time_get`] unless overridden.
+    #[inline]
+    fn clock_time_get(
+        &mut self,
+        id: Clockid,
+        precision: Timestamp,
+    ) -> Result<Timestamp, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::clock_time_get(
+            <Self as crate::Delegate>::inner(self),
+            id,
+            precision,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::fd_advise`] unless overridden.
+    #[inline]
+    fn fd_advise(
+        &mut self,
+        fd: Fd,
+        offset: Filesize,
+        len: Filesize,
+        advice: Advice,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::fd_advise(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            offset,
+            len,
+            advice,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::fd_allocate`] unless overridden.
+    #[inline]
+    fn fd_allocate(
+        &mut self,
+        fd: Fd,
+        offset: Filesize,
+        len: Filesize,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::fd_allocate(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            offset,
+            len,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::fd_close`] unless overridden.
+    #[inline]
+    fn fd_close(&mut self, fd: Fd) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::fd_close(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::fd_datasync`] unless overridden.
+    #[inline]
+    fn fd_datasync(&mut self, fd: Fd) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::fd_datasync(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::fd_fdstat_get`] unless overridden.
+    #[inline]
+    fn fd_fdstat_get(&mut self, fd: Fd) -> Result<Fdstat, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::fd_fdstat_get(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::fd_fdstat_set_flags`] unless overridden.
+    #[inline]
+    fn fd_fdstat_set_flags(&mut self, fd: Fd, flags: Fdflags) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::fd_fdstat_set_flags(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            flags,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::fd_fdstat_set_rights`] unless overridden.
+    #[inline]
+    fn fd_fdstat_set_rights(
+        &mut self,
+        fd: Fd,
+        fs_rights_base: Rights,
+        fs_rights_inheriting: Rights,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::fd_fdstat_set_rights(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            fs_rights_base,
+            fs_rights_inheriting,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::fd_filestat_get`] unless overridden.
+    #[inline]
+    fn fd_filestat_get(&mut self, fd: Fd) -> Result<Filestat, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::fd_filestat_get(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::fd_filestat_set_size`] unless overridden.
+    #[inline]
+    fn fd_filestat_set_size(&mut self, fd: Fd, size: Filesize) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::fd_filestat_set_size(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            size,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::fd_filestat_set_times`] unless overridden.
+    #[inline]
+    fn fd_filestat_set_times(
+        &mut self,
+        fd: Fd,
+        atim: Timestamp,
+        mtim: Timestamp,
+        fst_flags: Fstflags,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::fd_filestat_set_times(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            atim,
+            mtim,
+            fst_flags,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::fd_pread`] unless overridden.
+    #[inline]
+    fn fd_pread(
+        &mut self,
+        fd: Fd,
+        iovs: IovecsMut<'_>,
+        offset: Filesize,
+    ) -> Result<Size, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::fd_pread(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            iovs,
+            offset,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::fd_prestat_get`] unless overridden.
+    #[inline]
+    fn fd_prestat_get(&mut self, fd: Fd) -> Result<Prestat, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::fd_prestat_get(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::fd_prestat_dir_name`] unless overridden.
+    #[inline]
+    fn fd_prestat_dir_name(
+        &mut self,
+        fd: Fd,
+        path: GuestBufMut<'_>,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::fd_prestat_dir_name(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            path,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::fd_pwrite`] unless overridden.
+    #[inline]
+    fn fd_pwrite(
+        &mut self,
+        fd: Fd,
+        iovs: Iovecs<'_>,
+        offset: Filesize,
+    ) -> Result<Size, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::fd_pwrite(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            iovs,
+            offset,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::fd_read`] unless overridden.
+    #[inline]
+    fn fd_read(&mut self, fd: Fd, iovs: IovecsMut<'_>) -> Result<Size, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::fd_read(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            iovs,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::fd_readdir`] unless overridden.
+    #[inline]
+    fn fd_readdir(
+        &mut self,
+        fd: Fd,
+        buf: GuestBufMut<'_>,
+        cookie: Dircookie,
+    ) -> Result<Size, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::fd_readdir(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            buf,
+            cookie,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::fd_renumber`] unless overridden.
+    #[inline]
+    fn fd_renumber(&mut self, fd: Fd, to: Fd) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::fd_renumber(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            to,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::fd_seek`] unless overridden.
+    #[inline]
+    fn fd_seek(
+        &mut self,
+        fd: Fd,
+        offset: Filedelta,
+        whence: Whence,
+    ) -> Result<Filesize, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::fd_seek(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            offset,
+            whence,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::fd_sync`] unless overridden.
+    #[inline]
+    fn fd_sync(&mut self, fd: Fd) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::fd_sync(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::fd_tell`] unless overridden.
+    #[inline]
+    fn fd_tell(&mut self, fd: Fd) -> Result<Filesize, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::fd_tell(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::fd_write`] unless overridden.
+    #[inline]
+    fn fd_write(&mut self, fd: Fd, iovs: Iovecs<'_>) -> Result<Size, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::fd_write(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            iovs,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::path_create_directory`] unless overridden.
+    #[inline]
+    fn path_create_directory(&mut self, fd: Fd, path: &str) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::path_create_directory(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            path,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::path_filestat_get`] unless overridden.
+    #[inline]
+    fn path_filestat_get(
+        &mut self,
+        fd: Fd,
+        flags: Lookupflags,
+        path: &str,
+    ) -> Result<Filestat, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::path_filestat_get(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            flags,
+            path,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::path_filestat_set_times`] unless overridden.
+    #[inline]
+    fn path_filestat_set_times(
+        &mut self,
+        fd: Fd,
+        flags: Lookupflags,
+        path: &str,
+        atim: Timestamp,
+        mtim: Timestamp,
+        fst_flags: Fstflags,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::path_filestat_set_times(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            flags,
+            path,
+            atim,
+            mtim,
+            fst_flags,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::path_link`] unless overridden.
+    #[inline]
+    fn path_link(
+        &mut self,
+        old_fd: Fd,
+        old_flags: Lookupflags,
+        old_path: &str,
+        new_fd: Fd,
+        new_path: &str,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::path_link(
+            <Self as crate::Delegate>::inner(self),
+            old_fd,
+            old_flags,
+            old_path,
+            new_fd,
+            new_path,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::path_open`] unless overridden.
+    #[inline]
+    fn path_open(
+        &mut self,
+        fd: Fd,
+        dirflags: Lookupflags,
+        path: &str,
+        oflags: Oflags,
+        fs_rights_base: Rights,
+        fs_rights_inheriting: Rights,
+        fdflags: Fdflags,
+    ) -> Result<Fd, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::path_open(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            dirflags,
+            path,
+            oflags,
+            fs_rights_base,
+            fs_rights_inheriting,
+            fdflags,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::path_readlink`] unless overridden.
+    #[inline]
+    fn path_readlink(
+        &mut self,
+        fd: Fd,
+        path: &str,
+        buf: GuestBufMut<'_>,
+    ) -> Result<Size, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::path_readlink(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            path,
+            buf,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::path_remove_directory`] unless overridden.
+    #[inline]
+    fn path_remove_directory(&mut self, fd: Fd, path: &str) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::path_remove_directory(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            path,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::path_rename`] unless overridden.
+    #[inline]
+    fn path_rename(
+        &mut self,
+        fd: Fd,
+        old_path: &str,
+        new_fd: Fd,
+        new_path: &str,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::path_rename(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            old_path,
+            new_fd,
+            new_path,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::path_symlink`] unless overridden.
+    #[inline]
+    fn path_symlink(
+        &mut self,
+        old_path: &str,
+        fd: Fd,
+        new_path: &str,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::path_symlink(
+            <Self as crate::Delegate>::inner(self),
+            old_path,
+            fd,
+            new_path,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::path_unlink_file`] unless overridden.
+    #[inline]
+    fn path_unlink_file(&mut self, fd: Fd, path: &str) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::path_unlink_file(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            path,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::poll_oneoff`] unless overridden.
+    #[inline]
+    fn poll_oneoff(
+        &mut self,
+        in_: GuestArray<'_, Subscription>,
+        out: GuestArrayMut<'_, Event>,
+    ) -> Result<Size, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::poll_oneoff(
+            <Self as crate::Delegate>::inner(self),
+            in_,
+            out,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::proc_exit`] unless overridden.
+    #[inline]
+    fn proc_exit(&mut self, rval: Exitcode) -> Trap {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::proc_exit(
+            <Self as crate::Delegate>::inner(self),
+            rval,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::proc_raise`] unless overridden.
+    #[inline]
+    fn proc_raise(&mut self, sig: Signal) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::proc_raise(
+            <Self as crate::Delegate>::inner(self),
+            sig,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::sched_yield`] unless overridden.
+    #[inline]
+    fn sched_yield(&mut self) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::sched_yield(
+            <Self as crate::Delegate>::inner(self),
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::random_get`] unless overridden.
+    #[inline]
+    fn random_get(&mut self, buf: GuestBufMut<'_>) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::random_get(
+            <Self as crate::Delegate>::inner(self),
+            buf,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::sock_accept`] unless overridden.
+    #[inline]
+    fn sock_accept(&mut self, fd: Fd, flags: Fdflags) -> Result<Fd, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::sock_accept(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            flags,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::sock_recv`] unless overridden.
+    #[inline]
+    fn sock_recv(
+        &mut self,
+        fd: Fd,
+        ri_data: IovecsMut<'_>,
+        ri_flags: Riflags,
+    ) -> Result<(Size, Roflags), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::sock_recv(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            ri_data,
+            ri_flags,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::sock_send`] unless overridden.
+    #[inline]
+    fn sock_send(
+        &mut self,
+        fd: Fd,
+        si_data: Iovecs<'_>,
+        si_flags: Siflags,
+    ) -> Result<Size, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::sock_send(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            si_data,
+            si_flags,
+        )
+    }
+    /// Forwards to the inner host's [`WasiSnapshotPreview1::sock_shutdown`] unless overridden.
+    #[inline]
+    fn sock_shutdown(&mut self, fd: Fd, how: Sdflags) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasiSnapshotPreview1>::sock_shutdown(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            how,
+        )
+    }
+}
+#[allow(clippy::too_many_arguments)]
+impl<D: WasiSnapshotPreview1Delegate + ?Sized> WasiSnapshotPreview1 for D {
+    #[inline]
+    fn args_get(
+        &mut self,
+        argv: GuestPtr<'_, GuestAddr>,
+        argv_buf: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::args_get(self, argv, argv_buf)
+    }
+    #[inline]
+    fn args_sizes_get(&mut self) -> Result<(Size, Size), CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::args_sizes_get(self)
+    }
+    #[inline]
+    fn environ_get(
+        &mut self,
+        environ: GuestPtr<'_, GuestAddr>,
+        environ_buf: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::environ_get(self, environ, environ_buf)
+    }
+    #[inline]
+    fn environ_sizes_get(&mut self) -> Result<(Size, Size), CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::environ_sizes_get(self)
+    }
+    #[inline]
+    fn clock_res_get(&mut self, id: Clockid) -> Result<Timestamp, CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::clock_res_get(self, id)
+    }
+    #[inline]
+    fn clock_time_get(
+        &mut self,
+        id: Clockid,
+        precision: Timestamp,
+    ) -> Result<Timestamp, CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::clock_time_get(self, id, precision)
+    }
+    #[inline]
+    fn fd_advise(
+        &mut self,
+        fd: Fd,
+        offset: Filesize,
+        len: Filesize,
+        advice: Advice,
+    ) -> Result<(), CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::fd_advise(self, fd, offset, len, advice)
+    }
+    #[inline]
+    fn fd_allocate(
+        &mut self,
+        fd: Fd,
+        offset: Filesize,
+        len: Filesize,
+    ) -> Result<(), CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::fd_allocate(self, fd, offset, len)
+    }
+    #[inline]
+    fn fd_close(&mut self, fd: Fd) -> Result<(), CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::fd_close(self, fd)
+    }
+    #[inline]
+    fn fd_datasync(&mut self, fd: Fd) -> Result<(), CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::fd_datasync(self, fd)
+    }
+    #[inline]
+    fn fd_fdstat_get(&mut self, fd: Fd) -> Result<Fdstat, CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::fd_fdstat_get(self, fd)
+    }
+    #[inline]
+    fn fd_fdstat_set_flags(&mut self, fd: Fd, flags: Fdflags) -> Result<(), CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::fd_fdstat_set_flags(self, fd, flags)
+    }
+    #[inline]
+    fn fd_fdstat_set_rights(
+        &mut self,
+        fd: Fd,
+        fs_rights_base: Rights,
+        fs_rights_inheriting: Rights,
+    ) -> Result<(), CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::fd_fdstat_set_rights(
+            self,
+            fd,
+            fs_rights_base,
+            fs_rights_inheriting,
+        )
+    }
+    #[inline]
+    fn fd_filestat_get(&mut self, fd: Fd) -> Result<Filestat, CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::fd_filestat_get(self, fd)
+    }
+    #[inline]
+    fn fd_filestat_set_size(&mut self, fd: Fd, size: Filesize) -> Result<(), CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::fd_filestat_set_size(self, fd, size)
+    }
+    #[inline]
+    fn fd_filestat_set_times(
+        &mut self,
+        fd: Fd,
+        atim: Timestamp,
+        mtim: Timestamp,
+        fst_flags: Fstflags,
+    ) -> Result<(), CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::fd_filestat_set_times(self, fd, atim, mtim, fst_flags)
+    }
+    #[inline]
+    fn fd_pread(
+        &mut self,
+        fd: Fd,
+        iovs: IovecsMut<'_>,
+        offset: Filesize,
+    ) -> Result<Size, CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::fd_pread(self, fd, iovs, offset)
+    }
+    #[inline]
+    fn fd_prestat_get(&mut self, fd: Fd) -> Result<Prestat, CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::fd_prestat_get(self, fd)
+    }
+    #[inline]
+    fn fd_prestat_dir_name(
+        &mut self,
+        fd: Fd,
+        path: GuestBufMut<'_>,
+    ) -> Result<(), CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::fd_prestat_dir_name(self, fd, path)
+    }
+    #[inline]
+    fn fd_pwrite(
+        &mut self,
+        fd: Fd,
+        iovs: Iovecs<'_>,
+        offset: Filesize,
+    ) -> Result<Size, CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::fd_pwrite(self, fd, iovs, offset)
+    }
+    #[inline]
+    fn fd_read(&mut self, fd: Fd, iovs: IovecsMut<'_>) -> Result<Size, CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::fd_read(self, fd, iovs)
+    }
+    #[inline]
+    fn fd_readdir(
+        &mut self,
+        fd: Fd,
+        buf: GuestBufMut<'_>,
+        cookie: Dircookie,
+    ) -> Result<Size, CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::fd_readdir(self, fd, buf, cookie)
+    }
+    #[inline]
+    fn fd_renumber(&mut self, fd: Fd, to: Fd) -> Result<(), CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::fd_renumber(self, fd, to)
+    }
+    #[inline]
+    fn fd_seek(
+        &mut self,
+        fd: Fd,
+        offset: Filedelta,
+        whence: Whence,
+    ) -> Result<Filesize, CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::fd_seek(self, fd, offset, whence)
+    }
+    #[inline]
+    fn fd_sync(&mut self, fd: Fd) -> Result<(), CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::fd_sync(self, fd)
+    }
+    #[inline]
+    fn fd_tell(&mut self, fd: Fd) -> Result<Filesize, CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::fd_tell(self, fd)
+    }
+    #[inline]
+    fn fd_write(&mut self, fd: Fd, iovs: Iovecs<'_>) -> Result<Size, CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::fd_write(self, fd, iovs)
+    }
+    #[inline]
+    fn path_create_directory(&mut self, fd: Fd, path: &str) -> Result<(), CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::path_create_directory(self, fd, path)
+    }
+    #[inline]
+    fn path_filestat_get(
+        &mut self,
+        fd: Fd,
+        flags: Lookupflags,
+        path: &str,
+    ) -> Result<Filestat, CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::path_filestat_get(self, fd, flags, path)
+    }
+    #[inline]
+    fn path_filestat_set_times(
+        &mut self,
+        fd: Fd,
+        flags: Lookupflags,
+        path: &str,
+        atim: Timestamp,
+        mtim: Timestamp,
+        fst_flags: Fstflags,
+    ) -> Result<(), CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::path_filestat_set_times(
+            self, fd, flags, path, atim, mtim, fst_flags,
+        )
+    }
+    #[inline]
+    fn path_link(
+        &mut self,
+        old_fd: Fd,
+        old_flags: Lookupflags,
+        old_path: &str,
+        new_fd: Fd,
+        new_path: &str,
+    ) -> Result<(), CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::path_link(
+            self, old_fd, old_flags, old_path, new_fd, new_path,
+        )
+    }
+    #[inline]
+    fn path_open(
+        &mut self,
+        fd: Fd,
+        dirflags: Lookupflags,
+        path: &str,
+        oflags: Oflags,
+        fs_rights_base: Rights,
+        fs_rights_inheriting: Rights,
+        fdflags: Fdflags,
+    ) -> Result<Fd, CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::path_open(
+            self,
+            fd,
+            dirflags,
+            path,
+            oflags,
+            fs_rights_base,
+            fs_rights_inheriting,
+            fdflags,
+        )
+    }
+    #[inline]
+    fn path_readlink(
+        &mut self,
+        fd: Fd,
+        path: &str,
+        buf: GuestBufMut<'_>,
+    ) -> Result<Size, CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::path_readlink(self, fd, path, buf)
+    }
+    #[inline]
+    fn path_remove_directory(&mut self, fd: Fd, path: &str) -> Result<(), CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::path_remove_directory(self, fd, path)
+    }
+    #[inline]
+    fn path_rename(
+        &mut self,
+        fd: Fd,
+        old_path: &str,
+        new_fd: Fd,
+        new_path: &str,
+    ) -> Result<(), CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::path_rename(self, fd, old_path, new_fd, new_path)
+    }
+    #[inline]
+    fn path_symlink(
+        &mut self,
+        old_path: &str,
+        fd: Fd,
+        new_path: &str,
+    ) -> Result<(), CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::path_symlink(self, old_path, fd, new_path)
+    }
+    #[inline]
+    fn path_unlink_file(&mut self, fd: Fd, path: &str) -> Result<(), CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::path_unlink_file(self, fd, path)
+    }
+    #[inline]
+    fn poll_oneoff(
+        &mut self,
+        in_: GuestArray<'_, Subscription>,
+        out: GuestArrayMut<'_, Event>,
+    ) -> Result<Size, CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::poll_oneoff(self, in_, out)
+    }
+    #[inline]
+    fn proc_exit(&mut self, rval: Exitcode) -> Trap {
+        <D as WasiSnapshotPreview1Delegate>::proc_exit(self, rval)
+    }
+    #[inline]
+    fn proc_raise(&mut self, sig: Signal) -> Result<(), CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::proc_raise(self, sig)
+    }
+    #[inline]
+    fn sched_yield(&mut self) -> Result<(), CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::sched_yield(self)
+    }
+    #[inline]
+    fn random_get(&mut self, buf: GuestBufMut<'_>) -> Result<(), CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::random_get(self, buf)
+    }
+    #[inline]
+    fn sock_accept(&mut self, fd: Fd, flags: Fdflags) -> Result<Fd, CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::sock_accept(self, fd, flags)
+    }
+    #[inline]
+    fn sock_recv(
+        &mut self,
+        fd: Fd,
+        ri_data: IovecsMut<'_>,
+        ri_flags: Riflags,
+    ) -> Result<(Size, Roflags), CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::sock_recv(self, fd, ri_data, ri_flags)
+    }
+    #[inline]
+    fn sock_send(
+        &mut self,
+        fd: Fd,
+        si_data: Iovecs<'_>,
+        si_flags: Siflags,
+    ) -> Result<Size, CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::sock_send(self, fd, si_data, si_flags)
+    }
+    #[inline]
+    fn sock_shutdown(&mut self, fd: Fd, how: Sdflags) -> Result<(), CallError<Errno>> {
+        <D as WasiSnapshotPreview1Delegate>::sock_shutdown(self, fd, how)
+    }
+}
+/// Every call traced: its decoded arguments, outcome and duration, then the inner
+/// host's answer unchanged.
+#[allow(clippy::too_many_arguments, clippy::useless_format)]
+impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1 for crate::layers::Traced<H> {
+    fn args_get(
+        &mut self,
+        argv: GuestPtr<'_, GuestAddr>,
+        argv_buf: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "argv={}, argv_buf={}",
+            crate::layers::trace::Addr(argv.addr()),
+            crate::layers::trace::Addr(argv_buf.addr())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::args_get(&mut self.inner, argv, argv_buf);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "args_get",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn args_sizes_get(&mut self) -> Result<(Size, Size), CallError<Errno>> {
+        let __args = ::std::format!("",);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::args_sizes_get(&mut self.inner);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "args_sizes_get",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn environ_get(
+        &mut self,
+        environ: GuestPtr<'_, GuestAddr>,
+        environ_buf: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "environ={}, environ_buf={}",
+            crate::layers::trace::Addr(environ.addr()),
+            crate::layers::trace::Addr(environ_buf.addr())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result =
+            <H as WasiSnapshotPreview1>::environ_get(&mut self.inner, environ, environ_buf);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "environ_get",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn environ_sizes_get(&mut self) -> Result<(Size, Size), CallError<Errno>> {
+        let __args = ::std::format!("",);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::environ_sizes_get(&mut self.inner);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "environ_sizes_get",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn clock_res_get(&mut self, id: Clockid) -> Result<Timestamp, CallError<Errno>> {
+        let __args = ::std::format!("id={:?}", id);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::clock_res_get(&mut self.inner, id);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "clock_res_get",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn clock_time_get(
+        &mut self,
+        id: Clockid,
+        precision: Timestamp,
+    ) -> Result<Timestamp, CallError<Errno>> {
+        let __args = ::std::format!("id={:?}, precision={:?}", id, precision);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::clock_time_get(&mut self.inner, id, precision);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "clock_time_get",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn fd_advise(
+        &mut self,
+        fd: Fd,
+        offset: Filesize,
+        len: Filesize,
+        advice: Advice,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, offset={:?}, len={:?}, advice={:?}",
+            fd.0,
+            offset,
+            len,
+            advice
+        );
+        let __start = ::std::time::Instant::now();
+        let __result =
+            <H as WasiSnapshotPreview1>::fd_advise(&mut self.inner, fd, offset, len, advice);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "fd_advise",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn fd_allocate(
+        &mut self,
+        fd: Fd,
+        offset: Filesize,
+        len: Filesize,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("fd={}, offset={:?}, len={:?}", fd.0, offset, len);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::fd_allocate(&mut self.inner, fd, offset, len);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "fd_allocate",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn fd_close(&mut self, fd: Fd) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("fd={}", fd.0);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::fd_close(&mut self.inner, fd);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "fd_close",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn fd_datasync(&mut self, fd: Fd) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("fd={}", fd.0);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::fd_datasync(&mut self.inner, fd);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "fd_datasync",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn fd_fdstat_get(&mut self, fd: Fd) -> Result<Fdstat, CallError<Errno>> {
+        let __args = ::std::format!("fd={}", fd.0);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::fd_fdstat_get(&mut self.inner, fd);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "fd_fdstat_get",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn fd_fdstat_set_flags(&mut self, fd: Fd, flags: Fdflags) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("fd={}, flags={}", fd.0, crate::layers::trace::Flags(flags));
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::fd_fdstat_set_flags(&mut self.inner, fd, flags);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "fd_fdstat_set_flags",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn fd_fdstat_set_rights(
+        &mut self,
+        fd: Fd,
+        fs_rights_base: Rights,
+        fs_rights_inheriting: Rights,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, fs_rights_base={}, fs_rights_inheriting={}",
+            fd.0,
+            crate::layers::trace::Flags(fs_rights_base),
+            crate::layers::trace::Flags(fs_rights_inheriting)
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::fd_fdstat_set_rights(
+            &mut self.inner,
+            fd,
+            fs_rights_base,
+            fs_rights_inheriting,
+        );
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "fd_fdstat_set_rights",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn fd_filestat_get(&mut self, fd: Fd) -> Result<Filestat, CallError<Errno>> {
+        let __args = ::std::format!("fd={}", fd.0);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::fd_filestat_get(&mut self.inner, fd);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "fd_filestat_get",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn fd_filestat_set_size(&mut self, fd: Fd, size: Filesize) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("fd={}, size={:?}", fd.0, size);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::fd_filestat_set_size(&mut self.inner, fd, size);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "fd_filestat_set_size",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn fd_filestat_set_times(
+        &mut self,
+        fd: Fd,
+        atim: Timestamp,
+        mtim: Timestamp,
+        fst_flags: Fstflags,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, atim={:?}, mtim={:?}, fst_flags={}",
+            fd.0,
+            atim,
+            mtim,
+            crate::layers::trace::Flags(fst_flags)
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::fd_filestat_set_times(
+            &mut self.inner,
+            fd,
+            atim,
+            mtim,
+            fst_flags,
+        );
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "fd_filestat_set_times",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn fd_pread(
+        &mut self,
+        fd: Fd,
+        iovs: IovecsMut<'_>,
+        offset: Filesize,
+    ) -> Result<Size, CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, iovs={}, offset={:?}",
+            fd.0,
+            crate::layers::trace::Regions(iovs.regions()),
+            offset
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::fd_pread(&mut self.inner, fd, iovs, offset);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "fd_pread",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn fd_prestat_get(&mut self, fd: Fd) -> Result<Prestat, CallError<Errno>> {
+        let __args = ::std::format!("fd={}", fd.0);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::fd_prestat_get(&mut self.inner, fd);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "fd_prestat_get",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn fd_prestat_dir_name(
+        &mut self,
+        fd: Fd,
+        path: GuestBufMut<'_>,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, path={}",
+            fd.0,
+            crate::layers::trace::Bytes(path.len())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::fd_prestat_dir_name(&mut self.inner, fd, path);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "fd_prestat_dir_name",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn fd_pwrite(
+        &mut self,
+        fd: Fd,
+        iovs: Iovecs<'_>,
+        offset: Filesize,
+    ) -> Result<Size, CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, iovs={}, offset={:?}",
+            fd.0,
+            crate::layers::trace::Regions(iovs.regions()),
+            offset
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::fd_pwrite(&mut self.inner, fd, iovs, offset);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "fd_pwrite",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn fd_read(&mut self, fd: Fd, iovs: IovecsMut<'_>) -> Result<Size, CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, iovs={}",
+            fd.0,
+            crate::layers::trace::Regions(iovs.regions())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::fd_read(&mut self.inner, fd, iovs);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "fd_read",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn fd_readdir(
+        &mut self,
+        fd: Fd,
+        buf: GuestBufMut<'_>,
+        cookie: Dircookie,
+    ) -> Result<Size, CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, buf={}, cookie={:?}",
+            fd.0,
+            crate::layers::trace::Bytes(buf.len()),
+            cookie
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::fd_readdir(&mut self.inner, fd, buf, cookie);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "fd_readdir",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn fd_renumber(&mut self, fd: Fd, to: Fd) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("fd={}, to={}", fd.0, to.0);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::fd_renumber(&mut self.inner, fd, to);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "fd_renumber",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn fd_seek(
+        &mut self,
+        fd: Fd,
+        offset: Filedelta,
+        whence: Whence,
+    ) -> Result<Filesize, CallError<Errno>> {
+        let __args = ::std::format!("fd={}, offset={:?}, whence={:?}", fd.0, offset, whence);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::fd_seek(&mut self.inner, fd, offset, whence);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "fd_seek",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn fd_sync(&mut self, fd: Fd) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("fd={}", fd.0);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::fd_sync(&mut self.inner, fd);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "fd_sync",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn fd_tell(&mut self, fd: Fd) -> Result<Filesize, CallError<Errno>> {
+        let __args = ::std::format!("fd={}", fd.0);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::fd_tell(&mut self.inner, fd);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "fd_tell",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn fd_write(&mut self, fd: Fd, iovs: Iovecs<'_>) -> Result<Size, CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, iovs={}",
+            fd.0,
+            crate::layers::trace::Regions(iovs.regions())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::fd_write(&mut self.inner, fd, iovs);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "fd_write",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn path_create_directory(&mut self, fd: Fd, path: &str) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("fd={}, path={:?}", fd.0, path);
+        let __start = ::std::time::Instant::now();
+        let __result =
+            <H as WasiSnapshotPreview1>::path_create_directory(&mut self.inner, fd, path);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "path_create_directory",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn path_filestat_get(
+        &mut self,
+        fd: Fd,
+        flags: Lookupflags,
+        path: &str,
+    ) -> Result<Filestat, CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, flags={}, path={:?}",
+            fd.0,
+            crate::layers::trace::Flags(flags),
+            path
+        );
+        let __start = ::std::time::Instant::now();
+        let __result =
+            <H as WasiSnapshotPreview1>::path_filestat_get(&mut self.inner, fd, flags, path);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "path_filestat_get",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn path_filestat_set_times(
+        &mut self,
+        fd: Fd,
+        flags: Lookupflags,
+        path: &str,
+        atim: Timestamp,
+        mtim: Timestamp,
+        fst_flags: Fstflags,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, flags={}, path={:?}, atim={:?}, mtim={:?}, fst_flags={}",
+            fd.0,
+            crate::layers::trace::Flags(flags),
+            path,
+            atim,
+            mtim,
+            crate::layers::trace::Flags(fst_flags)
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::path_filestat_set_times(
+            &mut self.inner,
+            fd,
+            flags,
+            path,
+            atim,
+            mtim,
+            fst_flags,
+        );
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "path_filestat_set_times",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn path_link(
+        &mut self,
+        old_fd: Fd,
+        old_flags: Lookupflags,
+        old_path: &str,
+        new_fd: Fd,
+        new_path: &str,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "old_fd={}, old_flags={}, old_path={:?}, new_fd={}, new_path={:?}",
+            old_fd.0,
+            crate::layers::trace::Flags(old_flags),
+            old_path,
+            new_fd.0,
+            new_path
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::path_link(
+            &mut self.inner,
+            old_fd,
+            old_flags,
+            old_path,
+            new_fd,
+            new_path,
+        );
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "path_link",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn path_open(
+        &mut self,
+        fd: Fd,
+        dirflags: Lookupflags,
+        path: &str,
+        oflags: Oflags,
+        fs_rights_base: Rights,
+        fs_rights_inheriting: Rights,
+        fdflags: Fdflags,
+    ) -> Result<Fd, CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, dirflags={}, path={:?}, oflags={}, fs_rights_base={}, fs_rights_inheriting={}, fdflags={}",
+            fd.0,
+            crate::layers::trace::Flags(dirflags),
+            path,
+            crate::layers::trace::Flags(oflags),
+            crate::layers::trace::Flags(fs_rights_base),
+            crate::layers::trace::Flags(fs_rights_inheriting),
+            crate::layers::trace::Flags(fdflags)
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::path_open(
+            &mut self.inner,
+            fd,
+            dirflags,
+            path,
+            oflags,
+            fs_rights_base,
+            fs_rights_inheriting,
+            fdflags,
+        );
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "path_open",
+            &__args,
+            &crate::layers::trace::outcome_by(&__result, |h| h.0, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn path_readlink(
+        &mut self,
+        fd: Fd,
+        path: &str,
+        buf: GuestBufMut<'_>,
+    ) -> Result<Size, CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, path={:?}, buf={}",
+            fd.0,
+            path,
+            crate::layers::trace::Bytes(buf.len())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::path_readlink(&mut self.inner, fd, path, buf);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "path_readlink",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn path_remove_directory(&mut self, fd: Fd, path: &str) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("fd={}, path={:?}", fd.0, path);
+        let __start = ::std::time::Instant::now();
+        let __result =
+            <H as WasiSnapshotPreview1>::path_remove_directory(&mut self.inner, fd, path);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "path_remove_directory",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn path_rename(
+        &mut self,
+        fd: Fd,
+        old_path: &str,
+        new_fd: Fd,
+        new_path: &str,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, old_path={:?}, new_fd={}, new_path={:?}",
+            fd.0,
+            old_path,
+            new_fd.0,
+            new_path
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::path_rename(
+            &mut self.inner,
+            fd,
+            old_path,
+            new_fd,
+            new_path,
+        );
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "path_rename",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn path_symlink(
+        &mut self,
+        old_path: &str,
+        fd: Fd,
+        new_path: &str,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "old_path={:?}, fd={}, new_path={:?}",
+            old_path,
+            fd.0,
+            new_path
+        );
+        let __start = ::std::time::Instant::now();
+        let __result =
+            <H as WasiSnapshotPreview1>::path_symlink(&mut self.inner, old_path, fd, new_path);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "path_symlink",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn path_unlink_file(&mut self, fd: Fd, path: &str) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("fd={}, path={:?}", fd.0, path);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::path_unlink_file(&mut self.inner, fd, path);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "path_unlink_file",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn poll_oneoff(
+        &mut self,
+        in_: GuestArray<'_, Subscription>,
+        out: GuestArrayMut<'_, Event>,
+    ) -> Result<Size, CallError<Errno>> {
+        let __args = ::std::format!(
+            "in_={}, out={}",
+            crate::layers::trace::Array(in_.addr(), in_.len()),
+            crate::layers::trace::Array(out.addr(), out.len())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::poll_oneoff(&mut self.inner, in_, out);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "poll_oneoff",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn proc_exit(&mut self, rval: Exitcode) -> Trap {
+        let __args = ::std::format!("rval={:?}", rval);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::proc_exit(&mut self.inner, rval);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "proc_exit",
+            &__args,
+            &crate::layers::trace::ending(&__result),
+            __took,
+        );
+        __result
+    }
+    fn proc_raise(&mut self, sig: Signal) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("sig={:?}", sig);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::proc_raise(&mut self.inner, sig);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "proc_raise",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sched_yield(&mut self) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("",);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::sched_yield(&mut self.inner);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "sched_yield",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn random_get(&mut self, buf: GuestBufMut<'_>) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("buf={}", crate::layers::trace::Bytes(buf.len()));
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::random_get(&mut self.inner, buf);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "random_get",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_accept(&mut self, fd: Fd, flags: Fdflags) -> Result<Fd, CallError<Errno>> {
+        let __args = ::std::format!("fd={}, flags={}", fd.0, crate::layers::trace::Flags(flags));
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::sock_accept(&mut self.inner, fd, flags);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "sock_accept",
+            &__args,
+            &crate::layers::trace::outcome_by(&__result, |h| h.0, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_recv(
+        &mut self,
+        fd: Fd,
+        ri_data: IovecsMut<'_>,
+        ri_flags: Riflags,
+    ) -> Result<(Size, Roflags), CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, ri_data={}, ri_flags={}",
+            fd.0,
+            crate::layers::trace::Regions(ri_data.regions()),
+            crate::layers::trace::Flags(ri_flags)
+        );
+        let __start = ::std::time::Instant::now();
+        let __result =
+            <H as WasiSnapshotPreview1>::sock_recv(&mut self.inner, fd, ri_data, ri_flags);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "sock_recv",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_send(
+        &mut self,
+        fd: Fd,
+        si_data: Iovecs<'_>,
+        si_flags: Siflags,
+    ) -> Result<Size, CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, si_data={}, si_flags={:?}",
+            fd.0,
+            crate::layers::trace::Regions(si_data.regions()),
+            si_flags
+        );
+        let __start = ::std::time::Instant::now();
+        let __result =
+            <H as WasiSnapshotPreview1>::sock_send(&mut self.inner, fd, si_data, si_flags);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "sock_send",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_shutdown(&mut self, fd: Fd, how: Sdflags) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("fd={}, how={}", fd.0, crate::layers::trace::Flags(how));
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasiSnapshotPreview1>::sock_shutdown(&mut self.inner, fd, how);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasi_snapshot_preview1",
+            "sock_shutdown",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+}
 /// The shared-host flavour of [`WasiSnapshotPreview1`]: one host object serving many instances and
 /// threads. Methods take `&self` and the calling instance's [`Context`](Self::Context);
 /// the default bodies are [`WasiSnapshotPreview1`]'s. `Arc<H>` implements it when `H` does, and

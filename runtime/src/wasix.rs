@@ -3909,6 +3909,3573 @@ pub trait Wasix32v1 {
         Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
     }
 }
+/// A host that wraps another [`Wasix32v1`] host and overrides some of its methods.
+///
+/// Name the inner host once with `Delegate` (shared by every spec's delegate trait) and
+/// implement the methods to change here; every other method forwards the call, arguments
+/// unchanged, to the inner host (these defaults are generated from the spec, so a
+/// function added to it forwards too). An empty `impl` forwards the whole module. Every
+/// implementor also implements [`Wasix32v1`], so it registers like any host.
+#[allow(clippy::too_many_arguments)]
+pub trait Wasix32v1Delegate: crate::Delegate<Inner: Wasix32v1> {
+    /// Forwards to the inner host's [`Wasix32v1::clock_time_set`] unless overridden.
+    #[inline]
+    fn clock_time_set(&mut self, id: u32, time: Timestamp) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::clock_time_set(
+            <Self as crate::Delegate>::inner(self),
+            id,
+            time,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::fd_dup`] unless overridden.
+    #[inline]
+    fn fd_dup(&mut self, fd: Fd) -> Result<Fd, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::fd_dup(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::fd_dup2`] unless overridden.
+    #[inline]
+    fn fd_dup2(
+        &mut self,
+        fd: Fd,
+        min_result_fd: u32,
+        cloexec: Bool,
+    ) -> Result<Fd, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::fd_dup2(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            min_result_fd,
+            cloexec,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::fd_event`] unless overridden.
+    #[inline]
+    fn fd_event(&mut self, initial_val: u64, flags: Eventfdflags) -> Result<Fd, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::fd_event(
+            <Self as crate::Delegate>::inner(self),
+            initial_val,
+            flags,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::fd_pipe`] unless overridden.
+    #[inline]
+    fn fd_pipe(&mut self) -> Result<(Fd, Fd), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::fd_pipe(<Self as crate::Delegate>::inner(
+            self,
+        ))
+    }
+    /// Forwards to the inner host's [`Wasix32v1::tty_get`] unless overridden.
+    #[inline]
+    fn tty_get(&mut self) -> Result<Tty, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::tty_get(<Self as crate::Delegate>::inner(
+            self,
+        ))
+    }
+    /// Forwards to the inner host's [`Wasix32v1::tty_set`] unless overridden.
+    #[inline]
+    fn tty_set(&mut self, tty: GuestPtr<'_, Tty>) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::tty_set(
+            <Self as crate::Delegate>::inner(self),
+            tty,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::getcwd`] unless overridden.
+    #[inline]
+    fn getcwd(
+        &mut self,
+        buf: GuestPtr<'_, u8>,
+        buf_len: GuestPtr<'_, Size>,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::getcwd(
+            <Self as crate::Delegate>::inner(self),
+            buf,
+            buf_len,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::chdir`] unless overridden.
+    #[inline]
+    fn chdir(&mut self, path: &str) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::chdir(
+            <Self as crate::Delegate>::inner(self),
+            path,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::callback_signal`] unless overridden.
+    #[inline]
+    fn callback_signal(&mut self, callback: u32, callback_len: u32) -> Trap {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::callback_signal(
+            <Self as crate::Delegate>::inner(self),
+            callback,
+            callback_len,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::thread_spawn_v2`] unless overridden.
+    #[inline]
+    fn thread_spawn_v2(
+        &mut self,
+        start: GuestPtr<'_, ThreadStart>,
+    ) -> Result<Tid, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::thread_spawn_v2(
+            <Self as crate::Delegate>::inner(self),
+            start,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::thread_sleep`] unless overridden.
+    #[inline]
+    fn thread_sleep(&mut self, duration: Timestamp) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::thread_sleep(
+            <Self as crate::Delegate>::inner(self),
+            duration,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::thread_id`] unless overridden.
+    #[inline]
+    fn thread_id(&mut self) -> Result<Tid, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::thread_id(
+            <Self as crate::Delegate>::inner(self),
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::thread_join`] unless overridden.
+    #[inline]
+    fn thread_join(&mut self, tid: Tid) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::thread_join(
+            <Self as crate::Delegate>::inner(self),
+            tid,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::thread_parallelism`] unless overridden.
+    #[inline]
+    fn thread_parallelism(&mut self) -> Result<Size, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::thread_parallelism(
+            <Self as crate::Delegate>::inner(self),
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::thread_signal`] unless overridden.
+    #[inline]
+    fn thread_signal(&mut self, tid: Tid, signal: u8) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::thread_signal(
+            <Self as crate::Delegate>::inner(self),
+            tid,
+            signal,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::futex_wait`] unless overridden.
+    #[inline]
+    fn futex_wait(
+        &mut self,
+        futex: GuestPtr<'_, u32>,
+        expected: u32,
+        timeout: GuestPtr<'_, OptionTimestamp>,
+    ) -> Result<Bool, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::futex_wait(
+            <Self as crate::Delegate>::inner(self),
+            futex,
+            expected,
+            timeout,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::futex_wake`] unless overridden.
+    #[inline]
+    fn futex_wake(&mut self, futex: GuestPtr<'_, u32>) -> Result<Bool, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::futex_wake(
+            <Self as crate::Delegate>::inner(self),
+            futex,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::futex_wake_all`] unless overridden.
+    #[inline]
+    fn futex_wake_all(&mut self, futex: GuestPtr<'_, u32>) -> Result<Bool, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::futex_wake_all(
+            <Self as crate::Delegate>::inner(self),
+            futex,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::thread_exit`] unless overridden.
+    #[inline]
+    fn thread_exit(&mut self, rval: Exitcode) -> Trap {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::thread_exit(
+            <Self as crate::Delegate>::inner(self),
+            rval,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::stack_checkpoint`] unless overridden.
+    #[inline]
+    fn stack_checkpoint(
+        &mut self,
+        snapshot: GuestPtr<'_, u8>,
+        ret_val: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::stack_checkpoint(
+            <Self as crate::Delegate>::inner(self),
+            snapshot,
+            ret_val,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::stack_restore`] unless overridden.
+    #[inline]
+    fn stack_restore(&mut self, snapshot: u32, val: u64) -> Trap {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::stack_restore(
+            <Self as crate::Delegate>::inner(self),
+            snapshot,
+            val,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::path_open2`] unless overridden.
+    #[inline]
+    fn path_open2(
+        &mut self,
+        fd: Fd,
+        dirflags: u32,
+        path: &str,
+        oflags: u32,
+        fs_rights_base: u64,
+        fs_rights_inheriting: u64,
+        fdflags: u32,
+        fdflagsext: Fdflagsext,
+    ) -> Result<Fd, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::path_open2(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            dirflags,
+            path,
+            oflags,
+            fs_rights_base,
+            fs_rights_inheriting,
+            fdflags,
+            fdflagsext,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::fd_fdflags_get`] unless overridden.
+    #[inline]
+    fn fd_fdflags_get(&mut self, fd: Fd) -> Result<Fdflagsext, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::fd_fdflags_get(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::fd_fdflags_set`] unless overridden.
+    #[inline]
+    fn fd_fdflags_set(&mut self, fd: Fd, flags: Fdflagsext) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::fd_fdflags_set(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            flags,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::proc_raise_interval`] unless overridden.
+    #[inline]
+    fn proc_raise_interval(
+        &mut self,
+        sig: u8,
+        interval: Timestamp,
+        repeat: Bool,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::proc_raise_interval(
+            <Self as crate::Delegate>::inner(self),
+            sig,
+            interval,
+            repeat,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::proc_fork`] unless overridden.
+    #[inline]
+    fn proc_fork(&mut self, copy_memory: Bool) -> Result<Pid, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::proc_fork(
+            <Self as crate::Delegate>::inner(self),
+            copy_memory,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::proc_fork_env`] unless overridden.
+    #[inline]
+    fn proc_fork_env(&mut self) -> Result<Pid, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::proc_fork_env(
+            <Self as crate::Delegate>::inner(self),
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::proc_exit2`] unless overridden.
+    #[inline]
+    fn proc_exit2(&mut self, rval: Exitcode) -> Trap {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::proc_exit2(
+            <Self as crate::Delegate>::inner(self),
+            rval,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::proc_exec`] unless overridden.
+    #[inline]
+    fn proc_exec(&mut self, name: u32, name_len: u32, args: u32, args_len: u32) -> Trap {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::proc_exec(
+            <Self as crate::Delegate>::inner(self),
+            name,
+            name_len,
+            args,
+            args_len,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::proc_exec2`] unless overridden.
+    #[inline]
+    fn proc_exec2(
+        &mut self,
+        name: u32,
+        name_len: u32,
+        args: u32,
+        args_len: u32,
+        envs: u32,
+        envs_len: u32,
+    ) -> Trap {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::proc_exec2(
+            <Self as crate::Delegate>::inner(self),
+            name,
+            name_len,
+            args,
+            args_len,
+            envs,
+            envs_len,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::proc_exec3`] unless overridden.
+    #[inline]
+    fn proc_exec3(
+        &mut self,
+        name: &str,
+        args: &str,
+        envs: &str,
+        search_path: Bool,
+        path: &str,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::proc_exec3(
+            <Self as crate::Delegate>::inner(self),
+            name,
+            args,
+            envs,
+            search_path,
+            path,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::proc_exec4`] unless overridden.
+    #[inline]
+    fn proc_exec4(
+        &mut self,
+        name: &str,
+        args: GuestBuf<'_>,
+        envs: GuestBuf<'_>,
+        search_path: Bool,
+        path: &str,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::proc_exec4(
+            <Self as crate::Delegate>::inner(self),
+            name,
+            args,
+            envs,
+            search_path,
+            path,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::proc_spawn`] unless overridden.
+    #[inline]
+    fn proc_spawn(
+        &mut self,
+        name: &str,
+        chroot: Bool,
+        args: &str,
+        preopen: &str,
+        stdin: u8,
+        stdout: u8,
+        stderr: u8,
+        working_dir: &str,
+        handles: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::proc_spawn(
+            <Self as crate::Delegate>::inner(self),
+            name,
+            chroot,
+            args,
+            preopen,
+            stdin,
+            stdout,
+            stderr,
+            working_dir,
+            handles,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::proc_spawn2`] unless overridden.
+    #[inline]
+    fn proc_spawn2(
+        &mut self,
+        name: &str,
+        args: &str,
+        envs: &str,
+        fd_ops: GuestBuf<'_>,
+        signal_dispositions: GuestBuf<'_>,
+        search_path: Bool,
+        path: &str,
+    ) -> Result<Pid, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::proc_spawn2(
+            <Self as crate::Delegate>::inner(self),
+            name,
+            args,
+            envs,
+            fd_ops,
+            signal_dispositions,
+            search_path,
+            path,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::proc_spawn3`] unless overridden.
+    #[inline]
+    fn proc_spawn3(
+        &mut self,
+        name: &str,
+        args: GuestBuf<'_>,
+        envs: GuestBuf<'_>,
+        fd_ops: GuestBuf<'_>,
+        signal_dispositions: GuestBuf<'_>,
+        search_path: Bool,
+        path: &str,
+    ) -> Result<Pid, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::proc_spawn3(
+            <Self as crate::Delegate>::inner(self),
+            name,
+            args,
+            envs,
+            fd_ops,
+            signal_dispositions,
+            search_path,
+            path,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::proc_id`] unless overridden.
+    #[inline]
+    fn proc_id(&mut self) -> Result<Pid, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::proc_id(<Self as crate::Delegate>::inner(
+            self,
+        ))
+    }
+    /// Forwards to the inner host's [`Wasix32v1::proc_parent`] unless overridden.
+    #[inline]
+    fn proc_parent(&mut self, pid: Pid) -> Result<Pid, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::proc_parent(
+            <Self as crate::Delegate>::inner(self),
+            pid,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::proc_join`] unless overridden.
+    #[inline]
+    fn proc_join(
+        &mut self,
+        pid: GuestPtr<'_, u8>,
+        flags: u32,
+        status: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::proc_join(
+            <Self as crate::Delegate>::inner(self),
+            pid,
+            flags,
+            status,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::proc_signal`] unless overridden.
+    #[inline]
+    fn proc_signal(&mut self, pid: Pid, signal: u8) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::proc_signal(
+            <Self as crate::Delegate>::inner(self),
+            pid,
+            signal,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::proc_signals_get`] unless overridden.
+    #[inline]
+    fn proc_signals_get(&mut self, buf: GuestPtr<'_, u8>) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::proc_signals_get(
+            <Self as crate::Delegate>::inner(self),
+            buf,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::proc_signals_sizes_get`] unless overridden.
+    #[inline]
+    fn proc_signals_sizes_get(&mut self) -> Result<Size, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::proc_signals_sizes_get(
+            <Self as crate::Delegate>::inner(self),
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::proc_snapshot`] unless overridden.
+    #[inline]
+    fn proc_snapshot(&mut self) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::proc_snapshot(
+            <Self as crate::Delegate>::inner(self),
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::port_bridge`] unless overridden.
+    #[inline]
+    fn port_bridge(
+        &mut self,
+        network: &str,
+        token: &str,
+        security: u8,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::port_bridge(
+            <Self as crate::Delegate>::inner(self),
+            network,
+            token,
+            security,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::port_unbridge`] unless overridden.
+    #[inline]
+    fn port_unbridge(&mut self) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::port_unbridge(
+            <Self as crate::Delegate>::inner(self),
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::port_dhcp_acquire`] unless overridden.
+    #[inline]
+    fn port_dhcp_acquire(&mut self) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::port_dhcp_acquire(
+            <Self as crate::Delegate>::inner(self),
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::port_addr_add`] unless overridden.
+    #[inline]
+    fn port_addr_add(&mut self, addr: GuestPtr<'_, u8>) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::port_addr_add(
+            <Self as crate::Delegate>::inner(self),
+            addr,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::port_addr_remove`] unless overridden.
+    #[inline]
+    fn port_addr_remove(&mut self, addr: GuestPtr<'_, u8>) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::port_addr_remove(
+            <Self as crate::Delegate>::inner(self),
+            addr,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::port_addr_clear`] unless overridden.
+    #[inline]
+    fn port_addr_clear(&mut self) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::port_addr_clear(
+            <Self as crate::Delegate>::inner(self),
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::port_mac`] unless overridden.
+    #[inline]
+    fn port_mac(&mut self, mac: GuestPtr<'_, u8>) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::port_mac(
+            <Self as crate::Delegate>::inner(self),
+            mac,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::port_addr_list`] unless overridden.
+    #[inline]
+    fn port_addr_list(
+        &mut self,
+        addrs: GuestPtr<'_, u8>,
+        naddrs: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::port_addr_list(
+            <Self as crate::Delegate>::inner(self),
+            addrs,
+            naddrs,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::port_gateway_set`] unless overridden.
+    #[inline]
+    fn port_gateway_set(&mut self, addr: GuestPtr<'_, u8>) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::port_gateway_set(
+            <Self as crate::Delegate>::inner(self),
+            addr,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::port_route_add`] unless overridden.
+    #[inline]
+    fn port_route_add(
+        &mut self,
+        cidr: GuestPtr<'_, u8>,
+        via_router: GuestPtr<'_, u8>,
+        preferred_until: GuestPtr<'_, u8>,
+        expires_at: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::port_route_add(
+            <Self as crate::Delegate>::inner(self),
+            cidr,
+            via_router,
+            preferred_until,
+            expires_at,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::port_route_remove`] unless overridden.
+    #[inline]
+    fn port_route_remove(&mut self, cidr: GuestPtr<'_, u8>) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::port_route_remove(
+            <Self as crate::Delegate>::inner(self),
+            cidr,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::port_route_clear`] unless overridden.
+    #[inline]
+    fn port_route_clear(&mut self) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::port_route_clear(
+            <Self as crate::Delegate>::inner(self),
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::port_route_list`] unless overridden.
+    #[inline]
+    fn port_route_list(
+        &mut self,
+        routes: GuestPtr<'_, u8>,
+        nroutes: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::port_route_list(
+            <Self as crate::Delegate>::inner(self),
+            routes,
+            nroutes,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::sock_status`] unless overridden.
+    #[inline]
+    fn sock_status(&mut self, fd: Fd) -> Result<SockStatus, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::sock_status(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::sock_addr_local`] unless overridden.
+    #[inline]
+    fn sock_addr_local(&mut self, fd: Fd) -> Result<AddrPort, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::sock_addr_local(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::sock_addr_peer`] unless overridden.
+    #[inline]
+    fn sock_addr_peer(&mut self, fd: Fd) -> Result<AddrPort, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::sock_addr_peer(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::sock_open`] unless overridden.
+    #[inline]
+    fn sock_open(
+        &mut self,
+        af: AddressFamily,
+        socktype: SockType,
+        sock_proto: SockProto,
+    ) -> Result<Fd, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::sock_open(
+            <Self as crate::Delegate>::inner(self),
+            af,
+            socktype,
+            sock_proto,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::sock_pair`] unless overridden.
+    #[inline]
+    fn sock_pair(
+        &mut self,
+        af: AddressFamily,
+        socktype: SockType,
+        sock_proto: SockProto,
+    ) -> Result<(Fd, Fd), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::sock_pair(
+            <Self as crate::Delegate>::inner(self),
+            af,
+            socktype,
+            sock_proto,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::sock_set_opt_flag`] unless overridden.
+    #[inline]
+    fn sock_set_opt_flag(
+        &mut self,
+        fd: Fd,
+        sockopt: SockOption,
+        flag: Bool,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::sock_set_opt_flag(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            sockopt,
+            flag,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::sock_get_opt_flag`] unless overridden.
+    #[inline]
+    fn sock_get_opt_flag(&mut self, fd: Fd, sockopt: SockOption) -> Result<Bool, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::sock_get_opt_flag(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            sockopt,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::sock_set_opt_time`] unless overridden.
+    #[inline]
+    fn sock_set_opt_time(
+        &mut self,
+        fd: Fd,
+        sockopt: SockOption,
+        timeout: GuestPtr<'_, OptionTimestamp>,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::sock_set_opt_time(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            sockopt,
+            timeout,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::sock_get_opt_time`] unless overridden.
+    #[inline]
+    fn sock_get_opt_time(
+        &mut self,
+        fd: Fd,
+        sockopt: SockOption,
+    ) -> Result<OptionTimestamp, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::sock_get_opt_time(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            sockopt,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::sock_set_opt_size`] unless overridden.
+    #[inline]
+    fn sock_set_opt_size(
+        &mut self,
+        fd: Fd,
+        sockopt: SockOption,
+        size: Filesize,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::sock_set_opt_size(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            sockopt,
+            size,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::sock_get_opt_size`] unless overridden.
+    #[inline]
+    fn sock_get_opt_size(
+        &mut self,
+        fd: Fd,
+        sockopt: SockOption,
+    ) -> Result<Filesize, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::sock_get_opt_size(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            sockopt,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::sock_join_multicast_v4`] unless overridden.
+    #[inline]
+    fn sock_join_multicast_v4(
+        &mut self,
+        fd: Fd,
+        multiaddr: GuestPtr<'_, u8>,
+        interface: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::sock_join_multicast_v4(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            multiaddr,
+            interface,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::sock_leave_multicast_v4`] unless overridden.
+    #[inline]
+    fn sock_leave_multicast_v4(
+        &mut self,
+        fd: Fd,
+        multiaddr: GuestPtr<'_, u8>,
+        interface: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::sock_leave_multicast_v4(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            multiaddr,
+            interface,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::sock_join_multicast_v6`] unless overridden.
+    #[inline]
+    fn sock_join_multicast_v6(
+        &mut self,
+        fd: Fd,
+        multiaddr: GuestPtr<'_, u8>,
+        interface: u32,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::sock_join_multicast_v6(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            multiaddr,
+            interface,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::sock_leave_multicast_v6`] unless overridden.
+    #[inline]
+    fn sock_leave_multicast_v6(
+        &mut self,
+        fd: Fd,
+        multiaddr: GuestPtr<'_, u8>,
+        interface: u32,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::sock_leave_multicast_v6(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            multiaddr,
+            interface,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::sock_bind`] unless overridden.
+    #[inline]
+    fn sock_bind(&mut self, fd: Fd, addr: GuestPtr<'_, AddrPort>) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::sock_bind(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            addr,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::sock_listen`] unless overridden.
+    #[inline]
+    fn sock_listen(&mut self, fd: Fd, backlog: u32) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::sock_listen(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            backlog,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::sock_accept_v2`] unless overridden.
+    #[inline]
+    fn sock_accept_v2(
+        &mut self,
+        fd: Fd,
+        flags: Fdflags,
+    ) -> Result<(Fd, AddrPort), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::sock_accept_v2(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            flags,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::sock_connect`] unless overridden.
+    #[inline]
+    fn sock_connect(
+        &mut self,
+        fd: Fd,
+        addr: GuestPtr<'_, AddrPort>,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::sock_connect(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            addr,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::sock_recv_from`] unless overridden.
+    #[inline]
+    fn sock_recv_from(
+        &mut self,
+        fd: Fd,
+        ri_data: IovecsMut<'_>,
+        ri_flags: Riflags,
+    ) -> Result<(Size, Roflags, AddrPort), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::sock_recv_from(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            ri_data,
+            ri_flags,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::sock_send_to`] unless overridden.
+    #[inline]
+    fn sock_send_to(
+        &mut self,
+        fd: Fd,
+        si_data: Iovecs<'_>,
+        si_flags: Siflags,
+        addr: GuestPtr<'_, AddrPort>,
+    ) -> Result<Size, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::sock_send_to(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            si_data,
+            si_flags,
+            addr,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::sock_send_file`] unless overridden.
+    #[inline]
+    fn sock_send_file(
+        &mut self,
+        out_fd: Fd,
+        in_fd: Fd,
+        offset: Filesize,
+        count: Filesize,
+    ) -> Result<Filesize, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::sock_send_file(
+            <Self as crate::Delegate>::inner(self),
+            out_fd,
+            in_fd,
+            offset,
+            count,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::resolve`] unless overridden.
+    #[inline]
+    fn resolve(
+        &mut self,
+        name: &str,
+        port: u16,
+        addrs: GuestArrayMut<'_, AddrIp>,
+    ) -> Result<Size, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::resolve(
+            <Self as crate::Delegate>::inner(self),
+            name,
+            port,
+            addrs,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::epoll_create`] unless overridden.
+    #[inline]
+    fn epoll_create(&mut self) -> Result<Fd, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::epoll_create(
+            <Self as crate::Delegate>::inner(self),
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::epoll_ctl`] unless overridden.
+    #[inline]
+    fn epoll_ctl(
+        &mut self,
+        epfd: Fd,
+        op: u32,
+        fd: Fd,
+        event: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::epoll_ctl(
+            <Self as crate::Delegate>::inner(self),
+            epfd,
+            op,
+            fd,
+            event,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::epoll_wait`] unless overridden.
+    #[inline]
+    fn epoll_wait(
+        &mut self,
+        epfd: Fd,
+        events: GuestPtr<'_, u8>,
+        maxevents: u32,
+        timeout: Timestamp,
+    ) -> Result<Size, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::epoll_wait(
+            <Self as crate::Delegate>::inner(self),
+            epfd,
+            events,
+            maxevents,
+            timeout,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::dl_invalid_handle`] unless overridden.
+    #[inline]
+    fn dl_invalid_handle(&mut self, handle: DlHandle) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::dl_invalid_handle(
+            <Self as crate::Delegate>::inner(self),
+            handle,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::dlopen`] unless overridden.
+    #[inline]
+    fn dlopen(
+        &mut self,
+        path: &str,
+        flags: u32,
+        err_buf: GuestBufMut<'_>,
+        ld_library_path: &str,
+    ) -> Result<DlHandle, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::dlopen(
+            <Self as crate::Delegate>::inner(self),
+            path,
+            flags,
+            err_buf,
+            ld_library_path,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::dlsym`] unless overridden.
+    #[inline]
+    fn dlsym(
+        &mut self,
+        handle: DlHandle,
+        symbol: &str,
+        err_buf: GuestBufMut<'_>,
+    ) -> Result<Size, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::dlsym(
+            <Self as crate::Delegate>::inner(self),
+            handle,
+            symbol,
+            err_buf,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::call_dynamic`] unless overridden.
+    #[inline]
+    fn call_dynamic(
+        &mut self,
+        function_id: FunctionPointer,
+        values: GuestBuf<'_>,
+        results: GuestPtr<'_, u8>,
+        results_len: u32,
+        strict: Bool,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::call_dynamic(
+            <Self as crate::Delegate>::inner(self),
+            function_id,
+            values,
+            results,
+            results_len,
+            strict,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::closure_prepare`] unless overridden.
+    #[inline]
+    fn closure_prepare(
+        &mut self,
+        backing_function_id: FunctionPointer,
+        closure_id: FunctionPointer,
+        argument_types: GuestBuf<'_>,
+        result_types: GuestBuf<'_>,
+        user_data: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::closure_prepare(
+            <Self as crate::Delegate>::inner(self),
+            backing_function_id,
+            closure_id,
+            argument_types,
+            result_types,
+            user_data,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::closure_allocate`] unless overridden.
+    #[inline]
+    fn closure_allocate(&mut self) -> Result<FunctionPointer, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::closure_allocate(
+            <Self as crate::Delegate>::inner(self),
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::closure_free`] unless overridden.
+    #[inline]
+    fn closure_free(&mut self, closure_id: FunctionPointer) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::closure_free(
+            <Self as crate::Delegate>::inner(self),
+            closure_id,
+        )
+    }
+    /// Forwards to the inner host's [`Wasix32v1::reflect_signature`] unless overridden.
+    #[inline]
+    fn reflect_signature(
+        &mut self,
+        function_id: FunctionPointer,
+        argument_types: GuestPtr<'_, u8>,
+        argument_types_len: u16,
+        result_types: GuestPtr<'_, u8>,
+        result_types_len: u16,
+        result: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Wasix32v1>::reflect_signature(
+            <Self as crate::Delegate>::inner(self),
+            function_id,
+            argument_types,
+            argument_types_len,
+            result_types,
+            result_types_len,
+            result,
+        )
+    }
+}
+#[allow(clippy::too_many_arguments)]
+impl<D: Wasix32v1Delegate + ?Sized> Wasix32v1 for D {
+    #[inline]
+    fn clock_time_set(&mut self, id: u32, time: Timestamp) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::clock_time_set(self, id, time)
+    }
+    #[inline]
+    fn fd_dup(&mut self, fd: Fd) -> Result<Fd, CallError<Errno>> {
+        <D as Wasix32v1Delegate>::fd_dup(self, fd)
+    }
+    #[inline]
+    fn fd_dup2(
+        &mut self,
+        fd: Fd,
+        min_result_fd: u32,
+        cloexec: Bool,
+    ) -> Result<Fd, CallError<Errno>> {
+        <D as Wasix32v1Delegate>::fd_dup2(self, fd, min_result_fd, cloexec)
+    }
+    #[inline]
+    fn fd_event(&mut self, initial_val: u64, flags: Eventfdflags) -> Result<Fd, CallError<Errno>> {
+        <D as Wasix32v1Delegate>::fd_event(self, initial_val, flags)
+    }
+    #[inline]
+    fn fd_pipe(&mut self) -> Result<(Fd, Fd), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::fd_pipe(self)
+    }
+    #[inline]
+    fn tty_get(&mut self) -> Result<Tty, CallError<Errno>> {
+        <D as Wasix32v1Delegate>::tty_get(self)
+    }
+    #[inline]
+    fn tty_set(&mut self, tty: GuestPtr<'_, Tty>) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::tty_set(self, tty)
+    }
+    #[inline]
+    fn getcwd(
+        &mut self,
+        buf: GuestPtr<'_, u8>,
+        buf_len: GuestPtr<'_, Size>,
+    ) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::getcwd(self, buf, buf_len)
+    }
+    #[inline]
+    fn chdir(&mut self, path: &str) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::chdir(self, path)
+    }
+    #[inline]
+    fn callback_signal(&mut self, callback: u32, callback_len: u32) -> Trap {
+        <D as Wasix32v1Delegate>::callback_signal(self, callback, callback_len)
+    }
+    #[inline]
+    fn thread_spawn_v2(
+        &mut self,
+        start: GuestPtr<'_, ThreadStart>,
+    ) -> Result<Tid, CallError<Errno>> {
+        <D as Wasix32v1Delegate>::thread_spawn_v2(self, start)
+    }
+    #[inline]
+    fn thread_sleep(&mut self, duration: Timestamp) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::thread_sleep(self, duration)
+    }
+    #[inline]
+    fn thread_id(&mut self) -> Result<Tid, CallError<Errno>> {
+        <D as Wasix32v1Delegate>::thread_id(self)
+    }
+    #[inline]
+    fn thread_join(&mut self, tid: Tid) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::thread_join(self, tid)
+    }
+    #[inline]
+    fn thread_parallelism(&mut self) -> Result<Size, CallError<Errno>> {
+        <D as Wasix32v1Delegate>::thread_parallelism(self)
+    }
+    #[inline]
+    fn thread_signal(&mut self, tid: Tid, signal: u8) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::thread_signal(self, tid, signal)
+    }
+    #[inline]
+    fn futex_wait(
+        &mut self,
+        futex: GuestPtr<'_, u32>,
+        expected: u32,
+        timeout: GuestPtr<'_, OptionTimestamp>,
+    ) -> Result<Bool, CallError<Errno>> {
+        <D as Wasix32v1Delegate>::futex_wait(self, futex, expected, timeout)
+    }
+    #[inline]
+    fn futex_wake(&mut self, futex: GuestPtr<'_, u32>) -> Result<Bool, CallError<Errno>> {
+        <D as Wasix32v1Delegate>::futex_wake(self, futex)
+    }
+    #[inline]
+    fn futex_wake_all(&mut self, futex: GuestPtr<'_, u32>) -> Result<Bool, CallError<Errno>> {
+        <D as Wasix32v1Delegate>::futex_wake_all(self, futex)
+    }
+    #[inline]
+    fn thread_exit(&mut self, rval: Exitcode) -> Trap {
+        <D as Wasix32v1Delegate>::thread_exit(self, rval)
+    }
+    #[inline]
+    fn stack_checkpoint(
+        &mut self,
+        snapshot: GuestPtr<'_, u8>,
+        ret_val: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::stack_checkpoint(self, snapshot, ret_val)
+    }
+    #[inline]
+    fn stack_restore(&mut self, snapshot: u32, val: u64) -> Trap {
+        <D as Wasix32v1Delegate>::stack_restore(self, snapshot, val)
+    }
+    #[inline]
+    fn path_open2(
+        &mut self,
+        fd: Fd,
+        dirflags: u32,
+        path: &str,
+        oflags: u32,
+        fs_rights_base: u64,
+        fs_rights_inheriting: u64,
+        fdflags: u32,
+        fdflagsext: Fdflagsext,
+    ) -> Result<Fd, CallError<Errno>> {
+        <D as Wasix32v1Delegate>::path_open2(
+            self,
+            fd,
+            dirflags,
+            path,
+            oflags,
+            fs_rights_base,
+            fs_rights_inheriting,
+            fdflags,
+            fdflagsext,
+        )
+    }
+    #[inline]
+    fn fd_fdflags_get(&mut self, fd: Fd) -> Result<Fdflagsext, CallError<Errno>> {
+        <D as Wasix32v1Delegate>::fd_fdflags_get(self, fd)
+    }
+    #[inline]
+    fn fd_fdflags_set(&mut self, fd: Fd, flags: Fdflagsext) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::fd_fdflags_set(self, fd, flags)
+    }
+    #[inline]
+    fn proc_raise_interval(
+        &mut self,
+        sig: u8,
+        interval: Timestamp,
+        repeat: Bool,
+    ) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::proc_raise_interval(self, sig, interval, repeat)
+    }
+    #[inline]
+    fn proc_fork(&mut self, copy_memory: Bool) -> Result<Pid, CallError<Errno>> {
+        <D as Wasix32v1Delegate>::proc_fork(self, copy_memory)
+    }
+    #[inline]
+    fn proc_fork_env(&mut self) -> Result<Pid, CallError<Errno>> {
+        <D as Wasix32v1Delegate>::proc_fork_env(self)
+    }
+    #[inline]
+    fn proc_exit2(&mut self, rval: Exitcode) -> Trap {
+        <D as Wasix32v1Delegate>::proc_exit2(self, rval)
+    }
+    #[inline]
+    fn proc_exec(&mut self, name: u32, name_len: u32, args: u32, args_len: u32) -> Trap {
+        <D as Wasix32v1Delegate>::proc_exec(self, name, name_len, args, args_len)
+    }
+    #[inline]
+    fn proc_exec2(
+        &mut self,
+        name: u32,
+        name_len: u32,
+        args: u32,
+        args_len: u32,
+        envs: u32,
+        envs_len: u32,
+    ) -> Trap {
+        <D as Wasix32v1Delegate>::proc_exec2(self, name, name_len, args, args_len, envs, envs_len)
+    }
+    #[inline]
+    fn proc_exec3(
+        &mut self,
+        name: &str,
+        args: &str,
+        envs: &str,
+        search_path: Bool,
+        path: &str,
+    ) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::proc_exec3(self, name, args, envs, search_path, path)
+    }
+    #[inline]
+    fn proc_exec4(
+        &mut self,
+        name: &str,
+        args: GuestBuf<'_>,
+        envs: GuestBuf<'_>,
+        search_path: Bool,
+        path: &str,
+    ) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::proc_exec4(self, name, args, envs, search_path, path)
+    }
+    #[inline]
+    fn proc_spawn(
+        &mut self,
+        name: &str,
+        chroot: Bool,
+        args: &str,
+        preopen: &str,
+        stdin: u8,
+        stdout: u8,
+        stderr: u8,
+        working_dir: &str,
+        handles: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::proc_spawn(
+            self,
+            name,
+            chroot,
+            args,
+            preopen,
+            stdin,
+            stdout,
+            stderr,
+            working_dir,
+            handles,
+        )
+    }
+    #[inline]
+    fn proc_spawn2(
+        &mut self,
+        name: &str,
+        args: &str,
+        envs: &str,
+        fd_ops: GuestBuf<'_>,
+        signal_dispositions: GuestBuf<'_>,
+        search_path: Bool,
+        path: &str,
+    ) -> Result<Pid, CallError<Errno>> {
+        <D as Wasix32v1Delegate>::proc_spawn2(
+            self,
+            name,
+            args,
+            envs,
+            fd_ops,
+            signal_dispositions,
+            search_path,
+            path,
+        )
+    }
+    #[inline]
+    fn proc_spawn3(
+        &mut self,
+        name: &str,
+        args: GuestBuf<'_>,
+        envs: GuestBuf<'_>,
+        fd_ops: GuestBuf<'_>,
+        signal_dispositions: GuestBuf<'_>,
+        search_path: Bool,
+        path: &str,
+    ) -> Result<Pid, CallError<Errno>> {
+        <D as Wasix32v1Delegate>::proc_spawn3(
+            self,
+            name,
+            args,
+            envs,
+            fd_ops,
+            signal_dispositions,
+            search_path,
+            path,
+        )
+    }
+    #[inline]
+    fn proc_id(&mut self) -> Result<Pid, CallError<Errno>> {
+        <D as Wasix32v1Delegate>::proc_id(self)
+    }
+    #[inline]
+    fn proc_parent(&mut self, pid: Pid) -> Result<Pid, CallError<Errno>> {
+        <D as Wasix32v1Delegate>::proc_parent(self, pid)
+    }
+    #[inline]
+    fn proc_join(
+        &mut self,
+        pid: GuestPtr<'_, u8>,
+        flags: u32,
+        status: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::proc_join(self, pid, flags, status)
+    }
+    #[inline]
+    fn proc_signal(&mut self, pid: Pid, signal: u8) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::proc_signal(self, pid, signal)
+    }
+    #[inline]
+    fn proc_signals_get(&mut self, buf: GuestPtr<'_, u8>) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::proc_signals_get(self, buf)
+    }
+    #[inline]
+    fn proc_signals_sizes_get(&mut self) -> Result<Size, CallError<Errno>> {
+        <D as Wasix32v1Delegate>::proc_signals_sizes_get(self)
+    }
+    #[inline]
+    fn proc_snapshot(&mut self) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::proc_snapshot(self)
+    }
+    #[inline]
+    fn port_bridge(
+        &mut self,
+        network: &str,
+        token: &str,
+        security: u8,
+    ) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::port_bridge(self, network, token, security)
+    }
+    #[inline]
+    fn port_unbridge(&mut self) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::port_unbridge(self)
+    }
+    #[inline]
+    fn port_dhcp_acquire(&mut self) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::port_dhcp_acquire(self)
+    }
+    #[inline]
+    fn port_addr_add(&mut self, addr: GuestPtr<'_, u8>) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::port_addr_add(self, addr)
+    }
+    #[inline]
+    fn port_addr_remove(&mut self, addr: GuestPtr<'_, u8>) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::port_addr_remove(self, addr)
+    }
+    #[inline]
+    fn port_addr_clear(&mut self) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::port_addr_clear(self)
+    }
+    #[inline]
+    fn port_mac(&mut self, mac: GuestPtr<'_, u8>) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::port_mac(self, mac)
+    }
+    #[inline]
+    fn port_addr_list(
+        &mut self,
+        addrs: GuestPtr<'_, u8>,
+        naddrs: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::port_addr_list(self, addrs, naddrs)
+    }
+    #[inline]
+    fn port_gateway_set(&mut self, addr: GuestPtr<'_, u8>) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::port_gateway_set(self, addr)
+    }
+    #[inline]
+    fn port_route_add(
+        &mut self,
+        cidr: GuestPtr<'_, u8>,
+        via_router: GuestPtr<'_, u8>,
+        preferred_until: GuestPtr<'_, u8>,
+        expires_at: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::port_route_add(
+            self,
+            cidr,
+            via_router,
+            preferred_until,
+            expires_at,
+        )
+    }
+    #[inline]
+    fn port_route_remove(&mut self, cidr: GuestPtr<'_, u8>) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::port_route_remove(self, cidr)
+    }
+    #[inline]
+    fn port_route_clear(&mut self) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::port_route_clear(self)
+    }
+    #[inline]
+    fn port_route_list(
+        &mut self,
+        routes: GuestPtr<'_, u8>,
+        nroutes: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::port_route_list(self, routes, nroutes)
+    }
+    #[inline]
+    fn sock_status(&mut self, fd: Fd) -> Result<SockStatus, CallError<Errno>> {
+        <D as Wasix32v1Delegate>::sock_status(self, fd)
+    }
+    #[inline]
+    fn sock_addr_local(&mut self, fd: Fd) -> Result<AddrPort, CallError<Errno>> {
+        <D as Wasix32v1Delegate>::sock_addr_local(self, fd)
+    }
+    #[inline]
+    fn sock_addr_peer(&mut self, fd: Fd) -> Result<AddrPort, CallError<Errno>> {
+        <D as Wasix32v1Delegate>::sock_addr_peer(self, fd)
+    }
+    #[inline]
+    fn sock_open(
+        &mut self,
+        af: AddressFamily,
+        socktype: SockType,
+        sock_proto: SockProto,
+    ) -> Result<Fd, CallError<Errno>> {
+        <D as Wasix32v1Delegate>::sock_open(self, af, socktype, sock_proto)
+    }
+    #[inline]
+    fn sock_pair(
+        &mut self,
+        af: AddressFamily,
+        socktype: SockType,
+        sock_proto: SockProto,
+    ) -> Result<(Fd, Fd), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::sock_pair(self, af, socktype, sock_proto)
+    }
+    #[inline]
+    fn sock_set_opt_flag(
+        &mut self,
+        fd: Fd,
+        sockopt: SockOption,
+        flag: Bool,
+    ) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::sock_set_opt_flag(self, fd, sockopt, flag)
+    }
+    #[inline]
+    fn sock_get_opt_flag(&mut self, fd: Fd, sockopt: SockOption) -> Result<Bool, CallError<Errno>> {
+        <D as Wasix32v1Delegate>::sock_get_opt_flag(self, fd, sockopt)
+    }
+    #[inline]
+    fn sock_set_opt_time(
+        &mut self,
+        fd: Fd,
+        sockopt: SockOption,
+        timeout: GuestPtr<'_, OptionTimestamp>,
+    ) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::sock_set_opt_time(self, fd, sockopt, timeout)
+    }
+    #[inline]
+    fn sock_get_opt_time(
+        &mut self,
+        fd: Fd,
+        sockopt: SockOption,
+    ) -> Result<OptionTimestamp, CallError<Errno>> {
+        <D as Wasix32v1Delegate>::sock_get_opt_time(self, fd, sockopt)
+    }
+    #[inline]
+    fn sock_set_opt_size(
+        &mut self,
+        fd: Fd,
+        sockopt: SockOption,
+        size: Filesize,
+    ) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::sock_set_opt_size(self, fd, sockopt, size)
+    }
+    #[inline]
+    fn sock_get_opt_size(
+        &mut self,
+        fd: Fd,
+        sockopt: SockOption,
+    ) -> Result<Filesize, CallError<Errno>> {
+        <D as Wasix32v1Delegate>::sock_get_opt_size(self, fd, sockopt)
+    }
+    #[inline]
+    fn sock_join_multicast_v4(
+        &mut self,
+        fd: Fd,
+        multiaddr: GuestPtr<'_, u8>,
+        interface: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::sock_join_multicast_v4(self, fd, multiaddr, interface)
+    }
+    #[inline]
+    fn sock_leave_multicast_v4(
+        &mut self,
+        fd: Fd,
+        multiaddr: GuestPtr<'_, u8>,
+        interface: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::sock_leave_multicast_v4(self, fd, multiaddr, interface)
+    }
+    #[inline]
+    fn sock_join_multicast_v6(
+        &mut self,
+        fd: Fd,
+        multiaddr: GuestPtr<'_, u8>,
+        interface: u32,
+    ) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::sock_join_multicast_v6(self, fd, multiaddr, interface)
+    }
+    #[inline]
+    fn sock_leave_multicast_v6(
+        &mut self,
+        fd: Fd,
+        multiaddr: GuestPtr<'_, u8>,
+        interface: u32,
+    ) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::sock_leave_multicast_v6(self, fd, multiaddr, interface)
+    }
+    #[inline]
+    fn sock_bind(&mut self, fd: Fd, addr: GuestPtr<'_, AddrPort>) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::sock_bind(self, fd, addr)
+    }
+    #[inline]
+    fn sock_listen(&mut self, fd: Fd, backlog: u32) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::sock_listen(self, fd, backlog)
+    }
+    #[inline]
+    fn sock_accept_v2(
+        &mut self,
+        fd: Fd,
+        flags: Fdflags,
+    ) -> Result<(Fd, AddrPort), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::sock_accept_v2(self, fd, flags)
+    }
+    #[inline]
+    fn sock_connect(
+        &mut self,
+        fd: Fd,
+        addr: GuestPtr<'_, AddrPort>,
+    ) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::sock_connect(self, fd, addr)
+    }
+    #[inline]
+    fn sock_recv_from(
+        &mut self,
+        fd: Fd,
+        ri_data: IovecsMut<'_>,
+        ri_flags: Riflags,
+    ) -> Result<(Size, Roflags, AddrPort), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::sock_recv_from(self, fd, ri_data, ri_flags)
+    }
+    #[inline]
+    fn sock_send_to(
+        &mut self,
+        fd: Fd,
+        si_data: Iovecs<'_>,
+        si_flags: Siflags,
+        addr: GuestPtr<'_, AddrPort>,
+    ) -> Result<Size, CallError<Errno>> {
+        <D as Wasix32v1Delegate>::sock_send_to(self, fd, si_data, si_flags, addr)
+    }
+    #[inline]
+    fn sock_send_file(
+        &mut self,
+        out_fd: Fd,
+        in_fd: Fd,
+        offset: Filesize,
+        count: Filesize,
+    ) -> Result<Filesize, CallError<Errno>> {
+        <D as Wasix32v1Delegate>::sock_send_file(self, out_fd, in_fd, offset, count)
+    }
+    #[inline]
+    fn resolve(
+        &mut self,
+        name: &str,
+        port: u16,
+        addrs: GuestArrayMut<'_, AddrIp>,
+    ) -> Result<Size, CallError<Errno>> {
+        <D as Wasix32v1Delegate>::resolve(self, name, port, addrs)
+    }
+    #[inline]
+    fn epoll_create(&mut self) -> Result<Fd, CallError<Errno>> {
+        <D as Wasix32v1Delegate>::epoll_create(self)
+    }
+    #[inline]
+    fn epoll_ctl(
+        &mut self,
+        epfd: Fd,
+        op: u32,
+        fd: Fd,
+        event: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::epoll_ctl(self, epfd, op, fd, event)
+    }
+    #[inline]
+    fn epoll_wait(
+        &mut self,
+        epfd: Fd,
+        events: GuestPtr<'_, u8>,
+        maxevents: u32,
+        timeout: Timestamp,
+    ) -> Result<Size, CallError<Errno>> {
+        <D as Wasix32v1Delegate>::epoll_wait(self, epfd, events, maxevents, timeout)
+    }
+    #[inline]
+    fn dl_invalid_handle(&mut self, handle: DlHandle) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::dl_invalid_handle(self, handle)
+    }
+    #[inline]
+    fn dlopen(
+        &mut self,
+        path: &str,
+        flags: u32,
+        err_buf: GuestBufMut<'_>,
+        ld_library_path: &str,
+    ) -> Result<DlHandle, CallError<Errno>> {
+        <D as Wasix32v1Delegate>::dlopen(self, path, flags, err_buf, ld_library_path)
+    }
+    #[inline]
+    fn dlsym(
+        &mut self,
+        handle: DlHandle,
+        symbol: &str,
+        err_buf: GuestBufMut<'_>,
+    ) -> Result<Size, CallError<Errno>> {
+        <D as Wasix32v1Delegate>::dlsym(self, handle, symbol, err_buf)
+    }
+    #[inline]
+    fn call_dynamic(
+        &mut self,
+        function_id: FunctionPointer,
+        values: GuestBuf<'_>,
+        results: GuestPtr<'_, u8>,
+        results_len: u32,
+        strict: Bool,
+    ) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::call_dynamic(
+            self,
+            function_id,
+            values,
+            results,
+            results_len,
+            strict,
+        )
+    }
+    #[inline]
+    fn closure_prepare(
+        &mut self,
+        backing_function_id: FunctionPointer,
+        closure_id: FunctionPointer,
+        argument_types: GuestBuf<'_>,
+        result_types: GuestBuf<'_>,
+        user_data: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::closure_prepare(
+            self,
+            backing_function_id,
+            closure_id,
+            argument_types,
+            result_types,
+            user_data,
+        )
+    }
+    #[inline]
+    fn closure_allocate(&mut self) -> Result<FunctionPointer, CallError<Errno>> {
+        <D as Wasix32v1Delegate>::closure_allocate(self)
+    }
+    #[inline]
+    fn closure_free(&mut self, closure_id: FunctionPointer) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::closure_free(self, closure_id)
+    }
+    #[inline]
+    fn reflect_signature(
+        &mut self,
+        function_id: FunctionPointer,
+        argument_types: GuestPtr<'_, u8>,
+        argument_types_len: u16,
+        result_types: GuestPtr<'_, u8>,
+        result_types_len: u16,
+        result: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        <D as Wasix32v1Delegate>::reflect_signature(
+            self,
+            function_id,
+            argument_types,
+            argument_types_len,
+            result_types,
+            result_types_len,
+            result,
+        )
+    }
+}
+/// Every call traced: its decoded arguments, outcome and duration, then the inner
+/// host's answer unchanged.
+#[allow(clippy::too_many_arguments, clippy::useless_format)]
+impl<H: Wasix32v1> Wasix32v1 for crate::layers::Traced<H> {
+    fn clock_time_set(&mut self, id: u32, time: Timestamp) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("id={:?}, time={:?}", id, time);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::clock_time_set(&mut self.inner, id, time);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "clock_time_set",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn fd_dup(&mut self, fd: Fd) -> Result<Fd, CallError<Errno>> {
+        let __args = ::std::format!("fd={}", fd.0);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::fd_dup(&mut self.inner, fd);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "fd_dup",
+            &__args,
+            &crate::layers::trace::outcome_by(&__result, |h| h.0, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn fd_dup2(
+        &mut self,
+        fd: Fd,
+        min_result_fd: u32,
+        cloexec: Bool,
+    ) -> Result<Fd, CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, min_result_fd={:?}, cloexec={:?}",
+            fd.0,
+            min_result_fd,
+            cloexec
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::fd_dup2(&mut self.inner, fd, min_result_fd, cloexec);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "fd_dup2",
+            &__args,
+            &crate::layers::trace::outcome_by(&__result, |h| h.0, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn fd_event(&mut self, initial_val: u64, flags: Eventfdflags) -> Result<Fd, CallError<Errno>> {
+        let __args = ::std::format!(
+            "initial_val={:?}, flags={}",
+            initial_val,
+            crate::layers::trace::Flags(flags)
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::fd_event(&mut self.inner, initial_val, flags);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "fd_event",
+            &__args,
+            &crate::layers::trace::outcome_by(&__result, |h| h.0, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn fd_pipe(&mut self) -> Result<(Fd, Fd), CallError<Errno>> {
+        let __args = ::std::format!("",);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::fd_pipe(&mut self.inner);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "fd_pipe",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn tty_get(&mut self) -> Result<Tty, CallError<Errno>> {
+        let __args = ::std::format!("",);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::tty_get(&mut self.inner);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "tty_get",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn tty_set(&mut self, tty: GuestPtr<'_, Tty>) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("tty={}", crate::layers::trace::Addr(tty.addr()));
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::tty_set(&mut self.inner, tty);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "tty_set",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn getcwd(
+        &mut self,
+        buf: GuestPtr<'_, u8>,
+        buf_len: GuestPtr<'_, Size>,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "buf={}, buf_len={}",
+            crate::layers::trace::Addr(buf.addr()),
+            crate::layers::trace::Addr(buf_len.addr())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::getcwd(&mut self.inner, buf, buf_len);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "getcwd",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn chdir(&mut self, path: &str) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("path={:?}", path);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::chdir(&mut self.inner, path);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "chdir",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn callback_signal(&mut self, callback: u32, callback_len: u32) -> Trap {
+        let __args = ::std::format!("callback={:?}, callback_len={:?}", callback, callback_len);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::callback_signal(&mut self.inner, callback, callback_len);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "callback_signal",
+            &__args,
+            &crate::layers::trace::ending(&__result),
+            __took,
+        );
+        __result
+    }
+    fn thread_spawn_v2(
+        &mut self,
+        start: GuestPtr<'_, ThreadStart>,
+    ) -> Result<Tid, CallError<Errno>> {
+        let __args = ::std::format!("start={}", crate::layers::trace::Addr(start.addr()));
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::thread_spawn_v2(&mut self.inner, start);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "thread_spawn_v2",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn thread_sleep(&mut self, duration: Timestamp) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("duration={:?}", duration);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::thread_sleep(&mut self.inner, duration);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "thread_sleep",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn thread_id(&mut self) -> Result<Tid, CallError<Errno>> {
+        let __args = ::std::format!("",);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::thread_id(&mut self.inner);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "thread_id",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn thread_join(&mut self, tid: Tid) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("tid={:?}", tid);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::thread_join(&mut self.inner, tid);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "thread_join",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn thread_parallelism(&mut self) -> Result<Size, CallError<Errno>> {
+        let __args = ::std::format!("",);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::thread_parallelism(&mut self.inner);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "thread_parallelism",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn thread_signal(&mut self, tid: Tid, signal: u8) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("tid={:?}, signal={:?}", tid, signal);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::thread_signal(&mut self.inner, tid, signal);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "thread_signal",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn futex_wait(
+        &mut self,
+        futex: GuestPtr<'_, u32>,
+        expected: u32,
+        timeout: GuestPtr<'_, OptionTimestamp>,
+    ) -> Result<Bool, CallError<Errno>> {
+        let __args = ::std::format!(
+            "futex={}, expected={:?}, timeout={}",
+            crate::layers::trace::Addr(futex.addr()),
+            expected,
+            crate::layers::trace::Addr(timeout.addr())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::futex_wait(&mut self.inner, futex, expected, timeout);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "futex_wait",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn futex_wake(&mut self, futex: GuestPtr<'_, u32>) -> Result<Bool, CallError<Errno>> {
+        let __args = ::std::format!("futex={}", crate::layers::trace::Addr(futex.addr()));
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::futex_wake(&mut self.inner, futex);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "futex_wake",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn futex_wake_all(&mut self, futex: GuestPtr<'_, u32>) -> Result<Bool, CallError<Errno>> {
+        let __args = ::std::format!("futex={}", crate::layers::trace::Addr(futex.addr()));
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::futex_wake_all(&mut self.inner, futex);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "futex_wake_all",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn thread_exit(&mut self, rval: Exitcode) -> Trap {
+        let __args = ::std::format!("rval={:?}", rval);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::thread_exit(&mut self.inner, rval);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "thread_exit",
+            &__args,
+            &crate::layers::trace::ending(&__result),
+            __took,
+        );
+        __result
+    }
+    fn stack_checkpoint(
+        &mut self,
+        snapshot: GuestPtr<'_, u8>,
+        ret_val: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "snapshot={}, ret_val={}",
+            crate::layers::trace::Addr(snapshot.addr()),
+            crate::layers::trace::Addr(ret_val.addr())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::stack_checkpoint(&mut self.inner, snapshot, ret_val);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "stack_checkpoint",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn stack_restore(&mut self, snapshot: u32, val: u64) -> Trap {
+        let __args = ::std::format!("snapshot={:?}, val={:?}", snapshot, val);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::stack_restore(&mut self.inner, snapshot, val);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "stack_restore",
+            &__args,
+            &crate::layers::trace::ending(&__result),
+            __took,
+        );
+        __result
+    }
+    fn path_open2(
+        &mut self,
+        fd: Fd,
+        dirflags: u32,
+        path: &str,
+        oflags: u32,
+        fs_rights_base: u64,
+        fs_rights_inheriting: u64,
+        fdflags: u32,
+        fdflagsext: Fdflagsext,
+    ) -> Result<Fd, CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, dirflags={:?}, path={:?}, oflags={:?}, fs_rights_base={:?}, fs_rights_inheriting={:?}, fdflags={:?}, fdflagsext={}",
+            fd.0,
+            dirflags,
+            path,
+            oflags,
+            fs_rights_base,
+            fs_rights_inheriting,
+            fdflags,
+            crate::layers::trace::Flags(fdflagsext)
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::path_open2(
+            &mut self.inner,
+            fd,
+            dirflags,
+            path,
+            oflags,
+            fs_rights_base,
+            fs_rights_inheriting,
+            fdflags,
+            fdflagsext,
+        );
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "path_open2",
+            &__args,
+            &crate::layers::trace::outcome_by(&__result, |h| h.0, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn fd_fdflags_get(&mut self, fd: Fd) -> Result<Fdflagsext, CallError<Errno>> {
+        let __args = ::std::format!("fd={}", fd.0);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::fd_fdflags_get(&mut self.inner, fd);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "fd_fdflags_get",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn fd_fdflags_set(&mut self, fd: Fd, flags: Fdflagsext) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("fd={}, flags={}", fd.0, crate::layers::trace::Flags(flags));
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::fd_fdflags_set(&mut self.inner, fd, flags);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "fd_fdflags_set",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn proc_raise_interval(
+        &mut self,
+        sig: u8,
+        interval: Timestamp,
+        repeat: Bool,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "sig={:?}, interval={:?}, repeat={:?}",
+            sig,
+            interval,
+            repeat
+        );
+        let __start = ::std::time::Instant::now();
+        let __result =
+            <H as Wasix32v1>::proc_raise_interval(&mut self.inner, sig, interval, repeat);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "proc_raise_interval",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn proc_fork(&mut self, copy_memory: Bool) -> Result<Pid, CallError<Errno>> {
+        let __args = ::std::format!("copy_memory={:?}", copy_memory);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::proc_fork(&mut self.inner, copy_memory);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "proc_fork",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn proc_fork_env(&mut self) -> Result<Pid, CallError<Errno>> {
+        let __args = ::std::format!("",);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::proc_fork_env(&mut self.inner);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "proc_fork_env",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn proc_exit2(&mut self, rval: Exitcode) -> Trap {
+        let __args = ::std::format!("rval={:?}", rval);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::proc_exit2(&mut self.inner, rval);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "proc_exit2",
+            &__args,
+            &crate::layers::trace::ending(&__result),
+            __took,
+        );
+        __result
+    }
+    fn proc_exec(&mut self, name: u32, name_len: u32, args: u32, args_len: u32) -> Trap {
+        let __args = ::std::format!(
+            "name={:?}, name_len={:?}, args={:?}, args_len={:?}",
+            name,
+            name_len,
+            args,
+            args_len
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::proc_exec(&mut self.inner, name, name_len, args, args_len);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "proc_exec",
+            &__args,
+            &crate::layers::trace::ending(&__result),
+            __took,
+        );
+        __result
+    }
+    fn proc_exec2(
+        &mut self,
+        name: u32,
+        name_len: u32,
+        args: u32,
+        args_len: u32,
+        envs: u32,
+        envs_len: u32,
+    ) -> Trap {
+        let __args = ::std::format!(
+            "name={:?}, name_len={:?}, args={:?}, args_len={:?}, envs={:?}, envs_len={:?}",
+            name,
+            name_len,
+            args,
+            args_len,
+            envs,
+            envs_len
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::proc_exec2(
+            &mut self.inner,
+            name,
+            name_len,
+            args,
+            args_len,
+            envs,
+            envs_len,
+        );
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "proc_exec2",
+            &__args,
+            &crate::layers::trace::ending(&__result),
+            __took,
+        );
+        __result
+    }
+    fn proc_exec3(
+        &mut self,
+        name: &str,
+        args: &str,
+        envs: &str,
+        search_path: Bool,
+        path: &str,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "name={:?}, args={:?}, envs={:?}, search_path={:?}, path={:?}",
+            name,
+            args,
+            envs,
+            search_path,
+            path
+        );
+        let __start = ::std::time::Instant::now();
+        let __result =
+            <H as Wasix32v1>::proc_exec3(&mut self.inner, name, args, envs, search_path, path);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "proc_exec3",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn proc_exec4(
+        &mut self,
+        name: &str,
+        args: GuestBuf<'_>,
+        envs: GuestBuf<'_>,
+        search_path: Bool,
+        path: &str,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "name={:?}, args={}, envs={}, search_path={:?}, path={:?}",
+            name,
+            crate::layers::trace::Bytes(args.len()),
+            crate::layers::trace::Bytes(envs.len()),
+            search_path,
+            path
+        );
+        let __start = ::std::time::Instant::now();
+        let __result =
+            <H as Wasix32v1>::proc_exec4(&mut self.inner, name, args, envs, search_path, path);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "proc_exec4",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn proc_spawn(
+        &mut self,
+        name: &str,
+        chroot: Bool,
+        args: &str,
+        preopen: &str,
+        stdin: u8,
+        stdout: u8,
+        stderr: u8,
+        working_dir: &str,
+        handles: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "name={:?}, chroot={:?}, args={:?}, preopen={:?}, stdin={:?}, stdout={:?}, stderr={:?}, working_dir={:?}, handles={}",
+            name,
+            chroot,
+            args,
+            preopen,
+            stdin,
+            stdout,
+            stderr,
+            working_dir,
+            crate::layers::trace::Addr(handles.addr())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::proc_spawn(
+            &mut self.inner,
+            name,
+            chroot,
+            args,
+            preopen,
+            stdin,
+            stdout,
+            stderr,
+            working_dir,
+            handles,
+        );
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "proc_spawn",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn proc_spawn2(
+        &mut self,
+        name: &str,
+        args: &str,
+        envs: &str,
+        fd_ops: GuestBuf<'_>,
+        signal_dispositions: GuestBuf<'_>,
+        search_path: Bool,
+        path: &str,
+    ) -> Result<Pid, CallError<Errno>> {
+        let __args = ::std::format!(
+            "name={:?}, args={:?}, envs={:?}, fd_ops={}, signal_dispositions={}, search_path={:?}, path={:?}",
+            name,
+            args,
+            envs,
+            crate::layers::trace::Bytes(fd_ops.len()),
+            crate::layers::trace::Bytes(signal_dispositions.len()),
+            search_path,
+            path
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::proc_spawn2(
+            &mut self.inner,
+            name,
+            args,
+            envs,
+            fd_ops,
+            signal_dispositions,
+            search_path,
+            path,
+        );
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "proc_spawn2",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn proc_spawn3(
+        &mut self,
+        name: &str,
+        args: GuestBuf<'_>,
+        envs: GuestBuf<'_>,
+        fd_ops: GuestBuf<'_>,
+        signal_dispositions: GuestBuf<'_>,
+        search_path: Bool,
+        path: &str,
+    ) -> Result<Pid, CallError<Errno>> {
+        let __args = ::std::format!(
+            "name={:?}, args={}, envs={}, fd_ops={}, signal_dispositions={}, search_path={:?}, path={:?}",
+            name,
+            crate::layers::trace::Bytes(args.len()),
+            crate::layers::trace::Bytes(envs.len()),
+            crate::layers::trace::Bytes(fd_ops.len()),
+            crate::layers::trace::Bytes(signal_dispositions.len()),
+            search_path,
+            path
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::proc_spawn3(
+            &mut self.inner,
+            name,
+            args,
+            envs,
+            fd_ops,
+            signal_dispositions,
+            search_path,
+            path,
+        );
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "proc_spawn3",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn proc_id(&mut self) -> Result<Pid, CallError<Errno>> {
+        let __args = ::std::format!("",);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::proc_id(&mut self.inner);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "proc_id",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn proc_parent(&mut self, pid: Pid) -> Result<Pid, CallError<Errno>> {
+        let __args = ::std::format!("pid={:?}", pid);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::proc_parent(&mut self.inner, pid);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "proc_parent",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn proc_join(
+        &mut self,
+        pid: GuestPtr<'_, u8>,
+        flags: u32,
+        status: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "pid={}, flags={:?}, status={}",
+            crate::layers::trace::Addr(pid.addr()),
+            flags,
+            crate::layers::trace::Addr(status.addr())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::proc_join(&mut self.inner, pid, flags, status);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "proc_join",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn proc_signal(&mut self, pid: Pid, signal: u8) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("pid={:?}, signal={:?}", pid, signal);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::proc_signal(&mut self.inner, pid, signal);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "proc_signal",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn proc_signals_get(&mut self, buf: GuestPtr<'_, u8>) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("buf={}", crate::layers::trace::Addr(buf.addr()));
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::proc_signals_get(&mut self.inner, buf);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "proc_signals_get",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn proc_signals_sizes_get(&mut self) -> Result<Size, CallError<Errno>> {
+        let __args = ::std::format!("",);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::proc_signals_sizes_get(&mut self.inner);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "proc_signals_sizes_get",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn proc_snapshot(&mut self) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("",);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::proc_snapshot(&mut self.inner);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "proc_snapshot",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn port_bridge(
+        &mut self,
+        network: &str,
+        token: &str,
+        security: u8,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "network={:?}, token={:?}, security={:?}",
+            network,
+            token,
+            security
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::port_bridge(&mut self.inner, network, token, security);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "port_bridge",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn port_unbridge(&mut self) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("",);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::port_unbridge(&mut self.inner);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "port_unbridge",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn port_dhcp_acquire(&mut self) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("",);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::port_dhcp_acquire(&mut self.inner);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "port_dhcp_acquire",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn port_addr_add(&mut self, addr: GuestPtr<'_, u8>) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("addr={}", crate::layers::trace::Addr(addr.addr()));
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::port_addr_add(&mut self.inner, addr);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "port_addr_add",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn port_addr_remove(&mut self, addr: GuestPtr<'_, u8>) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("addr={}", crate::layers::trace::Addr(addr.addr()));
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::port_addr_remove(&mut self.inner, addr);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "port_addr_remove",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn port_addr_clear(&mut self) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("",);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::port_addr_clear(&mut self.inner);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "port_addr_clear",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn port_mac(&mut self, mac: GuestPtr<'_, u8>) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("mac={}", crate::layers::trace::Addr(mac.addr()));
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::port_mac(&mut self.inner, mac);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "port_mac",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn port_addr_list(
+        &mut self,
+        addrs: GuestPtr<'_, u8>,
+        naddrs: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "addrs={}, naddrs={}",
+            crate::layers::trace::Addr(addrs.addr()),
+            crate::layers::trace::Addr(naddrs.addr())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::port_addr_list(&mut self.inner, addrs, naddrs);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "port_addr_list",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn port_gateway_set(&mut self, addr: GuestPtr<'_, u8>) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("addr={}", crate::layers::trace::Addr(addr.addr()));
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::port_gateway_set(&mut self.inner, addr);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "port_gateway_set",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn port_route_add(
+        &mut self,
+        cidr: GuestPtr<'_, u8>,
+        via_router: GuestPtr<'_, u8>,
+        preferred_until: GuestPtr<'_, u8>,
+        expires_at: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "cidr={}, via_router={}, preferred_until={}, expires_at={}",
+            crate::layers::trace::Addr(cidr.addr()),
+            crate::layers::trace::Addr(via_router.addr()),
+            crate::layers::trace::Addr(preferred_until.addr()),
+            crate::layers::trace::Addr(expires_at.addr())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::port_route_add(
+            &mut self.inner,
+            cidr,
+            via_router,
+            preferred_until,
+            expires_at,
+        );
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "port_route_add",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn port_route_remove(&mut self, cidr: GuestPtr<'_, u8>) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("cidr={}", crate::layers::trace::Addr(cidr.addr()));
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::port_route_remove(&mut self.inner, cidr);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "port_route_remove",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn port_route_clear(&mut self) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("",);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::port_route_clear(&mut self.inner);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "port_route_clear",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn port_route_list(
+        &mut self,
+        routes: GuestPtr<'_, u8>,
+        nroutes: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "routes={}, nroutes={}",
+            crate::layers::trace::Addr(routes.addr()),
+            crate::layers::trace::Addr(nroutes.addr())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::port_route_list(&mut self.inner, routes, nroutes);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "port_route_list",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_status(&mut self, fd: Fd) -> Result<SockStatus, CallError<Errno>> {
+        let __args = ::std::format!("fd={}", fd.0);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::sock_status(&mut self.inner, fd);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "sock_status",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_addr_local(&mut self, fd: Fd) -> Result<AddrPort, CallError<Errno>> {
+        let __args = ::std::format!("fd={}", fd.0);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::sock_addr_local(&mut self.inner, fd);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "sock_addr_local",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_addr_peer(&mut self, fd: Fd) -> Result<AddrPort, CallError<Errno>> {
+        let __args = ::std::format!("fd={}", fd.0);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::sock_addr_peer(&mut self.inner, fd);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "sock_addr_peer",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_open(
+        &mut self,
+        af: AddressFamily,
+        socktype: SockType,
+        sock_proto: SockProto,
+    ) -> Result<Fd, CallError<Errno>> {
+        let __args = ::std::format!(
+            "af={:?}, socktype={:?}, sock_proto={:?}",
+            af,
+            socktype,
+            sock_proto
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::sock_open(&mut self.inner, af, socktype, sock_proto);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "sock_open",
+            &__args,
+            &crate::layers::trace::outcome_by(&__result, |h| h.0, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_pair(
+        &mut self,
+        af: AddressFamily,
+        socktype: SockType,
+        sock_proto: SockProto,
+    ) -> Result<(Fd, Fd), CallError<Errno>> {
+        let __args = ::std::format!(
+            "af={:?}, socktype={:?}, sock_proto={:?}",
+            af,
+            socktype,
+            sock_proto
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::sock_pair(&mut self.inner, af, socktype, sock_proto);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "sock_pair",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_set_opt_flag(
+        &mut self,
+        fd: Fd,
+        sockopt: SockOption,
+        flag: Bool,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("fd={}, sockopt={:?}, flag={:?}", fd.0, sockopt, flag);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::sock_set_opt_flag(&mut self.inner, fd, sockopt, flag);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "sock_set_opt_flag",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_get_opt_flag(&mut self, fd: Fd, sockopt: SockOption) -> Result<Bool, CallError<Errno>> {
+        let __args = ::std::format!("fd={}, sockopt={:?}", fd.0, sockopt);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::sock_get_opt_flag(&mut self.inner, fd, sockopt);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "sock_get_opt_flag",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_set_opt_time(
+        &mut self,
+        fd: Fd,
+        sockopt: SockOption,
+        timeout: GuestPtr<'_, OptionTimestamp>,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, sockopt={:?}, timeout={}",
+            fd.0,
+            sockopt,
+            crate::layers::trace::Addr(timeout.addr())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::sock_set_opt_time(&mut self.inner, fd, sockopt, timeout);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "sock_set_opt_time",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_get_opt_time(
+        &mut self,
+        fd: Fd,
+        sockopt: SockOption,
+    ) -> Result<OptionTimestamp, CallError<Errno>> {
+        let __args = ::std::format!("fd={}, sockopt={:?}", fd.0, sockopt);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::sock_get_opt_time(&mut self.inner, fd, sockopt);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "sock_get_opt_time",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_set_opt_size(
+        &mut self,
+        fd: Fd,
+        sockopt: SockOption,
+        size: Filesize,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("fd={}, sockopt={:?}, size={:?}", fd.0, sockopt, size);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::sock_set_opt_size(&mut self.inner, fd, sockopt, size);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "sock_set_opt_size",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_get_opt_size(
+        &mut self,
+        fd: Fd,
+        sockopt: SockOption,
+    ) -> Result<Filesize, CallError<Errno>> {
+        let __args = ::std::format!("fd={}, sockopt={:?}", fd.0, sockopt);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::sock_get_opt_size(&mut self.inner, fd, sockopt);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "sock_get_opt_size",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_join_multicast_v4(
+        &mut self,
+        fd: Fd,
+        multiaddr: GuestPtr<'_, u8>,
+        interface: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, multiaddr={}, interface={}",
+            fd.0,
+            crate::layers::trace::Addr(multiaddr.addr()),
+            crate::layers::trace::Addr(interface.addr())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result =
+            <H as Wasix32v1>::sock_join_multicast_v4(&mut self.inner, fd, multiaddr, interface);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "sock_join_multicast_v4",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_leave_multicast_v4(
+        &mut self,
+        fd: Fd,
+        multiaddr: GuestPtr<'_, u8>,
+        interface: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, multiaddr={}, interface={}",
+            fd.0,
+            crate::layers::trace::Addr(multiaddr.addr()),
+            crate::layers::trace::Addr(interface.addr())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result =
+            <H as Wasix32v1>::sock_leave_multicast_v4(&mut self.inner, fd, multiaddr, interface);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "sock_leave_multicast_v4",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_join_multicast_v6(
+        &mut self,
+        fd: Fd,
+        multiaddr: GuestPtr<'_, u8>,
+        interface: u32,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, multiaddr={}, interface={:?}",
+            fd.0,
+            crate::layers::trace::Addr(multiaddr.addr()),
+            interface
+        );
+        let __start = ::std::time::Instant::now();
+        let __result =
+            <H as Wasix32v1>::sock_join_multicast_v6(&mut self.inner, fd, multiaddr, interface);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "sock_join_multicast_v6",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_leave_multicast_v6(
+        &mut self,
+        fd: Fd,
+        multiaddr: GuestPtr<'_, u8>,
+        interface: u32,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, multiaddr={}, interface={:?}",
+            fd.0,
+            crate::layers::trace::Addr(multiaddr.addr()),
+            interface
+        );
+        let __start = ::std::time::Instant::now();
+        let __result =
+            <H as Wasix32v1>::sock_leave_multicast_v6(&mut self.inner, fd, multiaddr, interface);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "sock_leave_multicast_v6",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_bind(&mut self, fd: Fd, addr: GuestPtr<'_, AddrPort>) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, addr={}",
+            fd.0,
+            crate::layers::trace::Addr(addr.addr())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::sock_bind(&mut self.inner, fd, addr);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "sock_bind",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_listen(&mut self, fd: Fd, backlog: u32) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("fd={}, backlog={:?}", fd.0, backlog);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::sock_listen(&mut self.inner, fd, backlog);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "sock_listen",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_accept_v2(
+        &mut self,
+        fd: Fd,
+        flags: Fdflags,
+    ) -> Result<(Fd, AddrPort), CallError<Errno>> {
+        let __args = ::std::format!("fd={}, flags={}", fd.0, crate::layers::trace::Flags(flags));
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::sock_accept_v2(&mut self.inner, fd, flags);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "sock_accept_v2",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_connect(
+        &mut self,
+        fd: Fd,
+        addr: GuestPtr<'_, AddrPort>,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, addr={}",
+            fd.0,
+            crate::layers::trace::Addr(addr.addr())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::sock_connect(&mut self.inner, fd, addr);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "sock_connect",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_recv_from(
+        &mut self,
+        fd: Fd,
+        ri_data: IovecsMut<'_>,
+        ri_flags: Riflags,
+    ) -> Result<(Size, Roflags, AddrPort), CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, ri_data={}, ri_flags={}",
+            fd.0,
+            crate::layers::trace::Regions(ri_data.regions()),
+            crate::layers::trace::Flags(ri_flags)
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::sock_recv_from(&mut self.inner, fd, ri_data, ri_flags);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "sock_recv_from",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_send_to(
+        &mut self,
+        fd: Fd,
+        si_data: Iovecs<'_>,
+        si_flags: Siflags,
+        addr: GuestPtr<'_, AddrPort>,
+    ) -> Result<Size, CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, si_data={}, si_flags={:?}, addr={}",
+            fd.0,
+            crate::layers::trace::Regions(si_data.regions()),
+            si_flags,
+            crate::layers::trace::Addr(addr.addr())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::sock_send_to(&mut self.inner, fd, si_data, si_flags, addr);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "sock_send_to",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_send_file(
+        &mut self,
+        out_fd: Fd,
+        in_fd: Fd,
+        offset: Filesize,
+        count: Filesize,
+    ) -> Result<Filesize, CallError<Errno>> {
+        let __args = ::std::format!(
+            "out_fd={}, in_fd={}, offset={:?}, count={:?}",
+            out_fd.0,
+            in_fd.0,
+            offset,
+            count
+        );
+        let __start = ::std::time::Instant::now();
+        let __result =
+            <H as Wasix32v1>::sock_send_file(&mut self.inner, out_fd, in_fd, offset, count);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "sock_send_file",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn resolve(
+        &mut self,
+        name: &str,
+        port: u16,
+        addrs: GuestArrayMut<'_, AddrIp>,
+    ) -> Result<Size, CallError<Errno>> {
+        let __args = ::std::format!(
+            "name={:?}, port={:?}, addrs={}",
+            name,
+            port,
+            crate::layers::trace::Array(addrs.addr(), addrs.len())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::resolve(&mut self.inner, name, port, addrs);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "resolve",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn epoll_create(&mut self) -> Result<Fd, CallError<Errno>> {
+        let __args = ::std::format!("",);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::epoll_create(&mut self.inner);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "epoll_create",
+            &__args,
+            &crate::layers::trace::outcome_by(&__result, |h| h.0, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn epoll_ctl(
+        &mut self,
+        epfd: Fd,
+        op: u32,
+        fd: Fd,
+        event: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "epfd={}, op={:?}, fd={}, event={}",
+            epfd.0,
+            op,
+            fd.0,
+            crate::layers::trace::Addr(event.addr())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::epoll_ctl(&mut self.inner, epfd, op, fd, event);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "epoll_ctl",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn epoll_wait(
+        &mut self,
+        epfd: Fd,
+        events: GuestPtr<'_, u8>,
+        maxevents: u32,
+        timeout: Timestamp,
+    ) -> Result<Size, CallError<Errno>> {
+        let __args = ::std::format!(
+            "epfd={}, events={}, maxevents={:?}, timeout={:?}",
+            epfd.0,
+            crate::layers::trace::Addr(events.addr()),
+            maxevents,
+            timeout
+        );
+        let __start = ::std::time::Instant::now();
+        let __result =
+            <H as Wasix32v1>::epoll_wait(&mut self.inner, epfd, events, maxevents, timeout);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "epoll_wait",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn dl_invalid_handle(&mut self, handle: DlHandle) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("handle={:?}", handle);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::dl_invalid_handle(&mut self.inner, handle);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "dl_invalid_handle",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn dlopen(
+        &mut self,
+        path: &str,
+        flags: u32,
+        err_buf: GuestBufMut<'_>,
+        ld_library_path: &str,
+    ) -> Result<DlHandle, CallError<Errno>> {
+        let __args = ::std::format!(
+            "path={:?}, flags={:?}, err_buf={}, ld_library_path={:?}",
+            path,
+            flags,
+            crate::layers::trace::Bytes(err_buf.len()),
+            ld_library_path
+        );
+        let __start = ::std::time::Instant::now();
+        let __result =
+            <H as Wasix32v1>::dlopen(&mut self.inner, path, flags, err_buf, ld_library_path);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "dlopen",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn dlsym(
+        &mut self,
+        handle: DlHandle,
+        symbol: &str,
+        err_buf: GuestBufMut<'_>,
+    ) -> Result<Size, CallError<Errno>> {
+        let __args = ::std::format!(
+            "handle={:?}, symbol={:?}, err_buf={}",
+            handle,
+            symbol,
+            crate::layers::trace::Bytes(err_buf.len())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::dlsym(&mut self.inner, handle, symbol, err_buf);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "dlsym",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn call_dynamic(
+        &mut self,
+        function_id: FunctionPointer,
+        values: GuestBuf<'_>,
+        results: GuestPtr<'_, u8>,
+        results_len: u32,
+        strict: Bool,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "function_id={:?}, values={}, results={}, results_len={:?}, strict={:?}",
+            function_id,
+            crate::layers::trace::Bytes(values.len()),
+            crate::layers::trace::Addr(results.addr()),
+            results_len,
+            strict
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::call_dynamic(
+            &mut self.inner,
+            function_id,
+            values,
+            results,
+            results_len,
+            strict,
+        );
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "call_dynamic",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn closure_prepare(
+        &mut self,
+        backing_function_id: FunctionPointer,
+        closure_id: FunctionPointer,
+        argument_types: GuestBuf<'_>,
+        result_types: GuestBuf<'_>,
+        user_data: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "backing_function_id={:?}, closure_id={:?}, argument_types={}, result_types={}, user_data={}",
+            backing_function_id,
+            closure_id,
+            crate::layers::trace::Bytes(argument_types.len()),
+            crate::layers::trace::Bytes(result_types.len()),
+            crate::layers::trace::Addr(user_data.addr())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::closure_prepare(
+            &mut self.inner,
+            backing_function_id,
+            closure_id,
+            argument_types,
+            result_types,
+            user_data,
+        );
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "closure_prepare",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn closure_allocate(&mut self) -> Result<FunctionPointer, CallError<Errno>> {
+        let __args = ::std::format!("",);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::closure_allocate(&mut self.inner);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "closure_allocate",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn closure_free(&mut self, closure_id: FunctionPointer) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("closure_id={:?}", closure_id);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::closure_free(&mut self.inner, closure_id);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "closure_free",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn reflect_signature(
+        &mut self,
+        function_id: FunctionPointer,
+        argument_types: GuestPtr<'_, u8>,
+        argument_types_len: u16,
+        result_types: GuestPtr<'_, u8>,
+        result_types_len: u16,
+        result: GuestPtr<'_, u8>,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "function_id={:?}, argument_types={}, argument_types_len={:?}, result_types={}, result_types_len={:?}, result={}",
+            function_id,
+            crate::layers::trace::Addr(argument_types.addr()),
+            argument_types_len,
+            crate::layers::trace::Addr(result_types.addr()),
+            result_types_len,
+            crate::layers::trace::Addr(result.addr())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Wasix32v1>::reflect_signature(
+            &mut self.inner,
+            function_id,
+            argument_types,
+            argument_types_len,
+            result_types,
+            result_types_len,
+            result,
+        );
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasix_32v1",
+            "reflect_signature",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+}
 /// The shared-host flavour of [`Wasix32v1`]: one host object serving many instances and
 /// threads. Methods take `&self` and the calling instance's [`Context`](Self::Context);
 /// the default bodies are [`Wasix32v1`]'s. `Arc<H>` implements it when `H` does, and

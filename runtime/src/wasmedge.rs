@@ -1901,6 +1901,1219 @@ pub trait WasmedgeSockets {
         Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
     }
 }
+/// A host that wraps another [`WasmedgeSockets`] host and overrides some of its methods.
+///
+/// Name the inner host once with `Delegate` (shared by every spec's delegate trait) and
+/// implement the methods to change here; every other method forwards the call, arguments
+/// unchanged, to the inner host (these defaults are generated from the spec, so a
+/// function added to it forwards too). An empty `impl` forwards the whole module. Every
+/// implementor also implements [`WasmedgeSockets`], so it registers like any host.
+#[allow(clippy::too_many_arguments)]
+pub trait WasmedgeSocketsDelegate: crate::Delegate<Inner: WasmedgeSockets> {
+    /// Forwards to the inner host's [`WasmedgeSockets::sock_open`] unless overridden.
+    #[inline]
+    fn sock_open(&mut self, af: AddressFamily, socktype: SockType) -> Result<Fd, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasmedgeSockets>::sock_open(
+            <Self as crate::Delegate>::inner(self),
+            af,
+            socktype,
+        )
+    }
+    /// Forwards to the inner host's [`WasmedgeSockets::sock_bind`] unless overridden.
+    #[inline]
+    fn sock_bind(
+        &mut self,
+        fd: Fd,
+        addr: GuestPtr<'_, Address>,
+        port: u32,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasmedgeSockets>::sock_bind(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            addr,
+            port,
+        )
+    }
+    /// Forwards to the inner host's [`WasmedgeSockets::sock_connect`] unless overridden.
+    #[inline]
+    fn sock_connect(
+        &mut self,
+        fd: Fd,
+        addr: GuestPtr<'_, Address>,
+        port: u32,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasmedgeSockets>::sock_connect(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            addr,
+            port,
+        )
+    }
+    /// Forwards to the inner host's [`WasmedgeSockets::sock_listen`] unless overridden.
+    #[inline]
+    fn sock_listen(&mut self, fd: Fd, backlog: u32) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasmedgeSockets>::sock_listen(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            backlog,
+        )
+    }
+    /// Forwards to the inner host's [`WasmedgeSockets::sock_open_v2`] unless overridden.
+    #[inline]
+    fn sock_open_v2(
+        &mut self,
+        af: AddressFamily,
+        socktype: SockType,
+    ) -> Result<Fd, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasmedgeSockets>::sock_open_v2(
+            <Self as crate::Delegate>::inner(self),
+            af,
+            socktype,
+        )
+    }
+    /// Forwards to the inner host's [`WasmedgeSockets::sock_bind_v2`] unless overridden.
+    #[inline]
+    fn sock_bind_v2(
+        &mut self,
+        fd: Fd,
+        addr: GuestPtr<'_, Address>,
+        port: u32,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasmedgeSockets>::sock_bind_v2(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            addr,
+            port,
+        )
+    }
+    /// Forwards to the inner host's [`WasmedgeSockets::sock_connect_v2`] unless overridden.
+    #[inline]
+    fn sock_connect_v2(
+        &mut self,
+        fd: Fd,
+        addr: GuestPtr<'_, Address>,
+        port: u32,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasmedgeSockets>::sock_connect_v2(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            addr,
+            port,
+        )
+    }
+    /// Forwards to the inner host's [`WasmedgeSockets::sock_listen_v2`] unless overridden.
+    #[inline]
+    fn sock_listen_v2(&mut self, fd: Fd, backlog: u32) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasmedgeSockets>::sock_listen_v2(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            backlog,
+        )
+    }
+    /// Forwards to the inner host's [`WasmedgeSockets::sock_accept_v1`] unless overridden.
+    #[inline]
+    fn sock_accept_v1(&mut self, fd: Fd) -> Result<Fd, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasmedgeSockets>::sock_accept_v1(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+        )
+    }
+    /// Forwards to the inner host's [`WasmedgeSockets::sock_accept_v2`] unless overridden.
+    #[inline]
+    fn sock_accept_v2(&mut self, fd: Fd, flags: Fdflags) -> Result<Fd, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasmedgeSockets>::sock_accept_v2(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            flags,
+        )
+    }
+    /// Forwards to the inner host's [`WasmedgeSockets::sock_recv_v2`] unless overridden.
+    #[inline]
+    fn sock_recv_v2(
+        &mut self,
+        fd: Fd,
+        ri_data: IovecsMut<'_>,
+        ri_flags: Riflags,
+    ) -> Result<(Size, Roflags), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasmedgeSockets>::sock_recv_v2(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            ri_data,
+            ri_flags,
+        )
+    }
+    /// Forwards to the inner host's [`WasmedgeSockets::sock_send_v2`] unless overridden.
+    #[inline]
+    fn sock_send_v2(
+        &mut self,
+        fd: Fd,
+        si_data: Iovecs<'_>,
+        si_flags: Siflags,
+    ) -> Result<Size, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasmedgeSockets>::sock_send_v2(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            si_data,
+            si_flags,
+        )
+    }
+    /// Forwards to the inner host's [`WasmedgeSockets::sock_recv_from_v1`] unless overridden.
+    #[inline]
+    fn sock_recv_from_v1(
+        &mut self,
+        fd: Fd,
+        ri_data: IovecsMut<'_>,
+        addr: GuestPtr<'_, Address>,
+        ri_flags: Riflags,
+    ) -> Result<(Size, Roflags), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasmedgeSockets>::sock_recv_from_v1(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            ri_data,
+            addr,
+            ri_flags,
+        )
+    }
+    /// Forwards to the inner host's [`WasmedgeSockets::sock_recv_from_v2`] unless overridden.
+    #[inline]
+    fn sock_recv_from_v2(
+        &mut self,
+        fd: Fd,
+        ri_data: IovecsMut<'_>,
+        addr: GuestPtr<'_, Address>,
+        ri_flags: Riflags,
+    ) -> Result<(Port, Size, Roflags), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasmedgeSockets>::sock_recv_from_v2(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            ri_data,
+            addr,
+            ri_flags,
+        )
+    }
+    /// Forwards to the inner host's [`WasmedgeSockets::sock_recv_from_v2_plain`] unless overridden.
+    #[inline]
+    fn sock_recv_from_v2_plain(
+        &mut self,
+        fd: Fd,
+        ri_data: IovecsMut<'_>,
+        addr: GuestPtr<'_, Address>,
+        ri_flags: Riflags,
+    ) -> Result<(Port, Size, Roflags), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasmedgeSockets>::sock_recv_from_v2_plain(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            ri_data,
+            addr,
+            ri_flags,
+        )
+    }
+    /// Forwards to the inner host's [`WasmedgeSockets::sock_send_to`] unless overridden.
+    #[inline]
+    fn sock_send_to(
+        &mut self,
+        fd: Fd,
+        si_data: Iovecs<'_>,
+        addr: GuestPtr<'_, Address>,
+        port: u32,
+        si_flags: Siflags,
+    ) -> Result<Size, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasmedgeSockets>::sock_send_to(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            si_data,
+            addr,
+            port,
+            si_flags,
+        )
+    }
+    /// Forwards to the inner host's [`WasmedgeSockets::sock_send_to_v2`] unless overridden.
+    #[inline]
+    fn sock_send_to_v2(
+        &mut self,
+        fd: Fd,
+        si_data: Iovecs<'_>,
+        addr: GuestPtr<'_, Address>,
+        port: u32,
+        si_flags: Siflags,
+    ) -> Result<Size, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasmedgeSockets>::sock_send_to_v2(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            si_data,
+            addr,
+            port,
+            si_flags,
+        )
+    }
+    /// Forwards to the inner host's [`WasmedgeSockets::sock_getlocaladdr_v1`] unless overridden.
+    #[inline]
+    fn sock_getlocaladdr_v1(
+        &mut self,
+        fd: Fd,
+        addr: GuestPtr<'_, Address>,
+    ) -> Result<(IpVersion, Port), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasmedgeSockets>::sock_getlocaladdr_v1(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            addr,
+        )
+    }
+    /// Forwards to the inner host's [`WasmedgeSockets::sock_getlocaladdr_v2`] unless overridden.
+    #[inline]
+    fn sock_getlocaladdr_v2(
+        &mut self,
+        fd: Fd,
+        addr: GuestPtr<'_, Address>,
+    ) -> Result<Port, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasmedgeSockets>::sock_getlocaladdr_v2(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            addr,
+        )
+    }
+    /// Forwards to the inner host's [`WasmedgeSockets::sock_getlocaladdr_v2_plain`] unless overridden.
+    #[inline]
+    fn sock_getlocaladdr_v2_plain(
+        &mut self,
+        fd: Fd,
+        addr: GuestPtr<'_, Address>,
+    ) -> Result<Port, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasmedgeSockets>::sock_getlocaladdr_v2_plain(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            addr,
+        )
+    }
+    /// Forwards to the inner host's [`WasmedgeSockets::sock_getpeeraddr_v1`] unless overridden.
+    #[inline]
+    fn sock_getpeeraddr_v1(
+        &mut self,
+        fd: Fd,
+        addr: GuestPtr<'_, Address>,
+    ) -> Result<(IpVersion, Port), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasmedgeSockets>::sock_getpeeraddr_v1(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            addr,
+        )
+    }
+    /// Forwards to the inner host's [`WasmedgeSockets::sock_getpeeraddr_v2`] unless overridden.
+    #[inline]
+    fn sock_getpeeraddr_v2(
+        &mut self,
+        fd: Fd,
+        addr: GuestPtr<'_, Address>,
+    ) -> Result<Port, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasmedgeSockets>::sock_getpeeraddr_v2(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            addr,
+        )
+    }
+    /// Forwards to the inner host's [`WasmedgeSockets::sock_getpeeraddr_v2_plain`] unless overridden.
+    #[inline]
+    fn sock_getpeeraddr_v2_plain(
+        &mut self,
+        fd: Fd,
+        addr: GuestPtr<'_, Address>,
+    ) -> Result<Port, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasmedgeSockets>::sock_getpeeraddr_v2_plain(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            addr,
+        )
+    }
+    /// Forwards to the inner host's [`WasmedgeSockets::sock_getsockopt`] unless overridden.
+    #[inline]
+    fn sock_getsockopt(
+        &mut self,
+        fd: Fd,
+        level: SockOptLevel,
+        name: SockOptName,
+        val: GuestPtr<'_, u8>,
+        val_len: GuestPtr<'_, u32>,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasmedgeSockets>::sock_getsockopt(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            level,
+            name,
+            val,
+            val_len,
+        )
+    }
+    /// Forwards to the inner host's [`WasmedgeSockets::sock_setsockopt`] unless overridden.
+    #[inline]
+    fn sock_setsockopt(
+        &mut self,
+        fd: Fd,
+        level: SockOptLevel,
+        name: SockOptName,
+        val: GuestBuf<'_>,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasmedgeSockets>::sock_setsockopt(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            level,
+            name,
+            val,
+        )
+    }
+    /// Forwards to the inner host's [`WasmedgeSockets::sock_getaddrinfo`] unless overridden.
+    #[inline]
+    fn sock_getaddrinfo(
+        &mut self,
+        node: GuestBuf<'_>,
+        service: GuestBuf<'_>,
+        hints: GuestPtr<'_, Addrinfo>,
+        res: GuestPtr<'_, GuestAddr>,
+        max_res: u32,
+    ) -> Result<Size, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as WasmedgeSockets>::sock_getaddrinfo(
+            <Self as crate::Delegate>::inner(self),
+            node,
+            service,
+            hints,
+            res,
+            max_res,
+        )
+    }
+}
+#[allow(clippy::too_many_arguments)]
+impl<D: WasmedgeSocketsDelegate + ?Sized> WasmedgeSockets for D {
+    #[inline]
+    fn sock_open(&mut self, af: AddressFamily, socktype: SockType) -> Result<Fd, CallError<Errno>> {
+        <D as WasmedgeSocketsDelegate>::sock_open(self, af, socktype)
+    }
+    #[inline]
+    fn sock_bind(
+        &mut self,
+        fd: Fd,
+        addr: GuestPtr<'_, Address>,
+        port: u32,
+    ) -> Result<(), CallError<Errno>> {
+        <D as WasmedgeSocketsDelegate>::sock_bind(self, fd, addr, port)
+    }
+    #[inline]
+    fn sock_connect(
+        &mut self,
+        fd: Fd,
+        addr: GuestPtr<'_, Address>,
+        port: u32,
+    ) -> Result<(), CallError<Errno>> {
+        <D as WasmedgeSocketsDelegate>::sock_connect(self, fd, addr, port)
+    }
+    #[inline]
+    fn sock_listen(&mut self, fd: Fd, backlog: u32) -> Result<(), CallError<Errno>> {
+        <D as WasmedgeSocketsDelegate>::sock_listen(self, fd, backlog)
+    }
+    #[inline]
+    fn sock_open_v2(
+        &mut self,
+        af: AddressFamily,
+        socktype: SockType,
+    ) -> Result<Fd, CallError<Errno>> {
+        <D as WasmedgeSocketsDelegate>::sock_open_v2(self, af, socktype)
+    }
+    #[inline]
+    fn sock_bind_v2(
+        &mut self,
+        fd: Fd,
+        addr: GuestPtr<'_, Address>,
+        port: u32,
+    ) -> Result<(), CallError<Errno>> {
+        <D as WasmedgeSocketsDelegate>::sock_bind_v2(self, fd, addr, port)
+    }
+    #[inline]
+    fn sock_connect_v2(
+        &mut self,
+        fd: Fd,
+        addr: GuestPtr<'_, Address>,
+        port: u32,
+    ) -> Result<(), CallError<Errno>> {
+        <D as WasmedgeSocketsDelegate>::sock_connect_v2(self, fd, addr, port)
+    }
+    #[inline]
+    fn sock_listen_v2(&mut self, fd: Fd, backlog: u32) -> Result<(), CallError<Errno>> {
+        <D as WasmedgeSocketsDelegate>::sock_listen_v2(self, fd, backlog)
+    }
+    #[inline]
+    fn sock_accept_v1(&mut self, fd: Fd) -> Result<Fd, CallError<Errno>> {
+        <D as WasmedgeSocketsDelegate>::sock_accept_v1(self, fd)
+    }
+    #[inline]
+    fn sock_accept_v2(&mut self, fd: Fd, flags: Fdflags) -> Result<Fd, CallError<Errno>> {
+        <D as WasmedgeSocketsDelegate>::sock_accept_v2(self, fd, flags)
+    }
+    #[inline]
+    fn sock_recv_v2(
+        &mut self,
+        fd: Fd,
+        ri_data: IovecsMut<'_>,
+        ri_flags: Riflags,
+    ) -> Result<(Size, Roflags), CallError<Errno>> {
+        <D as WasmedgeSocketsDelegate>::sock_recv_v2(self, fd, ri_data, ri_flags)
+    }
+    #[inline]
+    fn sock_send_v2(
+        &mut self,
+        fd: Fd,
+        si_data: Iovecs<'_>,
+        si_flags: Siflags,
+    ) -> Result<Size, CallError<Errno>> {
+        <D as WasmedgeSocketsDelegate>::sock_send_v2(self, fd, si_data, si_flags)
+    }
+    #[inline]
+    fn sock_recv_from_v1(
+        &mut self,
+        fd: Fd,
+        ri_data: IovecsMut<'_>,
+        addr: GuestPtr<'_, Address>,
+        ri_flags: Riflags,
+    ) -> Result<(Size, Roflags), CallError<Errno>> {
+        <D as WasmedgeSocketsDelegate>::sock_recv_from_v1(self, fd, ri_data, addr, ri_flags)
+    }
+    #[inline]
+    fn sock_recv_from_v2(
+        &mut self,
+        fd: Fd,
+        ri_data: IovecsMut<'_>,
+        addr: GuestPtr<'_, Address>,
+        ri_flags: Riflags,
+    ) -> Result<(Port, Size, Roflags), CallError<Errno>> {
+        <D as WasmedgeSocketsDelegate>::sock_recv_from_v2(self, fd, ri_data, addr, ri_flags)
+    }
+    #[inline]
+    fn sock_recv_from_v2_plain(
+        &mut self,
+        fd: Fd,
+        ri_data: IovecsMut<'_>,
+        addr: GuestPtr<'_, Address>,
+        ri_flags: Riflags,
+    ) -> Result<(Port, Size, Roflags), CallError<Errno>> {
+        <D as WasmedgeSocketsDelegate>::sock_recv_from_v2_plain(self, fd, ri_data, addr, ri_flags)
+    }
+    #[inline]
+    fn sock_send_to(
+        &mut self,
+        fd: Fd,
+        si_data: Iovecs<'_>,
+        addr: GuestPtr<'_, Address>,
+        port: u32,
+        si_flags: Siflags,
+    ) -> Result<Size, CallError<Errno>> {
+        <D as WasmedgeSocketsDelegate>::sock_send_to(self, fd, si_data, addr, port, si_flags)
+    }
+    #[inline]
+    fn sock_send_to_v2(
+        &mut self,
+        fd: Fd,
+        si_data: Iovecs<'_>,
+        addr: GuestPtr<'_, Address>,
+        port: u32,
+        si_flags: Siflags,
+    ) -> Result<Size, CallError<Errno>> {
+        <D as WasmedgeSocketsDelegate>::sock_send_to_v2(self, fd, si_data, addr, port, si_flags)
+    }
+    #[inline]
+    fn sock_getlocaladdr_v1(
+        &mut self,
+        fd: Fd,
+        addr: GuestPtr<'_, Address>,
+    ) -> Result<(IpVersion, Port), CallError<Errno>> {
+        <D as WasmedgeSocketsDelegate>::sock_getlocaladdr_v1(self, fd, addr)
+    }
+    #[inline]
+    fn sock_getlocaladdr_v2(
+        &mut self,
+        fd: Fd,
+        addr: GuestPtr<'_, Address>,
+    ) -> Result<Port, CallError<Errno>> {
+        <D as WasmedgeSocketsDelegate>::sock_getlocaladdr_v2(self, fd, addr)
+    }
+    #[inline]
+    fn sock_getlocaladdr_v2_plain(
+        &mut self,
+        fd: Fd,
+        addr: GuestPtr<'_, Address>,
+    ) -> Result<Port, CallError<Errno>> {
+        <D as WasmedgeSocketsDelegate>::sock_getlocaladdr_v2_plain(self, fd, addr)
+    }
+    #[inline]
+    fn sock_getpeeraddr_v1(
+        &mut self,
+        fd: Fd,
+        addr: GuestPtr<'_, Address>,
+    ) -> Result<(IpVersion, Port), CallError<Errno>> {
+        <D as WasmedgeSocketsDelegate>::sock_getpeeraddr_v1(self, fd, addr)
+    }
+    #[inline]
+    fn sock_getpeeraddr_v2(
+        &mut self,
+        fd: Fd,
+        addr: GuestPtr<'_, Address>,
+    ) -> Result<Port, CallError<Errno>> {
+        <D as WasmedgeSocketsDelegate>::sock_getpeeraddr_v2(self, fd, addr)
+    }
+    #[inline]
+    fn sock_getpeeraddr_v2_plain(
+        &mut self,
+        fd: Fd,
+        addr: GuestPtr<'_, Address>,
+    ) -> Result<Port, CallError<Errno>> {
+        <D as WasmedgeSocketsDelegate>::sock_getpeeraddr_v2_plain(self, fd, addr)
+    }
+    #[inline]
+    fn sock_getsockopt(
+        &mut self,
+        fd: Fd,
+        level: SockOptLevel,
+        name: SockOptName,
+        val: GuestPtr<'_, u8>,
+        val_len: GuestPtr<'_, u32>,
+    ) -> Result<(), CallError<Errno>> {
+        <D as WasmedgeSocketsDelegate>::sock_getsockopt(self, fd, level, name, val, val_len)
+    }
+    #[inline]
+    fn sock_setsockopt(
+        &mut self,
+        fd: Fd,
+        level: SockOptLevel,
+        name: SockOptName,
+        val: GuestBuf<'_>,
+    ) -> Result<(), CallError<Errno>> {
+        <D as WasmedgeSocketsDelegate>::sock_setsockopt(self, fd, level, name, val)
+    }
+    #[inline]
+    fn sock_getaddrinfo(
+        &mut self,
+        node: GuestBuf<'_>,
+        service: GuestBuf<'_>,
+        hints: GuestPtr<'_, Addrinfo>,
+        res: GuestPtr<'_, GuestAddr>,
+        max_res: u32,
+    ) -> Result<Size, CallError<Errno>> {
+        <D as WasmedgeSocketsDelegate>::sock_getaddrinfo(self, node, service, hints, res, max_res)
+    }
+}
+/// Every call traced: its decoded arguments, outcome and duration, then the inner
+/// host's answer unchanged.
+#[allow(clippy::too_many_arguments, clippy::useless_format)]
+impl<H: WasmedgeSockets> WasmedgeSockets for crate::layers::Traced<H> {
+    fn sock_open(&mut self, af: AddressFamily, socktype: SockType) -> Result<Fd, CallError<Errno>> {
+        let __args = ::std::format!("af={:?}, socktype={:?}", af, socktype);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasmedgeSockets>::sock_open(&mut self.inner, af, socktype);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasmedge_sockets",
+            "sock_open",
+            &__args,
+            &crate::layers::trace::outcome_by(&__result, |h| h.0, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_bind(
+        &mut self,
+        fd: Fd,
+        addr: GuestPtr<'_, Address>,
+        port: u32,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, addr={}, port={:?}",
+            fd.0,
+            crate::layers::trace::Addr(addr.addr()),
+            port
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasmedgeSockets>::sock_bind(&mut self.inner, fd, addr, port);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasmedge_sockets",
+            "sock_bind",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_connect(
+        &mut self,
+        fd: Fd,
+        addr: GuestPtr<'_, Address>,
+        port: u32,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, addr={}, port={:?}",
+            fd.0,
+            crate::layers::trace::Addr(addr.addr()),
+            port
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasmedgeSockets>::sock_connect(&mut self.inner, fd, addr, port);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasmedge_sockets",
+            "sock_connect",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_listen(&mut self, fd: Fd, backlog: u32) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("fd={}, backlog={:?}", fd.0, backlog);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasmedgeSockets>::sock_listen(&mut self.inner, fd, backlog);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasmedge_sockets",
+            "sock_listen",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_open_v2(
+        &mut self,
+        af: AddressFamily,
+        socktype: SockType,
+    ) -> Result<Fd, CallError<Errno>> {
+        let __args = ::std::format!("af={:?}, socktype={:?}", af, socktype);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasmedgeSockets>::sock_open_v2(&mut self.inner, af, socktype);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasmedge_sockets",
+            "sock_open_v2",
+            &__args,
+            &crate::layers::trace::outcome_by(&__result, |h| h.0, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_bind_v2(
+        &mut self,
+        fd: Fd,
+        addr: GuestPtr<'_, Address>,
+        port: u32,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, addr={}, port={:?}",
+            fd.0,
+            crate::layers::trace::Addr(addr.addr()),
+            port
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasmedgeSockets>::sock_bind_v2(&mut self.inner, fd, addr, port);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasmedge_sockets",
+            "sock_bind_v2",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_connect_v2(
+        &mut self,
+        fd: Fd,
+        addr: GuestPtr<'_, Address>,
+        port: u32,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, addr={}, port={:?}",
+            fd.0,
+            crate::layers::trace::Addr(addr.addr()),
+            port
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasmedgeSockets>::sock_connect_v2(&mut self.inner, fd, addr, port);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasmedge_sockets",
+            "sock_connect_v2",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_listen_v2(&mut self, fd: Fd, backlog: u32) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("fd={}, backlog={:?}", fd.0, backlog);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasmedgeSockets>::sock_listen_v2(&mut self.inner, fd, backlog);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasmedge_sockets",
+            "sock_listen_v2",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_accept_v1(&mut self, fd: Fd) -> Result<Fd, CallError<Errno>> {
+        let __args = ::std::format!("fd={}", fd.0);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasmedgeSockets>::sock_accept_v1(&mut self.inner, fd);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasmedge_sockets",
+            "sock_accept_v1",
+            &__args,
+            &crate::layers::trace::outcome_by(&__result, |h| h.0, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_accept_v2(&mut self, fd: Fd, flags: Fdflags) -> Result<Fd, CallError<Errno>> {
+        let __args = ::std::format!("fd={}, flags={}", fd.0, crate::layers::trace::Flags(flags));
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasmedgeSockets>::sock_accept_v2(&mut self.inner, fd, flags);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasmedge_sockets",
+            "sock_accept_v2",
+            &__args,
+            &crate::layers::trace::outcome_by(&__result, |h| h.0, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_recv_v2(
+        &mut self,
+        fd: Fd,
+        ri_data: IovecsMut<'_>,
+        ri_flags: Riflags,
+    ) -> Result<(Size, Roflags), CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, ri_data={}, ri_flags={}",
+            fd.0,
+            crate::layers::trace::Regions(ri_data.regions()),
+            crate::layers::trace::Flags(ri_flags)
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasmedgeSockets>::sock_recv_v2(&mut self.inner, fd, ri_data, ri_flags);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasmedge_sockets",
+            "sock_recv_v2",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_send_v2(
+        &mut self,
+        fd: Fd,
+        si_data: Iovecs<'_>,
+        si_flags: Siflags,
+    ) -> Result<Size, CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, si_data={}, si_flags={:?}",
+            fd.0,
+            crate::layers::trace::Regions(si_data.regions()),
+            si_flags
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasmedgeSockets>::sock_send_v2(&mut self.inner, fd, si_data, si_flags);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasmedge_sockets",
+            "sock_send_v2",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_recv_from_v1(
+        &mut self,
+        fd: Fd,
+        ri_data: IovecsMut<'_>,
+        addr: GuestPtr<'_, Address>,
+        ri_flags: Riflags,
+    ) -> Result<(Size, Roflags), CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, ri_data={}, addr={}, ri_flags={}",
+            fd.0,
+            crate::layers::trace::Regions(ri_data.regions()),
+            crate::layers::trace::Addr(addr.addr()),
+            crate::layers::trace::Flags(ri_flags)
+        );
+        let __start = ::std::time::Instant::now();
+        let __result =
+            <H as WasmedgeSockets>::sock_recv_from_v1(&mut self.inner, fd, ri_data, addr, ri_flags);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasmedge_sockets",
+            "sock_recv_from_v1",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_recv_from_v2(
+        &mut self,
+        fd: Fd,
+        ri_data: IovecsMut<'_>,
+        addr: GuestPtr<'_, Address>,
+        ri_flags: Riflags,
+    ) -> Result<(Port, Size, Roflags), CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, ri_data={}, addr={}, ri_flags={}",
+            fd.0,
+            crate::layers::trace::Regions(ri_data.regions()),
+            crate::layers::trace::Addr(addr.addr()),
+            crate::layers::trace::Flags(ri_flags)
+        );
+        let __start = ::std::time::Instant::now();
+        let __result =
+            <H as WasmedgeSockets>::sock_recv_from_v2(&mut self.inner, fd, ri_data, addr, ri_flags);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasmedge_sockets",
+            "sock_recv_from_v2",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_recv_from_v2_plain(
+        &mut self,
+        fd: Fd,
+        ri_data: IovecsMut<'_>,
+        addr: GuestPtr<'_, Address>,
+        ri_flags: Riflags,
+    ) -> Result<(Port, Size, Roflags), CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, ri_data={}, addr={}, ri_flags={}",
+            fd.0,
+            crate::layers::trace::Regions(ri_data.regions()),
+            crate::layers::trace::Addr(addr.addr()),
+            crate::layers::trace::Flags(ri_flags)
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasmedgeSockets>::sock_recv_from_v2_plain(
+            &mut self.inner,
+            fd,
+            ri_data,
+            addr,
+            ri_flags,
+        );
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasmedge_sockets",
+            "sock_recv_from_v2_plain",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_send_to(
+        &mut self,
+        fd: Fd,
+        si_data: Iovecs<'_>,
+        addr: GuestPtr<'_, Address>,
+        port: u32,
+        si_flags: Siflags,
+    ) -> Result<Size, CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, si_data={}, addr={}, port={:?}, si_flags={:?}",
+            fd.0,
+            crate::layers::trace::Regions(si_data.regions()),
+            crate::layers::trace::Addr(addr.addr()),
+            port,
+            si_flags
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasmedgeSockets>::sock_send_to(
+            &mut self.inner,
+            fd,
+            si_data,
+            addr,
+            port,
+            si_flags,
+        );
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasmedge_sockets",
+            "sock_send_to",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_send_to_v2(
+        &mut self,
+        fd: Fd,
+        si_data: Iovecs<'_>,
+        addr: GuestPtr<'_, Address>,
+        port: u32,
+        si_flags: Siflags,
+    ) -> Result<Size, CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, si_data={}, addr={}, port={:?}, si_flags={:?}",
+            fd.0,
+            crate::layers::trace::Regions(si_data.regions()),
+            crate::layers::trace::Addr(addr.addr()),
+            port,
+            si_flags
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasmedgeSockets>::sock_send_to_v2(
+            &mut self.inner,
+            fd,
+            si_data,
+            addr,
+            port,
+            si_flags,
+        );
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasmedge_sockets",
+            "sock_send_to_v2",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_getlocaladdr_v1(
+        &mut self,
+        fd: Fd,
+        addr: GuestPtr<'_, Address>,
+    ) -> Result<(IpVersion, Port), CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, addr={}",
+            fd.0,
+            crate::layers::trace::Addr(addr.addr())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasmedgeSockets>::sock_getlocaladdr_v1(&mut self.inner, fd, addr);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasmedge_sockets",
+            "sock_getlocaladdr_v1",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_getlocaladdr_v2(
+        &mut self,
+        fd: Fd,
+        addr: GuestPtr<'_, Address>,
+    ) -> Result<Port, CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, addr={}",
+            fd.0,
+            crate::layers::trace::Addr(addr.addr())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasmedgeSockets>::sock_getlocaladdr_v2(&mut self.inner, fd, addr);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasmedge_sockets",
+            "sock_getlocaladdr_v2",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_getlocaladdr_v2_plain(
+        &mut self,
+        fd: Fd,
+        addr: GuestPtr<'_, Address>,
+    ) -> Result<Port, CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, addr={}",
+            fd.0,
+            crate::layers::trace::Addr(addr.addr())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result =
+            <H as WasmedgeSockets>::sock_getlocaladdr_v2_plain(&mut self.inner, fd, addr);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasmedge_sockets",
+            "sock_getlocaladdr_v2_plain",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_getpeeraddr_v1(
+        &mut self,
+        fd: Fd,
+        addr: GuestPtr<'_, Address>,
+    ) -> Result<(IpVersion, Port), CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, addr={}",
+            fd.0,
+            crate::layers::trace::Addr(addr.addr())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasmedgeSockets>::sock_getpeeraddr_v1(&mut self.inner, fd, addr);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasmedge_sockets",
+            "sock_getpeeraddr_v1",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_getpeeraddr_v2(
+        &mut self,
+        fd: Fd,
+        addr: GuestPtr<'_, Address>,
+    ) -> Result<Port, CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, addr={}",
+            fd.0,
+            crate::layers::trace::Addr(addr.addr())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasmedgeSockets>::sock_getpeeraddr_v2(&mut self.inner, fd, addr);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasmedge_sockets",
+            "sock_getpeeraddr_v2",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_getpeeraddr_v2_plain(
+        &mut self,
+        fd: Fd,
+        addr: GuestPtr<'_, Address>,
+    ) -> Result<Port, CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, addr={}",
+            fd.0,
+            crate::layers::trace::Addr(addr.addr())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasmedgeSockets>::sock_getpeeraddr_v2_plain(&mut self.inner, fd, addr);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasmedge_sockets",
+            "sock_getpeeraddr_v2_plain",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_getsockopt(
+        &mut self,
+        fd: Fd,
+        level: SockOptLevel,
+        name: SockOptName,
+        val: GuestPtr<'_, u8>,
+        val_len: GuestPtr<'_, u32>,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, level={:?}, name={:?}, val={}, val_len={}",
+            fd.0,
+            level,
+            name,
+            crate::layers::trace::Addr(val.addr()),
+            crate::layers::trace::Addr(val_len.addr())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result =
+            <H as WasmedgeSockets>::sock_getsockopt(&mut self.inner, fd, level, name, val, val_len);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasmedge_sockets",
+            "sock_getsockopt",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_setsockopt(
+        &mut self,
+        fd: Fd,
+        level: SockOptLevel,
+        name: SockOptName,
+        val: GuestBuf<'_>,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "fd={}, level={:?}, name={:?}, val={}",
+            fd.0,
+            level,
+            name,
+            crate::layers::trace::Bytes(val.len())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result =
+            <H as WasmedgeSockets>::sock_setsockopt(&mut self.inner, fd, level, name, val);
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasmedge_sockets",
+            "sock_setsockopt",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+    fn sock_getaddrinfo(
+        &mut self,
+        node: GuestBuf<'_>,
+        service: GuestBuf<'_>,
+        hints: GuestPtr<'_, Addrinfo>,
+        res: GuestPtr<'_, GuestAddr>,
+        max_res: u32,
+    ) -> Result<Size, CallError<Errno>> {
+        let __args = ::std::format!(
+            "node={}, service={}, hints={}, res={}, max_res={:?}",
+            crate::layers::trace::Bytes(node.len()),
+            crate::layers::trace::Bytes(service.len()),
+            crate::layers::trace::Addr(hints.addr()),
+            crate::layers::trace::Addr(res.addr()),
+            max_res
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as WasmedgeSockets>::sock_getaddrinfo(
+            &mut self.inner,
+            node,
+            service,
+            hints,
+            res,
+            max_res,
+        );
+        let __took = __start.elapsed();
+        self.tracer.record(
+            "wasmedge_sockets",
+            "sock_getaddrinfo",
+            &__args,
+            &crate::layers::trace::outcome(&__result, Errno::name),
+            __took,
+        );
+        __result
+    }
+}
 /// The shared-host flavour of [`WasmedgeSockets`]: one host object serving many instances and
 /// threads. Methods take `&self` and the calling instance's [`Context`](Self::Context);
 /// the default bodies are [`WasmedgeSockets`]'s. `Arc<H>` implements it when `H` does, and

@@ -37,6 +37,7 @@ pub enum Kind {
     Scalar {
         ty: TokenStream,
         decode: TokenStream,
+        shape: Shape,
     },
     Str {
         ptr: Ident,
@@ -66,6 +67,17 @@ pub enum Kind {
         /// bytes) may address several values whose count only the host knows.
         one: bool,
     },
+}
+
+/// What a scalar is, for showing it (in traces).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// A handle: its number.
+    Handle,
+    /// Flags: the names of the set bits.
+    Flags,
+    /// Anything else: its `Debug` form (a case name for enums).
+    Other,
 }
 
 /// A method parameter.
@@ -325,6 +337,11 @@ pub fn plan<'a>(f: &'a InterfaceFunc, cx: &Cx) -> Result<Func<'a>, Error> {
         let arg = ident(format!("arg_{pname}"));
         let (ty, decode, wasm) =
             scalar(&p.tref, &arg, cx).map_err(|e| err(format!("parameter `{pname}`: {e}")))?;
+        let shape = match &**p.tref.type_() {
+            Type::Handle(_) => Shape::Handle,
+            Type::Record(r) if r.bitflags_repr().is_some() => Shape::Flags,
+            _ => Shape::Other,
+        };
         core.push(CoreArg {
             ident: arg,
             ty: wasm,
@@ -332,7 +349,7 @@ pub fn plan<'a>(f: &'a InterfaceFunc, cx: &Cx) -> Result<Func<'a>, Error> {
         params.push(Param {
             name,
             docs,
-            kind: Kind::Scalar { ty, decode },
+            kind: Kind::Scalar { ty, decode, shape },
         });
         i += 1;
     }

@@ -6,6 +6,7 @@
 //! tokens refer to the `wasi-host` runtime crate through [`Config::runtime`].
 
 pub mod annotations;
+mod delegate;
 mod funcs;
 mod glue;
 mod layout;

@@ -143,12 +143,15 @@ pub fn generate(
             }
         }
     });
+    let delegation = crate::delegate::generate(mname, &trait_name, funcs, rt);
     quote! {
         #trait_doc
         #[allow(clippy::too_many_arguments)]
         pub trait #trait_name {
             #(#exclusive)*
         }
+
+        #delegation
 
         #shared_doc
         #[allow(clippy::too_many_arguments)]

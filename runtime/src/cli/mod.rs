@@ -45,6 +45,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once per process: the size of the larger variant costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Runs a WASI command module (`.wasm`, `.wat` text, or a precompiled `.cwasm`) to
@@ -160,6 +162,36 @@ struct RunArgs {
     /// run as it is: only use files you compiled yourself or trust.
     #[arg(long = "allow-precompiled")]
     allow_precompiled: bool,
+
+    /// Prints every WASI call, one line each, strace-like: its decoded arguments (paths,
+    /// descriptors, flags by name, iovec sizes and addresses), its result or errno by name,
+    /// and its duration. To stderr, or to FILE with `--trace=FILE`.
+    #[arg(
+        long = "trace",
+        value_name = "FILE",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "-"
+    )]
+    trace: Option<String>,
+
+    /// Makes runs repeatable: a virtual clock (realtime from 2025-01-01, every read one
+    /// microsecond later, monotonic and realtime consistent) and random bytes from SEED
+    /// (default 0) instead of the OS's.
+    #[arg(
+        long = "deterministic",
+        value_name = "SEED",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "0"
+    )]
+    deterministic: Option<u64>,
+
+    /// Mounts an empty in-memory directory at GUEST (a preopen, after the `--dir` ones): the
+    /// guest may create, write and read files there; nothing reaches the disk and everything
+    /// is gone when the run ends.
+    #[arg(long = "mem-dir", value_name = "GUEST")]
+    mem_dir: Option<String>,
 
     /// Writes profiling information for `perf`: a perf map (/tmp/perf-PID.map) or a jitdump.
     #[arg(long = "profile", value_name = "STRATEGY", value_enum)]

@@ -14,6 +14,10 @@ use wasmtime::{
 use super::load::{self, Program, Shape};
 use super::options::{Compiler, OptLevel, Settings};
 use super::{Profile, RunArgs, SetupError, chain};
+use crate::layers::{Traced, Tracer};
+use crate::preview1::WasiSnapshotPreview1;
+use crate::wasix::Wasix32v1;
+use crate::wasmedge::WasmedgeSockets;
 use crate::{Exit, WasiCtx, WasiCtxBuilder};
 
 /// A trap: what a native process killed by `abort()` reports (128 + SIGABRT).
@@ -29,9 +33,10 @@ pub const STACK_OVERFLOW: u8 = 139;
 /// wasmtime's default `max_wasm_stack`, for messages.
 const DEFAULT_WASM_STACK: usize = 512 << 10;
 
-/// The store's data: the WASI context and the limits the store enforces.
-struct Host {
-    wasi: WasiCtx,
+/// The store's data: the WASI host (a context, or a traced one) and the limits the store
+/// enforces.
+struct Host<W> {
+    wasi: W,
     limits: Limits,
 }
 
@@ -129,9 +134,6 @@ pub fn run(run: &RunArgs, settings: &Settings) -> Result<ExitCode, SetupError> {
     let input = load::read_program(program)?;
     let config = engine_config(settings, run.profile)?;
     let engine = Engine::new(&config).map_err(|e| SetupError::Engine(chain(&e)))?;
-    // Only the preview1 functions are offered, each bound to the instance by
-    // `crate::instantiate`; the linker itself stays empty.
-    let linker = Linker::new(&engine);
     let invoke = run.invoke.as_deref();
 
     let module = match input {
@@ -160,11 +162,72 @@ pub fn run(run: &RunArgs, settings: &Settings) -> Result<ExitCode, SetupError> {
         }
     };
 
-    let ctx = build_ctx(run, settings)?;
+    let (ctx, mount) = build_ctx(run, settings)?;
+    match mount {
+        None => traced_or_not(run, settings, &engine, &module, ctx),
+        Some(mount) => {
+            let host = crate::layers::MemFs::new(ctx, mount, crate::layers::MemTree::new())
+                .map_err(|e| SetupError::Other(format!("cannot mount --mem-dir: {e}")))?;
+            traced_or_not(run, settings, &engine, &module, host)
+        }
+    }
+}
+
+/// Runs `wasi` as it is, or traced (`--trace`).
+fn traced_or_not<W>(
+    run: &RunArgs,
+    settings: &Settings,
+    engine: &Engine,
+    module: &Module,
+    ctx: W,
+) -> Result<ExitCode, SetupError>
+where
+    W: WasiSnapshotPreview1 + WasmedgeSockets + Wasix32v1 + Send + 'static,
+{
+    match run.trace.as_deref() {
+        None => execute(run, settings, engine, module, ctx),
+        Some(target) => {
+            let tracer = if target == "-" {
+                Tracer::to_writer(std::io::stderr())
+            } else {
+                let file = std::fs::File::create(target).map_err(|e| {
+                    SetupError::Other(format!("cannot create the trace file `{target}`: {e}"))
+                })?;
+                Tracer::to_writer(std::io::BufWriter::new(file))
+            };
+            execute(
+                run,
+                settings,
+                engine,
+                module,
+                Traced::new(ctx, tracer.with_events(true)),
+            )
+        }
+    }
+}
+
+/// Runs `module` served by `wasi`: a [`WasiCtx`], or a traced one (each compiled apart, so
+/// the untraced run is exactly what it was).
+fn execute<W>(
+    run: &RunArgs,
+    settings: &Settings,
+    engine: &Engine,
+    module: &Module,
+    wasi: W,
+) -> Result<ExitCode, SetupError>
+where
+    W: WasiSnapshotPreview1 + WasmedgeSockets + Wasix32v1 + Send + 'static,
+{
+    let program = run.program();
+    let invoke = run.invoke.as_deref();
+    // Only the WASI functions are offered, each bound to the instance by
+    // `crate::instantiate`; the linker itself stays empty.
+    let linker = Linker::new(engine);
+    let ctx = wasi;
     let limits = Limits {
         max_memory: settings.max_memory_size.unwrap_or(u64::MAX),
     };
-    let mut store = Store::new(&engine, Host { wasi: ctx, limits });
+    let mut store = Store::new(engine, Host { wasi: ctx, limits });
     if settings.max_memory_size.is_some() {
         store.limiter(|host| &mut host.limits);
     }
@@ -175,10 +238,10 @@ pub fn run(run: &RunArgs, settings: &Settings) -> Result<ExitCode, SetupError> {
     }
     if let Some(timeout) = settings.timeout {
         store.set_epoch_deadline(1);
-        start_timer(&engine, timeout)?;
+        start_timer(engine, timeout)?;
     }
 
-    let instance = match crate::instantiate(&mut store, &linker, &module, |host: &mut Host| {
+    let instance = match crate::instantiate(&mut store, &linker, module, |host: &mut Host<W>| {
         &mut host.wasi
     }) {
         Ok(instance) => instance,
@@ -294,8 +357,8 @@ fn start_timer(engine: &Engine, timeout: Duration) -> Result<(), SetupError> {
 }
 
 /// The `--invoke` arguments, parsed as the function's parameter types.
-fn invoke_params(
-    store: &Store<Host>,
+fn invoke_params<W: 'static>(
+    store: &Store<Host<W>>,
     func: Func,
     name: &str,
     args: &[String],
@@ -353,7 +416,11 @@ fn show(value: &Val) -> String {
     }
 }
 
-fn build_ctx(run: &RunArgs, settings: &Settings) -> Result<WasiCtx, SetupError> {
+/// The context, and the placeholder of `--mem-dir` (preopened after the `--dir` ones).
+fn build_ctx(
+    run: &RunArgs,
+    settings: &Settings,
+) -> Result<(WasiCtx, Option<crate::layers::MountPoint>), SetupError> {
     let mut b = WasiCtxBuilder::new();
     b.arg(run.argv0.as_deref().unwrap_or(run.program()))
         .args(run.guest_args().iter().cloned());
@@ -388,7 +455,18 @@ fn build_ctx(run: &RunArgs, settings: &Settings) -> Result<WasiCtx, SetupError> 
         b.allow_connect(rule.clone());
     }
     b.fd_limit(run.fd_limit);
-    b.build().map_err(|e| SetupError::Other(e.to_string()))
+    if let Some(seed) = run.deterministic {
+        crate::layers::deterministic::apply(&mut b, seed);
+    }
+    let mount = match &run.mem_dir {
+        Some(guest) => Some(
+            crate::layers::MountPoint::add(&mut b, guest)
+                .map_err(|e| SetupError::Other(format!("cannot mount --mem-dir: {e}")))?,
+        ),
+        None => None,
+    };
+    let ctx = b.build().map_err(|e| SetupError::Other(e.to_string()))?;
+    Ok((ctx, mount))
 }
 
 /// Whether an instantiation error came from running guest code (an exit or a trap) rather

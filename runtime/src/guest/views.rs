@@ -318,6 +318,10 @@ impl<'a> IovecList<'a> {
     fn len(&self) -> usize {
         self.count as usize
     }
+
+    fn regions(&self) -> impl Iterator<Item = (u32, u32)> + Clone + '_ {
+        (0..self.len()).filter_map(|i| self.entry(i))
+    }
 }
 
 /// A guest `ciovec` list: buffers the host may read (the data of `fd_write` and friends).
@@ -353,6 +357,12 @@ impl<'a> Iovecs<'a> {
     /// Sum of the buffers' lengths.
     pub fn total_len(&self) -> usize {
         self.0.total
+    }
+
+    /// Each buffer's guest address and length, as the guest's array gives them now (for
+    /// diagnostics such as traces).
+    pub fn regions(&self) -> impl Iterator<Item = (u32, u32)> + Clone + '_ {
+        self.0.regions()
     }
 
     /// Buffer `i`.
@@ -406,6 +416,12 @@ impl<'a> IovecsMut<'a> {
     /// Sum of the buffers' lengths.
     pub fn total_len(&self) -> usize {
         self.0.total
+    }
+
+    /// Each buffer's guest address and length, as the guest's array gives them now (for
+    /// diagnostics such as traces).
+    pub fn regions(&self) -> impl Iterator<Item = (u32, u32)> + Clone + '_ {
+        self.0.regions()
     }
 
     /// Buffer `i`, as the guest's array gives it now, lent until the returned view is dropped.
@@ -463,6 +479,11 @@ impl<'a, T: GuestType> GuestArray<'a, T> {
         })
     }
 
+    /// The guest address of the first element.
+    pub fn addr(&self) -> u32 {
+        self.ptr
+    }
+
     /// Number of elements.
     #[inline]
     pub fn len(&self) -> usize {
@@ -496,6 +517,11 @@ impl<'a, T: GuestType> GuestArrayMut<'a, T> {
     /// Checks bounds and alignment for `len` elements at `ptr`.
     pub fn new(mem: GuestMemory<'a>, ptr: u32, len: u32) -> Result<Self, GuestError> {
         GuestArray::new(mem, ptr, len).map(|inner| GuestArrayMut { inner })
+    }
+
+    /// The guest address of the first element.
+    pub fn addr(&self) -> u32 {
+        self.inner.addr()
     }
 
     /// Number of elements.

@@ -240,6 +240,78 @@ pub trait Things {
         Trap::Exit(code)
     }
 }
+/// A host that wraps another [`Things`] host and overrides some of its methods.
+///
+/// Name the inner host once with `Delegate` (shared by every spec's delegate trait) and
+/// implement the methods to change here; every other method forwards the call, arguments
+/// unchanged, to the inner host (these defaults are generated from the spec, so a
+/// function added to it forwards too). An empty `impl` forwards the whole module. Every
+/// implementor also implements [`Things`], so it registers like any host.
+#[allow(clippy::too_many_arguments)]
+pub trait ThingsDelegate: crate::Delegate<Inner: Things> {
+    /// Forwards to the inner host's [`Things::open`] unless overridden.
+    #[inline]
+    fn open(&mut self, o: Opts) -> Result<Thing, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Things>::open(
+            <Self as crate::Delegate>::inner(self),
+            o,
+        )
+    }
+    /// Forwards to the inner host's [`Things::quit`] unless overridden.
+    #[inline]
+    fn quit(&mut self, code: u32) -> Trap {
+        <<Self as crate::Delegate>::Inner as Things>::quit(
+            <Self as crate::Delegate>::inner(self),
+            code,
+        )
+    }
+}
+#[allow(clippy::too_many_arguments)]
+impl<D: ThingsDelegate + ?Sized> Things for D {
+    #[inline]
+    fn open(&mut self, o: Opts) -> Result<Thing, CallError<Errno>> {
+        <D as ThingsDelegate>::open(self, o)
+    }
+    #[inline]
+    fn quit(&mut self, code: u32) -> Trap {
+        <D as ThingsDelegate>::quit(self, code)
+    }
+}
+/// Every call traced: its decoded arguments, outcome and duration, then the inner
+/// host's answer unchanged.
+#[allow(clippy::too_many_arguments, clippy::useless_format)]
+impl<H: Things> Things for crate::layers::Traced<H> {
+    fn open(&mut self, o: Opts) -> Result<Thing, CallError<Errno>> {
+        let __args = ::std::format!("o={}", crate ::layers::trace::Flags(o));
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Things>::open(&mut self.inner, o);
+        let __took = __start.elapsed();
+        self.tracer
+            .record(
+                "things",
+                "open",
+                &__args,
+                &crate::layers::trace::outcome_by(&__result, |h| h.0, Errno::name),
+                __took,
+            );
+        __result
+    }
+    fn quit(&mut self, code: u32) -> Trap {
+        let __args = ::std::format!("code={:?}", code);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Things>::quit(&mut self.inner, code);
+        let __took = __start.elapsed();
+        self.tracer
+            .record(
+                "things",
+                "quit",
+                &__args,
+                &crate::layers::trace::ending(&__result),
+                __took,
+            );
+        __result
+    }
+}
 /// The shared-host flavour of [`Things`]: one host object serving many instances and
 /// threads. Methods take `&self` and the calling instance's [`Context`](Self::Context);
 /// the default bodies are [`Things`]'s. `Arc<H>` implements it when `H` does, and

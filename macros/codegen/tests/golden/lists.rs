@@ -238,6 +238,130 @@ pub trait Lists {
         Err(CallError::Trap(Trap::msg(concat!("lists::sum", " is not implemented"))))
     }
 }
+/// A host that wraps another [`Lists`] host and overrides some of its methods.
+///
+/// Name the inner host once with `Delegate` (shared by every spec's delegate trait) and
+/// implement the methods to change here; every other method forwards the call, arguments
+/// unchanged, to the inner host (these defaults are generated from the spec, so a
+/// function added to it forwards too). An empty `impl` forwards the whole module. Every
+/// implementor also implements [`Lists`], so it registers like any host.
+#[allow(clippy::too_many_arguments)]
+pub trait ListsDelegate: crate::Delegate<Inner: Lists> {
+    /// Forwards to the inner host's [`Lists::gather`] unless overridden.
+    #[inline]
+    fn gather(&mut self, iovs: Iovecs<'_>) -> Result<Size, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Lists>::gather(
+            <Self as crate::Delegate>::inner(self),
+            iovs,
+        )
+    }
+    /// Forwards to the inner host's [`Lists::name`] unless overridden.
+    #[inline]
+    fn name(&mut self, s: &str, buf: GuestBufMut<'_>) -> Result<Size, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Lists>::name(
+            <Self as crate::Delegate>::inner(self),
+            s,
+            buf,
+        )
+    }
+    /// Forwards to the inner host's [`Lists::sum`] unless overridden.
+    #[inline]
+    fn sum(
+        &mut self,
+        xs: GuestPtr<'_, u32>,
+        into: GuestPtr<'_, u64>,
+        n: Size,
+    ) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Lists>::sum(
+            <Self as crate::Delegate>::inner(self),
+            xs,
+            into,
+            n,
+        )
+    }
+}
+#[allow(clippy::too_many_arguments)]
+impl<D: ListsDelegate + ?Sized> Lists for D {
+    #[inline]
+    fn gather(&mut self, iovs: Iovecs<'_>) -> Result<Size, CallError<Errno>> {
+        <D as ListsDelegate>::gather(self, iovs)
+    }
+    #[inline]
+    fn name(&mut self, s: &str, buf: GuestBufMut<'_>) -> Result<Size, CallError<Errno>> {
+        <D as ListsDelegate>::name(self, s, buf)
+    }
+    #[inline]
+    fn sum(
+        &mut self,
+        xs: GuestPtr<'_, u32>,
+        into: GuestPtr<'_, u64>,
+        n: Size,
+    ) -> Result<(), CallError<Errno>> {
+        <D as ListsDelegate>::sum(self, xs, into, n)
+    }
+}
+/// Every call traced: its decoded arguments, outcome and duration, then the inner
+/// host's answer unchanged.
+#[allow(clippy::too_many_arguments, clippy::useless_format)]
+impl<H: Lists> Lists for crate::layers::Traced<H> {
+    fn gather(&mut self, iovs: Iovecs<'_>) -> Result<Size, CallError<Errno>> {
+        let __args = ::std::format!(
+            "iovs={}", crate ::layers::trace::Regions(iovs.regions())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Lists>::gather(&mut self.inner, iovs);
+        let __took = __start.elapsed();
+        self.tracer
+            .record(
+                "lists",
+                "gather",
+                &__args,
+                &crate::layers::trace::outcome(&__result, Errno::name),
+                __took,
+            );
+        __result
+    }
+    fn name(&mut self, s: &str, buf: GuestBufMut<'_>) -> Result<Size, CallError<Errno>> {
+        let __args = ::std::format!(
+            "s={:?}, buf={}", s, crate ::layers::trace::Bytes(buf.len())
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Lists>::name(&mut self.inner, s, buf);
+        let __took = __start.elapsed();
+        self.tracer
+            .record(
+                "lists",
+                "name",
+                &__args,
+                &crate::layers::trace::outcome(&__result, Errno::name),
+                __took,
+            );
+        __result
+    }
+    fn sum(
+        &mut self,
+        xs: GuestPtr<'_, u32>,
+        into: GuestPtr<'_, u64>,
+        n: Size,
+    ) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!(
+            "xs={}, into={}, n={:?}", crate ::layers::trace::Addr(xs.addr()), crate
+            ::layers::trace::Addr(into.addr()), n
+        );
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Lists>::sum(&mut self.inner, xs, into, n);
+        let __took = __start.elapsed();
+        self.tracer
+            .record(
+                "lists",
+                "sum",
+                &__args,
+                &crate::layers::trace::outcome(&__result, Errno::name),
+                __took,
+            );
+        __result
+    }
+}
 /// The shared-host flavour of [`Lists`]: one host object serving many instances and
 /// threads. Methods take `&self` and the calling instance's [`Context`](Self::Context);
 /// the default bodies are [`Lists`]'s. `Arc<H>` implements it when `H` does, and

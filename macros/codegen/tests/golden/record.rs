@@ -226,6 +226,51 @@ pub trait Records {
         Err(CallError::Trap(Trap::msg(concat!("records::nudge", " is not implemented"))))
     }
 }
+/// A host that wraps another [`Records`] host and overrides some of its methods.
+///
+/// Name the inner host once with `Delegate` (shared by every spec's delegate trait) and
+/// implement the methods to change here; every other method forwards the call, arguments
+/// unchanged, to the inner host (these defaults are generated from the spec, so a
+/// function added to it forwards too). An empty `impl` forwards the whole module. Every
+/// implementor also implements [`Records`], so it registers like any host.
+#[allow(clippy::too_many_arguments)]
+pub trait RecordsDelegate: crate::Delegate<Inner: Records> {
+    /// Forwards to the inner host's [`Records::nudge`] unless overridden.
+    #[inline]
+    fn nudge(&mut self, p: GuestPtr<'_, Point>) -> Result<(), CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Records>::nudge(
+            <Self as crate::Delegate>::inner(self),
+            p,
+        )
+    }
+}
+#[allow(clippy::too_many_arguments)]
+impl<D: RecordsDelegate + ?Sized> Records for D {
+    #[inline]
+    fn nudge(&mut self, p: GuestPtr<'_, Point>) -> Result<(), CallError<Errno>> {
+        <D as RecordsDelegate>::nudge(self, p)
+    }
+}
+/// Every call traced: its decoded arguments, outcome and duration, then the inner
+/// host's answer unchanged.
+#[allow(clippy::too_many_arguments, clippy::useless_format)]
+impl<H: Records> Records for crate::layers::Traced<H> {
+    fn nudge(&mut self, p: GuestPtr<'_, Point>) -> Result<(), CallError<Errno>> {
+        let __args = ::std::format!("p={}", crate ::layers::trace::Addr(p.addr()));
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Records>::nudge(&mut self.inner, p);
+        let __took = __start.elapsed();
+        self.tracer
+            .record(
+                "records",
+                "nudge",
+                &__args,
+                &crate::layers::trace::outcome(&__result, Errno::name),
+                __took,
+            );
+        __result
+    }
+}
 /// The shared-host flavour of [`Records`]: one host object serving many instances and
 /// threads. Methods take `&self` and the calling instance's [`Context`](Self::Context);
 /// the default bodies are [`Records`]'s. `Arc<H>` implements it when `H` does, and

@@ -138,6 +138,79 @@ pub trait Uses {
         Err(CallError::Errno(Errno::NOT_IMPLEMENTED))
     }
 }
+/// A host that wraps another [`Uses`] host and overrides some of its methods.
+///
+/// Name the inner host once with `Delegate` (shared by every spec's delegate trait) and
+/// implement the methods to change here; every other method forwards the call, arguments
+/// unchanged, to the inner host (these defaults are generated from the spec, so a
+/// function added to it forwards too). An empty `impl` forwards the whole module. Every
+/// implementor also implements [`Uses`], so it registers like any host.
+#[allow(clippy::too_many_arguments)]
+pub trait UsesDelegate: crate::Delegate<Inner: Uses> {
+    /// Forwards to the inner host's [`Uses::dup_one`] unless overridden.
+    #[inline]
+    fn dup_one(&mut self, fd: Fd) -> Result<Fd, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Uses>::dup_one(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+        )
+    }
+    /// Forwards to the inner host's [`Uses::dup_two`] unless overridden.
+    #[inline]
+    fn dup_two(&mut self, fd: Fd, flags: u32) -> Result<Fd, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Uses>::dup_two(
+            <Self as crate::Delegate>::inner(self),
+            fd,
+            flags,
+        )
+    }
+}
+#[allow(clippy::too_many_arguments)]
+impl<D: UsesDelegate + ?Sized> Uses for D {
+    #[inline]
+    fn dup_one(&mut self, fd: Fd) -> Result<Fd, CallError<Errno>> {
+        <D as UsesDelegate>::dup_one(self, fd)
+    }
+    #[inline]
+    fn dup_two(&mut self, fd: Fd, flags: u32) -> Result<Fd, CallError<Errno>> {
+        <D as UsesDelegate>::dup_two(self, fd, flags)
+    }
+}
+/// Every call traced: its decoded arguments, outcome and duration, then the inner
+/// host's answer unchanged.
+#[allow(clippy::too_many_arguments, clippy::useless_format)]
+impl<H: Uses> Uses for crate::layers::Traced<H> {
+    fn dup_one(&mut self, fd: Fd) -> Result<Fd, CallError<Errno>> {
+        let __args = ::std::format!("fd={}", fd.0);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Uses>::dup_one(&mut self.inner, fd);
+        let __took = __start.elapsed();
+        self.tracer
+            .record(
+                "uses",
+                "dup_one",
+                &__args,
+                &crate::layers::trace::outcome_by(&__result, |h| h.0, Errno::name),
+                __took,
+            );
+        __result
+    }
+    fn dup_two(&mut self, fd: Fd, flags: u32) -> Result<Fd, CallError<Errno>> {
+        let __args = ::std::format!("fd={}, flags={:?}", fd.0, flags);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Uses>::dup_two(&mut self.inner, fd, flags);
+        let __took = __start.elapsed();
+        self.tracer
+            .record(
+                "uses",
+                "dup_two",
+                &__args,
+                &crate::layers::trace::outcome_by(&__result, |h| h.0, Errno::name),
+                __took,
+            );
+        __result
+    }
+}
 /// The shared-host flavour of [`Uses`]: one host object serving many instances and
 /// threads. Methods take `&self` and the calling instance's [`Context`](Self::Context);
 /// the default bodies are [`Uses`]'s. `Arc<H>` implements it when `H` does, and

@@ -303,6 +303,51 @@ pub trait Variants {
         Err(CallError::Trap(Trap::msg(concat!("variants::pick", " is not implemented"))))
     }
 }
+/// A host that wraps another [`Variants`] host and overrides some of its methods.
+///
+/// Name the inner host once with `Delegate` (shared by every spec's delegate trait) and
+/// implement the methods to change here; every other method forwards the call, arguments
+/// unchanged, to the inner host (these defaults are generated from the spec, so a
+/// function added to it forwards too). An empty `impl` forwards the whole module. Every
+/// implementor also implements [`Variants`], so it registers like any host.
+#[allow(clippy::too_many_arguments)]
+pub trait VariantsDelegate: crate::Delegate<Inner: Variants> {
+    /// Forwards to the inner host's [`Variants::pick`] unless overridden.
+    #[inline]
+    fn pick(&mut self, k: Kind) -> Result<Either, CallError<Errno>> {
+        <<Self as crate::Delegate>::Inner as Variants>::pick(
+            <Self as crate::Delegate>::inner(self),
+            k,
+        )
+    }
+}
+#[allow(clippy::too_many_arguments)]
+impl<D: VariantsDelegate + ?Sized> Variants for D {
+    #[inline]
+    fn pick(&mut self, k: Kind) -> Result<Either, CallError<Errno>> {
+        <D as VariantsDelegate>::pick(self, k)
+    }
+}
+/// Every call traced: its decoded arguments, outcome and duration, then the inner
+/// host's answer unchanged.
+#[allow(clippy::too_many_arguments, clippy::useless_format)]
+impl<H: Variants> Variants for crate::layers::Traced<H> {
+    fn pick(&mut self, k: Kind) -> Result<Either, CallError<Errno>> {
+        let __args = ::std::format!("k={:?}", k);
+        let __start = ::std::time::Instant::now();
+        let __result = <H as Variants>::pick(&mut self.inner, k);
+        let __took = __start.elapsed();
+        self.tracer
+            .record(
+                "variants",
+                "pick",
+                &__args,
+                &crate::layers::trace::outcome(&__result, Errno::name),
+                __took,
+            );
+        __result
+    }
+}
 /// The shared-host flavour of [`Variants`]: one host object serving many instances and
 /// threads. Methods take `&self` and the calling instance's [`Context`](Self::Context);
 /// the default bodies are [`Variants`]'s. `Arc<H>` implements it when `H` does, and

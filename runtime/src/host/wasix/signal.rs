@@ -3,15 +3,14 @@
 //! traps). [`crate::instantiate`] registers this one instead: the callback's name is accepted
 //! and ignored, since this host delivers no signals to the guest.
 
-use crate::ctx::WasiCtx;
 use crate::guest::MemoryBinding;
 use crate::link::ImportSpec;
 
 /// Defines `spec` in `linker`: `callback_signal` here, everything else by the bindings.
-pub(crate) fn define<T: 'static>(
+pub(crate) fn define<T: 'static, H: crate::wasix::Wasix32v1 + 'static>(
     linker: &mut wasmtime::Linker<T>,
     spec: &ImportSpec,
-    get: impl Fn(&mut T) -> &mut WasiCtx + Send + Sync + Copy + 'static,
+    get: impl Fn(&mut T) -> &mut H + Send + Sync + Copy + 'static,
     memory: &MemoryBinding,
 ) -> wasmtime::Result<bool> {
     if spec.function == "callback_signal" {

@@ -1,0 +1,242 @@
+//! The in-memory filesystem layer: a tree mounted at `/mem` beside a real preopen, driven by
+//! a guest that exports one function per call, so each step's result is checked.
+
+use wasi_host::layers::{MemFs, MemTree, MountPoint};
+use wasi_host::{Stdio, WasiCtx};
+use wasmtime::{Engine, Instance, Linker, Memory, Module, Store};
+
+/// Each export makes one call with arguments from the host; paths and data at 1024+.
+/// Results are the call's value (fd, size) or the errno negated.
+const GUEST: &str = r#"(module
+  (import "wasi_snapshot_preview1" "path_open" (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_seek" (func $seek (param i32 i64 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_close" (func $close (param i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_readdir" (func $readdir (param i32 i32 i32 i64 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "path_create_directory" (func $mkdir (param i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "path_unlink_file" (func $unlink (param i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "path_remove_directory" (func $rmdir (param i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "path_rename" (func $rename (param i32 i32 i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "path_filestat_get" (func $stat (param i32 i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_prestat_get" (func $prestat (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_allocate" (func $allocate (param i32 i64 i64) (result i32)))
+  (memory (export "memory") 1)
+  (func $or (param $e i32) (param $v i32) (result i32)
+    (if (result i32) (local.get $e) (then (i32.sub (i32.const 0) (local.get $e))) (else (local.get $v))))
+  (func (export "open") (param $dir i32) (param $p i32) (param $l i32) (param $oflags i32) (param $rights i64) (result i32)
+    (call $or (call $open (local.get $dir) (i32.const 1) (local.get $p) (local.get $l) (local.get $oflags)
+      (local.get $rights) (i64.const 0) (i32.const 0) (i32.const 8)) (i32.load (i32.const 8))))
+  (func (export "read") (param $fd i32) (param $p i32) (param $l i32) (result i32)
+    (i32.store (i32.const 16) (local.get $p)) (i32.store (i32.const 20) (local.get $l))
+    (call $or (call $read (local.get $fd) (i32.const 16) (i32.const 1) (i32.const 8)) (i32.load (i32.const 8))))
+  (func (export "write") (param $fd i32) (param $p i32) (param $l i32) (result i32)
+    (i32.store (i32.const 16) (local.get $p)) (i32.store (i32.const 20) (local.get $l))
+    (call $or (call $write (local.get $fd) (i32.const 16) (i32.const 1) (i32.const 8)) (i32.load (i32.const 8))))
+  (func (export "seek") (param $fd i32) (param $off i64) (param $whence i32) (result i32)
+    (call $or (call $seek (local.get $fd) (local.get $off) (local.get $whence) (i32.const 8)) (i32.load (i32.const 8))))
+  (func (export "close") (param $fd i32) (result i32) (call $or (call $close (local.get $fd)) (i32.const 0)))
+  (func (export "readdir") (param $fd i32) (param $p i32) (param $l i32) (result i32)
+    (call $or (call $readdir (local.get $fd) (local.get $p) (local.get $l) (i64.const 0) (i32.const 8)) (i32.load (i32.const 8))))
+  (func (export "mkdir") (param $dir i32) (param $p i32) (param $l i32) (result i32)
+    (call $or (call $mkdir (local.get $dir) (local.get $p) (local.get $l)) (i32.const 0)))
+  (func (export "unlink") (param $dir i32) (param $p i32) (param $l i32) (result i32)
+    (call $or (call $unlink (local.get $dir) (local.get $p) (local.get $l)) (i32.const 0)))
+  (func (export "rmdir") (param $dir i32) (param $p i32) (param $l i32) (result i32)
+    (call $or (call $rmdir (local.get $dir) (local.get $p) (local.get $l)) (i32.const 0)))
+  (func (export "rename") (param $dir i32) (param $p i32) (param $l i32) (param $to i32) (param $q i32) (param $m i32) (result i32)
+    (call $or (call $rename (local.get $dir) (local.get $p) (local.get $l) (local.get $to) (local.get $q) (local.get $m)) (i32.const 0)))
+  (func (export "size") (param $dir i32) (param $p i32) (param $l i32) (result i32)
+    (call $or (call $stat (local.get $dir) (i32.const 1) (local.get $p) (local.get $l) (i32.const 64)) (i32.load (i32.const 96))))
+  (func (export "allocate") (param $fd i32) (param $off i64) (param $len i64) (result i32)
+    (call $or (call $allocate (local.get $fd) (local.get $off) (local.get $len)) (i32.const 0)))
+  (func (export "prestat") (param $fd i32) (result i32)
+    (call $or (call $prestat (local.get $fd) (i32.const 8)) (i32.load (i32.const 12)))))"#;
+
+const CREAT: i32 = 1;
+const DIRECTORY: i32 = 2;
+const EXCL: i32 = 4;
+const TRUNC: i32 = 8;
+const READ: i64 = 1 << 1;
+const WRITE: i64 = 1 << 6;
+const ENOENT: i32 = 44;
+const EEXIST: i32 = 20;
+const EPERM: i32 = 63;
+const ENOTEMPTY: i32 = 55;
+const EXDEV: i32 = 75;
+
+struct Guest {
+    store: Store<MemFs<WasiCtx>>,
+    instance: Instance,
+    memory: Memory,
+}
+
+impl Guest {
+    /// Writes `s` at 1024 (paths) or 2048 (second path), returns (ptr, len).
+    fn put(&mut self, at: usize, s: &[u8]) -> (i32, i32) {
+        self.memory.write(&mut self.store, at, s).unwrap();
+        (at as i32, s.len() as i32)
+    }
+
+    fn call<P: wasmtime::WasmParams, R: wasmtime::WasmResults>(&mut self, name: &str, p: P) -> R {
+        let f = self
+            .instance
+            .get_typed_func::<P, R>(&mut self.store, name)
+            .unwrap();
+        f.call(&mut self.store, p).unwrap()
+    }
+
+    fn open(&mut self, dir: i32, path: &str, oflags: i32, rights: i64) -> i32 {
+        let (p, l) = self.put(1024, path.as_bytes());
+        self.call("open", (dir, p, l, oflags, rights))
+    }
+
+    fn path_call(&mut self, name: &str, dir: i32, path: &str) -> i32 {
+        let (p, l) = self.put(1024, path.as_bytes());
+        self.call(name, (dir, p, l))
+    }
+
+    fn write(&mut self, fd: i32, data: &[u8]) -> i32 {
+        let (p, l) = self.put(4096, data);
+        self.call("write", (fd, p, l))
+    }
+
+    fn read(&mut self, fd: i32, len: i32) -> Vec<u8> {
+        let n: i32 = self.call("read", (fd, 8192, len));
+        assert!(n >= 0, "read: {n}");
+        let mut out = vec![0; n as usize];
+        self.memory.read(&self.store, 8192, &mut out).unwrap();
+        out
+    }
+
+    /// The names `fd_readdir` lists, from one call with a large buffer.
+    fn list(&mut self, fd: i32) -> Vec<String> {
+        let n: i32 = self.call("readdir", (fd, 16384, 16384));
+        assert!(n >= 0, "readdir: {n}");
+        let mut buf = vec![0; n as usize];
+        self.memory.read(&self.store, 16384, &mut buf).unwrap();
+        let mut names = Vec::new();
+        let mut at = 0;
+        while at + 24 <= buf.len() {
+            let len = u32::from_le_bytes(buf[at + 16..at + 20].try_into().unwrap()) as usize;
+            names.push(String::from_utf8(buf[at + 24..at + 24 + len].to_vec()).unwrap());
+            at += 24 + len;
+        }
+        names
+    }
+}
+
+fn setup(real: &std::path::Path) -> Guest {
+    let mut b = WasiCtx::builder();
+    b.stdin(Stdio::Null)
+        .stdout(Stdio::Null)
+        .stderr(Stdio::Null)
+        .preopen_dir(real, "/real");
+    let mount = MountPoint::add(&mut b, "/mem").unwrap();
+    let mut tree = MemTree::new();
+    tree.file("in.txt", "hello memfs").dir("empty");
+    let host = MemFs::new(b.build().unwrap(), mount, tree).unwrap();
+    let engine = Engine::default();
+    let module = Module::new(&engine, GUEST).unwrap();
+    let mut store = Store::new(&engine, host);
+    let linker = Linker::new(&engine);
+    let instance =
+        wasi_host::instantiate(&mut store, &linker, &module, |h: &mut MemFs<WasiCtx>| h).unwrap();
+    let memory = instance.get_memory(&mut store, "memory").unwrap();
+    Guest {
+        store,
+        instance,
+        memory,
+    }
+}
+
+#[test]
+fn files_and_directories_live_in_memory_beside_a_real_preopen() {
+    let real = tempfile::tempdir().unwrap();
+    let mut g = setup(real.path());
+    // fd 3 is the real preopen, fd 4 the mount; both are preopens to the guest.
+    assert_eq!(g.call::<i32, i32>("prestat", 4), 4, "/mem's name length");
+    assert_eq!(
+        g.call::<i32, i32>("prestat", 5),
+        -8,
+        "EBADF past the preopens"
+    );
+
+    // Read a file the embedder put in the tree.
+    let fd = g.open(4, "in.txt", 0, READ);
+    assert!(fd > 4, "{fd}");
+    assert_eq!(g.read(fd, 100), b"hello memfs");
+    assert_eq!(g.read(fd, 100), b"", "end of file");
+    assert_eq!(g.call::<i32, i32>("close", fd), 0);
+
+    // Create a directory and a file in it, write, seek back, read.
+    assert_eq!(g.path_call("mkdir", 4, "sub"), 0);
+    assert_eq!(g.path_call("mkdir", 4, "sub"), -EEXIST);
+    let out = g.open(4, "sub/out.txt", CREAT | TRUNC, READ | WRITE);
+    assert!(out > 4, "{out}");
+    assert_eq!(g.write(out, b"written by the guest"), 20);
+    assert_eq!(g.call::<(i32, i64, i32), i32>("seek", (out, 11, 0)), 11);
+    assert_eq!(g.read(out, 100), b"the guest");
+    assert_eq!(g.path_call("size", 4, "sub/out.txt"), 20);
+    assert_eq!(g.open(4, "sub/out.txt", CREAT | EXCL, WRITE), -EEXIST);
+    // Allocation extends, never shrinks.
+    assert_eq!(g.call::<(i32, i64, i64), i32>("allocate", (out, 0, 4)), 0);
+    assert_eq!(g.path_call("size", 4, "sub/out.txt"), 20);
+    assert_eq!(g.call::<(i32, i64, i64), i32>("allocate", (out, 20, 2)), 0);
+    assert_eq!(g.path_call("size", 4, "sub/out.txt"), 22);
+    assert_eq!(g.call::<(i32, i64, i64), i32>("allocate", (out, 20, 0)), 0);
+
+    // Directory listings.
+    let dir = g.open(4, "sub", DIRECTORY, READ);
+    assert_eq!(g.list(dir), [".", "..", "out.txt"]);
+    assert_eq!(g.list(4), [".", "..", "empty", "in.txt", "sub"]);
+    // Paths relative to an opened directory, and no way out of the mount.
+    assert_eq!(g.path_call("size", dir, "../in.txt"), 11);
+    assert_eq!(g.open(4, "../escape", CREAT, WRITE), -EPERM);
+    assert_eq!(g.open(dir, "../../escape", CREAT, WRITE), -EPERM);
+    assert_eq!(g.open(4, "missing", 0, READ), -ENOENT);
+
+    // Rename inside the mount; not across its edge.
+    let (p, l) = g.put(1024, b"sub/out.txt");
+    let (q, m) = g.put(2048, b"moved.txt");
+    assert_eq!(g.call::<_, i32>("rename", (4, p, l, 4, q, m)), 0);
+    assert_eq!(g.call::<_, i32>("rename", (4, q, m, 3, q, m)), -EXDEV);
+    assert_eq!(g.list(dir), [".", ".."]);
+    assert_eq!(g.path_call("size", 4, "moved.txt"), 22);
+    // Removing: files with unlink, empty directories with rmdir.
+    let f = g.open(4, "empty/f", CREAT, WRITE);
+    assert_eq!(g.call::<i32, i32>("close", f), 0);
+    assert_eq!(g.path_call("rmdir", 4, "empty"), -ENOTEMPTY);
+    assert_eq!(g.path_call("unlink", 4, "empty/f"), 0);
+    assert_eq!(g.path_call("rmdir", 4, "empty"), 0);
+    assert_eq!(g.path_call("unlink", 4, "in.txt"), 0);
+    assert_eq!(g.path_call("unlink", 4, "in.txt"), -ENOENT);
+    assert_eq!(g.call::<i32, i32>("close", dir), 0);
+    assert_eq!(g.call::<i32, i32>("close", out), 0);
+
+    // The real preopen still works and saw nothing of the above.
+    let real_fd = g.open(3, "on-disk.txt", CREAT, WRITE);
+    assert!(real_fd > 4, "{real_fd}");
+    assert_eq!(g.write(real_fd, b"disk"), 4);
+    assert_eq!(g.call::<i32, i32>("close", real_fd), 0);
+    assert_eq!(
+        std::fs::read(real.path().join("on-disk.txt")).unwrap(),
+        b"disk"
+    );
+    assert_eq!(std::fs::read_dir(real.path()).unwrap().count(), 1);
+
+    // What the guest wrote is in the tree, and nothing reached the placeholder on disk.
+    let host = g.store.data();
+    assert_eq!(
+        host.tree().read("moved.txt").unwrap(),
+        b"written by the guest\0\0"
+    );
+    assert!(host.tree().read("in.txt").is_none());
+    assert!(host.tree().read("sub/out.txt").is_none());
+    let placeholder = host.mount_point().host_path();
+    assert_eq!(std::fs::read_dir(placeholder).unwrap().count(), 0);
+    // The placeholder goes with the host.
+    let placeholder = placeholder.to_path_buf();
+    drop(g);
+    assert!(!placeholder.exists());
+}
