@@ -187,6 +187,24 @@ fn register(module: &Module, import_module: &str, f: &Func, cx: &Cx) -> TokenStr
         })
         .collect();
 
+    if f.direct {
+        // A direct `s32` result: the method's value is the core result; a trap unwinds, and a
+        // bad argument traps too.
+        return quote! {
+            #fname => linker.func_wrap(#import_module, #iname, move |mut caller: #wt::Caller<'_, T>, #(#core_idents: #core_types),*| -> #wt::Result<i32> {
+                let host = get(caller.data_mut());
+                let outcome = (|| -> Result<Result<i32, #rt::Trap>, #rt::guest::GuestError> {
+                    #(#decodes)*
+                    Ok(host.#method(#(#args),*))
+                })();
+                match outcome {
+                    Ok(Ok(value)) => Ok(value),
+                    Ok(Err(trap)) => Err(trap.into_wasmtime()),
+                    Err(error) => Err(#wt::Error::new(#rt::call::GuestTrap { function: #qualified, error })),
+                }
+            })?,
+        };
+    }
     let Some(errno) = &f.error else {
         // `noreturn`: the method's trap is the outcome; a bad argument traps too.
         return quote! {

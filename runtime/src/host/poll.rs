@@ -227,7 +227,7 @@ fn fd_wait(
     {
         return done(Errno::Notcapable, 0);
     }
-    match &entry.kind {
+    match &*entry.kind {
         // Regular files never block: ready now, with what is left to read.
         Kind::File(f) if f.filetype == Filetype::RegularFile => {
             if !read {
@@ -691,12 +691,12 @@ mod tests {
         let events = poll(&mut ctx, &[fd_read(1, 3)]);
         assert_eq!(events[0].error, Errno::Notcapable);
         // fd_read alone is enough to poll for reading, but not for writing.
-        let entry = ctx.table.get(Fd(0), Rights::empty()).unwrap();
+        let entry = ctx.table.test_mut(Fd(0), Rights::empty());
         entry.rights = Rights::FD_READ;
         let events = poll(&mut ctx, &[fd_read(1, 0), fd_write(2, 0)]);
         assert_eq!(events[0].error, Errno::Success);
         assert_eq!(events[1].error, Errno::Notcapable);
-        ctx.table.get(Fd(0), Rights::empty()).unwrap().rights = Rights::empty();
+        ctx.table.test_mut(Fd(0), Rights::empty()).rights = Rights::empty();
         let events = poll(&mut ctx, &[fd_read(1, 0)]);
         assert_eq!(events[0].error, Errno::Notcapable);
     }
@@ -728,14 +728,14 @@ mod tests {
         assert_eq!(events.len(), 1);
         assert_eq!((events[0].userdata, events[0].error), (1, Errno::Success));
 
-        let Kind::Listener(l) = &ctx.table.get(Fd(3), Rights::empty()).unwrap().kind else {
+        let Kind::Listener(l) = &*ctx.table.get(Fd(3), Rights::empty()).unwrap().kind else {
             unreachable!()
         };
         let (ours, _) = l.accept().unwrap();
         let fd = ctx
             .table
             .insert(crate::table::FdEntry {
-                kind: Kind::Socket(ours),
+                kind: Kind::Socket(ours).into(),
                 rights: crate::table::SOCKET_RIGHTS,
                 inheriting: Rights::empty(),
                 flags: Fdflags::empty(),
