@@ -339,8 +339,8 @@ impl WasiCtxBuilder {
                 .map_err(|_| io::Error::other("more listeners than the fd limit allows"))?;
         }
         Ok(WasiCtx {
-            args: GuestStrings::new(std::mem::take(&mut self.args)),
-            env: GuestStrings::new(std::mem::take(&mut self.env)),
+            args: std::sync::Arc::new(GuestStrings::new(std::mem::take(&mut self.args))),
+            env: std::sync::Arc::new(GuestStrings::new(std::mem::take(&mut self.env))),
             poll_limit: self
                 .poll_limit
                 .unwrap_or_else(|| crate::limits::poll_subscriptions(table.limit())),
@@ -348,6 +348,7 @@ impl WasiCtxBuilder {
             clock: std::mem::replace(&mut self.clock, Box::new(SystemClock)),
             random: std::mem::replace(&mut self.random, Box::new(OsRandom)),
             net: self.net.clone(),
+            threads: None,
         })
     }
 }
@@ -375,9 +376,10 @@ fn guest_file(file: File) -> FdEntry {
 /// socket extension ([`WasmedgeSockets`](crate::wasmedge::WasmedgeSockets)), behind its
 /// network policy; [`crate::instantiate`] links both.
 pub struct WasiCtx {
-    pub(crate) args: GuestStrings,
+    pub(crate) args: std::sync::Arc<GuestStrings>,
     /// `KEY=value` strings.
-    pub(crate) env: GuestStrings,
+    pub(crate) env: std::sync::Arc<GuestStrings>,
+    /// The descriptors; shared by every thread of a threaded program (`docs/threads.md`).
     pub(crate) table: Table,
     /// The most subscriptions one `poll_oneoff` accepts.
     pub(crate) poll_limit: usize,
@@ -385,6 +387,9 @@ pub struct WasiCtx {
     pub(crate) random: Box<dyn RandomSource>,
     /// What the WasmEdge socket calls may do on the network.
     pub(crate) net: NetPolicy,
+    /// The threads of the program this context serves, when it runs threaded
+    /// ([`crate::program`]); `None` makes `thread-spawn` fail.
+    pub(crate) threads: Option<crate::host::threads::Threads>,
 }
 
 impl WasiCtx {

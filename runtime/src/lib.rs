@@ -20,7 +20,11 @@ mod host;
 pub mod link;
 /// `wasi_snapshot_preview1`, generated from `witx/preview1/` by `cargo xtask codegen`.
 pub mod preview1;
+pub mod program;
 mod table;
+/// wasi-threads (`wasi` `thread-spawn`), generated from `witx/threads/` by `cargo xtask
+/// codegen`; [`WasiCtx`] implements it for programs run by [`program::Program`].
+pub mod threads;
 /// The WasmEdge socket extension (versions 1 and 2, imported from `wasi_snapshot_preview1`),
 /// generated from `witx/wasmedge/` by `cargo xtask codegen`; [`WasiCtx`] implements it on
 /// real sockets behind a deny-by-default network policy (`docs/sockets.md`).
@@ -58,7 +62,9 @@ pub fn add_to_linker<T: 'static>(
 /// memory without a lookup. The other imports come from `linker`.
 ///
 /// The WasmEdge socket calls ([`wasmedge`]) are linked too, each import getting the
-/// variant (preview1's or WasmEdge's version 1 or 2) whose signature it has.
+/// variant (preview1's or WasmEdge's version 1 or 2) whose signature it has, and
+/// wasi-threads' `thread-spawn` ([`threads`]) when imported. A threaded module runs through
+/// [`program::Program`], which also provides its shared memory.
 ///
 /// The fastest way to run a module; several instances may share a store and a context.
 pub fn instantiate<T: 'static>(
@@ -70,6 +76,8 @@ pub fn instantiate<T: 'static>(
     link::instantiate(store, linker, module, IMPORTS, |linker, spec, memory| {
         if wasmedge::IMPORTS.contains(spec) {
             wasmedge::define(linker, spec.witx_module, spec.function, get, memory)
+        } else if threads::IMPORTS.contains(spec) {
+            threads::define(linker, spec.witx_module, spec.function, get, memory)
         } else if EPOLL_ONEOFF.contains(spec) {
             // Defined as `poll_oneoff` (its generated import name), then given its own.
             let defined = preview1::define(linker, spec.witx_module, spec.function, get, memory)?;
@@ -81,9 +89,15 @@ pub fn instantiate<T: 'static>(
     })
 }
 
-/// Every function [`instantiate`] offers: preview1, the WasmEdge socket extension, and
-/// WasmEdge's `epoll_oneoff`.
-pub const IMPORTS: &[&[link::ImportSpec]] = &[preview1::IMPORTS, wasmedge::IMPORTS, EPOLL_ONEOFF];
+/// Every function [`instantiate`] offers: preview1, the WasmEdge socket extension,
+/// WasmEdge's `epoll_oneoff` and wasi-threads' `thread-spawn` (which fails with a negative
+/// value unless the module runs as a [`program::Program`]).
+pub const IMPORTS: &[&[link::ImportSpec]] = &[
+    preview1::IMPORTS,
+    wasmedge::IMPORTS,
+    EPOLL_ONEOFF,
+    threads::IMPORTS,
+];
 
 /// WasmEdge's `epoll_oneoff`: `poll_oneoff`'s ABI with edge-triggered readiness. It is served
 /// by `poll_oneoff`, which reports readiness whenever it holds (level-triggered): a guest that

@@ -410,6 +410,7 @@ impl Table {
     }
 
     /// Whether `fd` is open.
+    #[cfg(test)]
     pub fn contains(&self, fd: Fd) -> bool {
         match &self.0 {
             Repr::Own(table) => table.contains(fd),
@@ -432,11 +433,6 @@ impl Table {
             Repr::Own(table) => table.get_mut(fd, need).expect("open in the test"),
             Repr::Shared(_) => panic!("unit tests change owned tables only"),
         }
-    }
-
-    /// Whether this table is shared with other contexts.
-    pub fn is_shared(&self) -> bool {
-        matches!(self.0, Repr::Shared(_))
     }
 
     /// Moves the slots behind a shared lock (once; later calls reuse it) and returns another

@@ -89,6 +89,7 @@ where
     T: 'static,
     H: WasiThreads,
 {
+    let _ = memory;
     match function {
         "thread_spawn" => linker.func_wrap(
             "wasi",

@@ -314,6 +314,12 @@ pub fn generate_module(m: &PlannedModule, cx: &Cx) -> TokenStream {
     let trait_name = type_ident(mname);
     let arms = m.funcs.iter().map(|f| register(m.module, &m.import, f, cx));
     let define = m.define_ident();
+    // A module none of whose functions reads memory (wasi-threads) leaves `memory` unused.
+    let unused_memory = if m.funcs.iter().any(|f| f.uses_memory()) {
+        quote!()
+    } else {
+        quote!(let _ = memory;)
+    };
     let doc = format!(
         " Defines the `{mname}` function `function` (its WITX name) in `linker` under its import\n \
          name, its calls finding guest memory through `memory`; `Ok(false)` if the module has no\n \
@@ -333,6 +339,7 @@ pub fn generate_module(m: &PlannedModule, cx: &Cx) -> TokenStream {
             T: 'static,
             H: #trait_name,
         {
+            #unused_memory
             match function {
                 #(#arms)*
                 _ => return Ok(false),
