@@ -68,7 +68,10 @@ impl Default for ProgramOptions {
 }
 
 /// Enables what threaded programs need in an engine: the threads proposal, shared memory, and
-/// epoch interruption (so that running threads stop when the program ends).
+/// epoch interruption (so that running threads stop when the program ends). [`Program`] sets
+/// the epoch deadline of its stores; a store of this engine used otherwise needs
+/// `store.set_epoch_deadline(1)` (the epoch only moves when a program ends), or its first
+/// call is interrupted at once.
 pub fn configure(config: &mut Config) -> &mut Config {
     config
         .wasm_threads(true)
