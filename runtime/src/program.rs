@@ -91,6 +91,9 @@ pub struct Program<T: 'static> {
     shared: Arc<Shared<T>>,
 }
 
+/// What is done to each thread's store before its instance is made.
+type StoreSetup<T> = Box<dyn Fn(&mut Store<T>) -> wasmtime::Result<()> + Send + Sync>;
+
 /// What every thread of a program shares.
 struct Shared<T: 'static> {
     engine: Engine,
@@ -100,7 +103,7 @@ struct Shared<T: 'static> {
     memory: Option<(String, String, SharedMemory)>,
     make: Box<dyn Fn(WasiCtx) -> T + Send + Sync>,
     get: fn(&mut T) -> &mut WasiCtx,
-    setup: Box<dyn Fn(&mut Store<T>) -> wasmtime::Result<()> + Send + Sync>,
+    setup: StoreSetup<T>,
     options: ProgramOptions,
     /// Threads started by `thread-spawn` and not yet finished.
     live: AtomicU32,

@@ -21,15 +21,17 @@ pub(crate) trait Spawn: Send + Sync {
     fn spawn(self: Arc<Self>, ctx: WasiCtx, start_arg: u32) -> i32;
 }
 
+/// The clock of a threaded program.
+type ProgramClock = Arc<Mutex<Box<dyn Clock>>>;
+/// The random source of a threaded program.
+type ProgramRandom = Arc<Mutex<Box<dyn RandomSource>>>;
+
 /// A context's link to its program's threads.
 pub(crate) struct Threads {
     pub spawner: Arc<dyn Spawn>,
     /// The clock and random source of the program, once a thread exists: shared by every
     /// context, behind a lock (the traits ask `Send` only).
-    shared: Option<(
-        Arc<Mutex<Box<dyn Clock>>>,
-        Arc<Mutex<Box<dyn RandomSource>>>,
-    )>,
+    shared: Option<(ProgramClock, ProgramRandom)>,
 }
 
 impl Threads {
@@ -81,13 +83,14 @@ impl WasiCtx {
         let (clock, random) = match &threads.shared {
             Some((clock, random)) => (Arc::clone(clock), Arc::clone(random)),
             None => {
-                let clock: Arc<Mutex<Box<dyn Clock>>> = Arc::new(Mutex::new(std::mem::replace(
+                let clock: ProgramClock = Arc::new(Mutex::new(std::mem::replace(
                     &mut self.clock,
                     Box::new(SystemClock),
                 )));
-                let random: Arc<Mutex<Box<dyn RandomSource>>> = Arc::new(Mutex::new(
-                    std::mem::replace(&mut self.random, Box::new(OsRandom)),
-                ));
+                let random: ProgramRandom = Arc::new(Mutex::new(std::mem::replace(
+                    &mut self.random,
+                    Box::new(OsRandom),
+                )));
                 self.clock = Box::new(SharedClock(Arc::clone(&clock)));
                 self.random = Box::new(SharedRandom(Arc::clone(&random)));
                 threads.shared = Some((Arc::clone(&clock), Arc::clone(&random)));

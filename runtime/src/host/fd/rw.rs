@@ -313,7 +313,7 @@ pub(crate) fn read(ctx: &mut WasiCtx, fd: Fd, mut iovs: IovecsMut<'_>) -> HostRe
     if route == Route::Socket {
         return Ok(super::super::sock::recv(ctx, fd, iovs, Riflags::empty())?.0);
     }
-    let host = host_fd(&*entry.kind);
+    let host = host_fd(&entry.kind);
     let n = match route {
         Route::NonblockNow => {
             stdio::ready_now(host, false)?;
@@ -333,7 +333,7 @@ pub(crate) fn write(ctx: &mut WasiCtx, fd: Fd, iovs: Iovecs<'_>) -> HostResult<S
     }
     // `APPEND` needs nothing here: the host descriptor carries `O_APPEND` (see
     // `fdstat_set_flags`), so the kernel moves to the end atomically with each write.
-    let host = host_fd(&*entry.kind);
+    let host = host_fd(&entry.kind);
     let n = match route {
         Route::NonblockNow => {
             stdio::ready_now(host, true)?;
@@ -450,7 +450,7 @@ pub(crate) fn seek(
         Whence::Cur => SeekFrom::Current(delta),
         Whence::End => SeekFrom::End(delta),
     };
-    Ok(rustix::fs::seek(host_fd(&*entry.kind), pos)?)
+    Ok(rustix::fs::seek(host_fd(&entry.kind), pos)?)
 }
 
 pub(crate) fn tell(ctx: &mut WasiCtx, fd: Fd) -> HostResult<Filesize> {
@@ -461,5 +461,5 @@ pub(crate) fn tell(ctx: &mut WasiCtx, fd: Fd) -> HostResult<Filesize> {
     if let Kind::Dir(_) = *entry.kind {
         return Err(Errno::Spipe.into());
     }
-    Ok(rustix::fs::tell(host_fd(&*entry.kind))?)
+    Ok(rustix::fs::tell(host_fd(&entry.kind))?)
 }

@@ -26,7 +26,7 @@ pub(crate) fn advise(
         // Advice about a directory's bytes has nothing to act on.
         return Ok(());
     }
-    sys_advise(host_fd(&*entry.kind), at, len, advice)?;
+    sys_advise(host_fd(&entry.kind), at, len, advice)?;
     Ok(())
 }
 
@@ -69,7 +69,7 @@ pub(super) fn sys_advise(
 
 pub(crate) fn allocate(ctx: &mut WasiCtx, fd: Fd, at: Filesize, len: Filesize) -> HostResult<()> {
     let entry = ctx.table.get(fd, Rights::FD_ALLOCATE)?;
-    not_dir(&*entry.kind)?;
+    not_dir(&entry.kind)?;
     offset(at)?;
     if len == 0 {
         return Err(Errno::Inval.into());
@@ -79,7 +79,7 @@ pub(crate) fn allocate(ctx: &mut WasiCtx, fd: Fd, at: Filesize, len: Filesize) -
         .checked_add(len)
         .filter(|&end| end <= i64::MAX as u64)
         .ok_or(Errno::Fbig)?;
-    let fd = host_fd(&*entry.kind);
+    let fd = host_fd(&entry.kind);
     match rustix::fs::fallocate(fd, rustix::fs::FallocateFlags::empty(), at, len) {
         Ok(()) => Ok(()),
         // Filesystems without preallocation (NFSv3, some FUSE): still guarantee the size
@@ -97,7 +97,7 @@ pub(crate) fn allocate(ctx: &mut WasiCtx, fd: Fd, at: Filesize, len: Filesize) -
 
 pub(crate) fn datasync(ctx: &mut WasiCtx, fd: Fd) -> HostResult<()> {
     let entry = ctx.table.get(fd, Rights::FD_DATASYNC)?;
-    with_full_fd(&*entry.kind, |fd| {
+    with_full_fd(&entry.kind, |fd| {
         #[cfg(not(target_vendor = "apple"))]
         rustix::fs::fdatasync(fd)?;
         #[cfg(target_vendor = "apple")]
@@ -109,13 +109,13 @@ pub(crate) fn datasync(ctx: &mut WasiCtx, fd: Fd) -> HostResult<()> {
 
 pub(crate) fn sync(ctx: &mut WasiCtx, fd: Fd) -> HostResult<()> {
     let entry = ctx.table.get(fd, Rights::FD_SYNC)?;
-    with_full_fd(&*entry.kind, |fd| Ok(rustix::fs::fsync(fd)?))?;
+    with_full_fd(&entry.kind, |fd| Ok(rustix::fs::fsync(fd)?))?;
     Ok(())
 }
 
 pub(crate) fn filestat_get(ctx: &mut WasiCtx, fd: Fd) -> HostResult<Filestat> {
     let entry = ctx.table.get(fd, Rights::FD_FILESTAT_GET)?;
-    let stat = rustix::fs::fstat(host_fd(&*entry.kind))?;
+    let stat = rustix::fs::fstat(host_fd(&entry.kind))?;
     let mut filestat = filestat_from(&stat);
     if let Kind::Socket(_) | Kind::Listener(_) | Kind::Net(_) = *entry.kind {
         // fstat says "socket"; the entry knows which kind.
@@ -126,9 +126,9 @@ pub(crate) fn filestat_get(ctx: &mut WasiCtx, fd: Fd) -> HostResult<Filestat> {
 
 pub(crate) fn filestat_set_size(ctx: &mut WasiCtx, fd: Fd, len: Filesize) -> HostResult<()> {
     let entry = ctx.table.get(fd, Rights::FD_FILESTAT_SET_SIZE)?;
-    not_dir(&*entry.kind)?;
+    not_dir(&entry.kind)?;
     offset(len)?;
-    rustix::fs::ftruncate(host_fd(&*entry.kind), len)?;
+    rustix::fs::ftruncate(host_fd(&entry.kind), len)?;
     Ok(())
 }
 
@@ -141,7 +141,7 @@ pub(crate) fn filestat_set_times(
 ) -> HostResult<()> {
     let entry = ctx.table.get(fd, Rights::FD_FILESTAT_SET_TIMES)?;
     let times = timestamps(atim, mtim, fst_flags)?;
-    with_full_fd(&*entry.kind, |fd| Ok(rustix::fs::futimens(fd, &times)?))?;
+    with_full_fd(&entry.kind, |fd| Ok(rustix::fs::futimens(fd, &times)?))?;
     Ok(())
 }
 

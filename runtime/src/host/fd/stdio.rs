@@ -48,7 +48,7 @@ pub(crate) fn fdstat_set_flags(ctx: &mut WasiCtx, fd: Fd, flags: Fdflags) -> Hos
         }
         _ => {}
     }
-    let host = host_fd(&*entry.kind);
+    let host = host_fd(&entry.kind);
     let mut oflags = rustix::fs::fcntl_getfl(host)?;
     oflags.set(rustix::fs::OFlags::APPEND, flags.contains(Fdflags::APPEND));
     oflags.set(

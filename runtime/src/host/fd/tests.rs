@@ -286,7 +286,7 @@ fn nonblock_flag_makes_an_empty_pipe_say_eagain() {
     assert_eq!(read(&mut ctx, Fd(0), iovs).unwrap(), 2);
     fdstat_set_flags(&mut ctx, Fd(0), Fdflags::empty()).unwrap();
     let host = rustix::fs::fcntl_getfl(host_fd(
-        &*ctx.table.get(Fd(0), Rights::empty()).unwrap().kind,
+        &ctx.table.get(Fd(0), Rights::empty()).unwrap().kind,
     ))
     .unwrap();
     assert!(!host.contains(rustix::fs::OFlags::NONBLOCK));
