@@ -28,10 +28,13 @@
 //! # }
 //! ```
 
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::SeqCst};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
-use wasmtime::{Config, Engine, ExternType, Instance, Linker, Module, SharedMemory, Store};
+use wasmtime::{
+    Config, Engine, ExternType, Instance, Linker, MemoryType, Module, SharedMemory, Store,
+};
 
 use crate::host::threads::{SPAWN_FAILED, Spawn, Threads};
 use crate::{ThreadExit, WasiCtx};
@@ -56,6 +59,10 @@ pub struct ProgramOptions {
     /// which must hold the engine's `max_wasm_stack` and the host's frames. Default
     /// [`DEFAULT_THREAD_STACK`].
     pub thread_stack: usize,
+    /// The most bytes the shared memory may grow to, below the module's own maximum (a store's
+    /// `ResourceLimiter` does not see a shared memory, which belongs to no store). `None`:
+    /// the module's maximum.
+    pub max_memory_size: Option<u64>,
 }
 
 impl Default for ProgramOptions {
@@ -63,6 +70,7 @@ impl Default for ProgramOptions {
         ProgramOptions {
             max_threads: DEFAULT_MAX_THREADS,
             thread_stack: DEFAULT_THREAD_STACK,
+            max_memory_size: None,
         }
     }
 }
@@ -112,6 +120,8 @@ struct Shared<T: 'static> {
     ended: AtomicBool,
     outcome: Mutex<Option<wasmtime::Result<()>>>,
     decided: Condvar,
+    /// A pipe written once when the program ends: its read end wakes waiting host calls.
+    ending: (OwnedFd, OwnedFd),
 }
 
 fn lock<V>(m: &Mutex<V>) -> MutexGuard<'_, V> {
@@ -134,8 +144,10 @@ impl<T: Send + 'static> Program<T> {
         make: impl Fn(WasiCtx) -> T + Send + Sync + 'static,
         get: fn(&mut T) -> &mut WasiCtx,
     ) -> wasmtime::Result<Self> {
+        let ending = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
+            .map_err(|e| wasmtime::Error::msg(format!("cannot make the program's pipe: {e}")))?;
         let memory = if is_threaded(module) {
-            Some(shared_memory(engine, module)?)
+            Some(shared_memory(engine, module, options.max_memory_size)?)
         } else {
             None
         };
@@ -154,6 +166,7 @@ impl<T: Send + 'static> Program<T> {
                 ended: AtomicBool::new(false),
                 outcome: Mutex::new(None),
                 decided: Condvar::new(),
+                ending,
             }),
         })
     }
@@ -181,8 +194,9 @@ impl<T: Send + 'static> Program<T> {
     /// called `proc_exit`; otherwise the trap (or instantiation error) that ended it. A
     /// threaded program's main thread runs on a thread of its own; this returns as soon as
     /// the outcome is known, without waiting for the other threads, which are interrupted
-    /// where they run wasm. A thread blocked in `memory.atomic.wait` without a timeout, or
-    /// in a host call that waits (a read, `poll_oneoff`), stays so until that wait ends.
+    /// where they run wasm and woken where they wait in `poll_oneoff`. A thread parked in
+    /// `memory.atomic.wait` without a timeout, or blocked in a read or accept, stays so until
+    /// that wait ends (`docs/threads.md`).
     pub fn run(self, mut ctx: WasiCtx) -> wasmtime::Result<()> {
         let shared = self.shared;
         if shared.memory.is_none() {
@@ -221,6 +235,7 @@ impl<T: Send + 'static> Program<T> {
 fn shared_memory(
     engine: &Engine,
     module: &Module,
+    max_bytes: Option<u64>,
 ) -> wasmtime::Result<(String, String, SharedMemory)> {
     let start_ok = match module.get_export("wasi_thread_start") {
         Some(ExternType::Func(f)) => {
@@ -251,6 +266,10 @@ fn shared_memory(
                     "the module imports more than one memory; wasi-threads shares one",
                 ));
             }
+            let ty = match max_bytes {
+                Some(max) => within(ty, max)?,
+                None => ty,
+            };
             let memory = SharedMemory::new(engine, ty)?;
             found = Some((
                 import.module().to_string(),
@@ -266,6 +285,27 @@ fn shared_memory(
              wasm32-wasip1-threads)",
         )
     })
+}
+
+/// `ty` with its maximum lowered to `max_bytes` (a smaller maximum still satisfies the import);
+/// an error if its minimum is above it.
+fn within(ty: MemoryType, max_bytes: u64) -> wasmtime::Result<MemoryType> {
+    let pages = max_bytes / ty.page_size();
+    if ty.minimum() > pages {
+        return Err(wasmtime::Error::msg(format!(
+            "the module's shared memory starts at {} bytes, above the limit of {max_bytes}",
+            ty.minimum().saturating_mul(ty.page_size())
+        )));
+    }
+    let maximum = ty.maximum().map_or(pages, |m| m.min(pages));
+    if ty.is_64() || ty.page_size() != 1 << 16 {
+        // Not what wasi-threads guests use; left at their own maximum.
+        return Ok(ty);
+    }
+    match (u32::try_from(ty.minimum()), u32::try_from(maximum)) {
+        (Ok(min), Ok(max)) => Ok(MemoryType::shared(min, max)),
+        _ => Ok(ty),
+    }
 }
 
 impl<T: Send + 'static> Shared<T> {
@@ -297,6 +337,8 @@ impl<T: Send + 'static> Shared<T> {
         self.ended.store(true, SeqCst);
         drop(slot);
         self.engine.increment_epoch();
+        // Never read: it stays readable. A full pipe (impossible: one byte) changes nothing.
+        let _ = rustix::io::write(&self.ending.1, &[1]);
         self.decided.notify_all();
     }
 
@@ -320,6 +362,10 @@ impl<T: Send + 'static> Shared<T> {
 }
 
 impl<T: Send + 'static> Spawn for Shared<T> {
+    fn ending_fd(&self) -> BorrowedFd<'_> {
+        self.ending.0.as_fd()
+    }
+
     fn may_spawn(&self) -> bool {
         !self.ended.load(SeqCst) && self.live.load(SeqCst) < self.options.max_threads
     }

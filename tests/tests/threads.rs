@@ -168,6 +168,15 @@ fn cli_memory_import_of_any_name_and_spawn_failure_at_the_limit() {
 }
 
 #[test]
+fn cli_max_memory_size_bounds_the_shared_memory() {
+    let out = cli(&["run", "-W", "max-memory-size=256K", &wat("threads_grow")]);
+    assert_eq!(out.status.code(), Some(42), "stderr: {}", stderr(&out));
+    // Without the limit the first grow succeeds (status 1): the limit is what refused it.
+    let out = cli(&["run", &wat("threads_grow")]);
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
+}
+
+#[test]
 fn cli_unshared_memory_is_a_clear_error() {
     let out = cli(&["run", &wat("threads_unshared")]);
     assert_eq!(out.status.code(), Some(2));
@@ -253,6 +262,62 @@ fn library_thread_limit() {
     let (outcome, printed) = run_in_process(&["limit", "2"], 2, None);
     outcome.unwrap();
     assert_eq!(printed, "limit ok: 3 checks, spawned 2, refused 2\n");
+}
+
+/// Store data that counts the stores alive.
+struct Counted {
+    wasi: WasiCtx,
+    alive: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.alive.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn library_sleeping_threads_end_with_the_program() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let engine = engine();
+    let module = wasmtime::Module::from_file(&engine, guests::rust_threads()).unwrap();
+    let linker = wasmtime::Linker::new(&engine);
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let ctx = WasiCtx::builder()
+        .args(["guest", "sleepers"])
+        .stdout(Stdio::File(out.reopen().unwrap()))
+        .build()
+        .unwrap();
+    let alive = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = std::sync::Arc::clone(&alive);
+    let program = Program::new(
+        &engine,
+        &linker,
+        &module,
+        ProgramOptions::default(),
+        move |wasi| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            Counted {
+                wasi,
+                alive: std::sync::Arc::clone(&counter),
+            }
+        },
+        |data| &mut data.wasi,
+    )
+    .unwrap();
+    program.run(ctx).unwrap();
+    // `_start` returned while two threads sleep for an hour: the end of the program wakes
+    // them, and every thread's store goes. (The bound only keeps a broken build from hanging.)
+    let mut rounds = 0;
+    while alive.load(Ordering::SeqCst) != 0 {
+        rounds += 1;
+        assert!(rounds < 60_000, "threads still alive");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    assert_eq!(
+        std::fs::read_to_string(out.path()).unwrap(),
+        "main returns\n"
+    );
 }
 
 #[test]

@@ -275,6 +275,7 @@ fn run_threaded(
         // The wasm stack, and a megabyte for the host, on each thread.
         thread_stack: crate::program::DEFAULT_THREAD_STACK
             .max(settings.max_wasm_stack.unwrap_or(0).saturating_add(1 << 20)),
+        max_memory_size: max_memory,
     };
     let threads = crate::program::Program::new(
         engine,

@@ -16,6 +16,9 @@ pub(crate) const SPAWN_FAILED: i32 = -(Errno::Again as i32);
 pub(crate) trait Spawn: Send + Sync {
     /// Whether a thread may be started now (below the limit, the program not ending).
     fn may_spawn(&self) -> bool;
+    /// A descriptor that becomes readable when the program ends, for host calls that wait
+    /// (`poll_oneoff`) to wait on too.
+    fn ending_fd(&self) -> std::os::fd::BorrowedFd<'_>;
     /// Starts a thread served by `ctx` that calls `wasi_thread_start(tid, start_arg)`; its
     /// positive id, or a negative value.
     fn spawn(self: Arc<Self>, ctx: WasiCtx, start_arg: u32) -> i32;

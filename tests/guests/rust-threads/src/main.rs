@@ -36,6 +36,7 @@ fn main() {
         "trap" => trap(),
         "limit" => limit(args[2].parse().unwrap()),
         "fds" => fds(&args[2]),
+        "sleepers" => sleepers(),
         other => panic!("unknown case {other:?}"),
     }
 }
@@ -195,6 +196,21 @@ fn exit_blocked() {
     });
     let _ = rx.recv();
     println!("main woke up");
+}
+
+/// Two threads sleep for an hour; main returns once they have started.
+fn sleepers() {
+    let started = Arc::new(Barrier::new(3));
+    for _ in 0..2 {
+        let started = Arc::clone(&started);
+        thread::spawn(move || {
+            started.wait();
+            thread::sleep(Duration::from_secs(3600));
+            println!("a sleeper woke up");
+        });
+    }
+    started.wait();
+    println!("main returns");
 }
 
 /// A thread exits the program while main computes forever.
