@@ -37,6 +37,7 @@ fn main() {
         "limit" => limit(args[2].parse().unwrap()),
         "fds" => fds(&args[2]),
         "sleepers" => sleepers(),
+        "rayon-time" => rayon_time(args[2].parse().unwrap()),
         other => panic!("unknown case {other:?}"),
     }
 }
@@ -130,6 +131,19 @@ fn rayon_sum(n: u64) {
         "parallel collect",
     );
     println!("rayon ok: {} checks, sum {sum}, {threads} threads", c.0);
+}
+
+/// The bench's row (`bench/src/threads.rs`): a CPU-bound parallel sum alone, timed inside the
+/// guest, on `RAYON_NUM_THREADS` threads.
+fn rayon_time(n: u64) {
+    use rayon::prelude::*;
+    let start = std::time::Instant::now();
+    let sum: u64 = (0..n)
+        .into_par_iter()
+        .map(|x| x.wrapping_mul(x) % 1_000_003)
+        .sum();
+    let ns = start.elapsed().as_nanos();
+    println!("sum={sum} threads={} ns={ns}", rayon::current_num_threads());
 }
 
 /// Four threads write files of their own, and 1000 lines each to one `O_APPEND` file.
