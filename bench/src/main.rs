@@ -8,6 +8,7 @@ mod floor;
 mod net;
 mod peers;
 mod startup;
+mod threads;
 
 use std::fs::File;
 use std::io::Read;
@@ -22,7 +23,8 @@ static ALLOCATOR: alloc::Counting = alloc::Counting;
 const USAGE: &str = "\
 usage: wasi-host-bench --wasm WORKLOADS.wasm --native WORKLOADS [--quick] [--runs N]
                        [--rg-wasm RG.wasm] [--rg-native RG] [--only NAME] [--cli WASI-HOST]
-                       [--http-wasm HTTP.wasm --http-native HTTP] [--net-only]";
+                       [--http-wasm HTTP.wasm --http-native HTTP] [--net-only]
+                       [--threads-wasm THREADS.wasm]";
 
 /// One guest workload.
 struct Workload {
@@ -131,6 +133,8 @@ struct Options {
     http: Option<(PathBuf, PathBuf)>,
     /// Only the network rows.
     net_only: bool,
+    /// The threaded test guest (wasm32-wasip1-threads), for the threads row.
+    threads_wasm: Option<PathBuf>,
 }
 
 fn parse_options() -> Result<Options> {
@@ -138,6 +142,7 @@ fn parse_options() -> Result<Options> {
     let (mut quick, mut runs, mut wasm, mut native) = (false, None, None, None);
     let (mut rg_wasm, mut rg_native, mut only, mut cli) = (None, None, None, None);
     let (mut http_wasm, mut http_native, mut net_only) = (None, None, false);
+    let mut threads_wasm = None;
     while let Some(arg) = args.next() {
         let mut value = || {
             args.next()
@@ -155,6 +160,7 @@ fn parse_options() -> Result<Options> {
             "--http-wasm" => http_wasm = Some(PathBuf::from(value()?)),
             "--http-native" => http_native = Some(PathBuf::from(value()?)),
             "--net-only" => net_only = true,
+            "--threads-wasm" => threads_wasm = Some(PathBuf::from(value()?)),
             _ => bail!("unknown argument {arg}\n{USAGE}"),
         }
     }
@@ -169,6 +175,7 @@ fn parse_options() -> Result<Options> {
         cli,
         http: http_wasm.zip(http_native),
         net_only,
+        threads_wasm,
     })
 }
 
@@ -368,6 +375,11 @@ fn main() -> Result<()> {
             });
         }
         startup::run(cli, &programs, opts.runs, tmp.path())?;
+        if let Some(wasm) = &opts.threads_wasm
+            && opts.only.as_deref().is_none_or(|only| only == "threads")
+        {
+            threads::run(cli, wasm, opts.quick, opts.runs, tmp.path())?;
+        }
     }
     net::run(opts.cli.as_deref(), opts.http.as_ref(), opts.runs)?;
     println!(

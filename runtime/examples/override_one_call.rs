@@ -3,6 +3,7 @@
 //! `examples/now.wat`'s output, from the real host).
 
 use wasi_host::preview1::{Clockid, Errno, Timestamp, WasiSnapshotPreview1Delegate as P1};
+use wasi_host::threads::WasiThreadsDelegate;
 use wasi_host::{
     CallError, Delegate, WasiCtx, wasix::Wasix32v1Delegate, wasmedge::WasmedgeSocketsDelegate,
 };
@@ -25,6 +26,7 @@ impl P1 for FixedClock {
 // The other specs `instantiate` links, forwarded whole.
 impl WasmedgeSocketsDelegate for FixedClock {}
 impl Wasix32v1Delegate for FixedClock {}
+impl WasiThreadsDelegate for FixedClock {}
 
 fn main() -> wasmtime::Result<()> {
     let engine = wasmtime::Engine::default();

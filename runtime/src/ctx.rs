@@ -11,8 +11,8 @@ use crate::host::args::GuestStrings;
 use crate::host::wasmedge::policy::{NetPolicy, NetRule};
 use crate::preview1::{Clockid, Errno, Fdflags, Timestamp};
 use crate::table::{
-    DIR_RIGHTS, DIR_WRITE_RIGHTS, DirEntry, FILE_RIGHTS, FILE_WRITE_RIGHTS, FdEntry, FdTable,
-    FileEntry, Kind, LISTENER_RIGHTS, STDIO_RIGHTS,
+    DIR_RIGHTS, DIR_WRITE_RIGHTS, DirEntry, FILE_RIGHTS, FILE_WRITE_RIGHTS, FdEntry, FileEntry,
+    Kind, LISTENER_RIGHTS, STDIO_RIGHTS, Table,
 };
 
 /// Where the guest's clocks come from.
@@ -242,7 +242,7 @@ impl WasiCtxBuilder {
     /// Opens the preopened directories and stdio and builds the context. The builder is left
     /// empty.
     pub fn build(&mut self) -> io::Result<WasiCtx> {
-        let mut table = FdTable::new(self.fd_limit.max(3));
+        let mut table = Table::new(self.fd_limit.max(3));
         let stdio = std::mem::replace(
             &mut self.stdio,
             [Stdio::Inherit, Stdio::Inherit, Stdio::Inherit],
@@ -290,7 +290,8 @@ impl WasiCtxBuilder {
                         file,
                         filetype,
                         shared_nonblock,
-                    }),
+                    })
+                    .into(),
                     rights,
                     inheriting: crate::preview1::Rights::empty(),
                     flags,
@@ -316,19 +317,20 @@ impl WasiCtxBuilder {
                     kind: Kind::Dir(DirEntry {
                         root: crate::host::dir::dev_ino(&dir)?,
                         dir,
-                        listing: None,
-                    }),
+                        listing: Default::default(),
+                    })
+                    .into(),
                     rights,
                     inheriting,
                     flags: Fdflags::empty(),
-                    preopen: Some(p.guest),
+                    preopen: Some(p.guest.into()),
                 })
                 .map_err(|_| io::Error::other("more preopens than the fd limit allows"))?;
         }
         for listener in std::mem::take(&mut self.listeners) {
             table
                 .insert(FdEntry {
-                    kind: Kind::Listener(listener),
+                    kind: Kind::Listener(listener).into(),
                     rights: LISTENER_RIGHTS,
                     inheriting: crate::table::SOCKET_RIGHTS,
                     flags: Fdflags::empty(),
@@ -337,8 +339,8 @@ impl WasiCtxBuilder {
                 .map_err(|_| io::Error::other("more listeners than the fd limit allows"))?;
         }
         Ok(WasiCtx {
-            args: GuestStrings::new(std::mem::take(&mut self.args)),
-            env: GuestStrings::new(std::mem::take(&mut self.env)),
+            args: std::sync::Arc::new(GuestStrings::new(std::mem::take(&mut self.args))),
+            env: std::sync::Arc::new(GuestStrings::new(std::mem::take(&mut self.env))),
             poll_limit: self
                 .poll_limit
                 .unwrap_or_else(|| crate::limits::poll_subscriptions(table.limit())),
@@ -347,6 +349,7 @@ impl WasiCtxBuilder {
             random: std::mem::replace(&mut self.random, Box::new(OsRandom)),
             net: self.net.clone(),
             wasix: Default::default(),
+            threads: None,
         })
     }
 }
@@ -360,7 +363,7 @@ fn guest_file(file: File) -> FdEntry {
     }
     let flags = crate::host::fd::fdflags_of(&file);
     FdEntry {
-        kind: Kind::File(FileEntry::owned(file, filetype)),
+        kind: Kind::File(FileEntry::owned(file, filetype)).into(),
         rights,
         inheriting: crate::preview1::Rights::empty(),
         flags,
@@ -374,10 +377,11 @@ fn guest_file(file: File) -> FdEntry {
 /// socket extension ([`WasmedgeSockets`](crate::wasmedge::WasmedgeSockets)), behind its
 /// network policy; [`crate::instantiate`] links both.
 pub struct WasiCtx {
-    pub(crate) args: GuestStrings,
+    pub(crate) args: std::sync::Arc<GuestStrings>,
     /// `KEY=value` strings.
-    pub(crate) env: GuestStrings,
-    pub(crate) table: FdTable,
+    pub(crate) env: std::sync::Arc<GuestStrings>,
+    /// The descriptors; shared by every thread of a threaded program (`docs/threads.md`).
+    pub(crate) table: Table,
     /// The most subscriptions one `poll_oneoff` accepts.
     pub(crate) poll_limit: usize,
     pub(crate) clock: Box<dyn Clock>,
@@ -386,6 +390,9 @@ pub struct WasiCtx {
     pub(crate) net: NetPolicy,
     /// WASIX's per-program state (working directory, terminal settings).
     pub(crate) wasix: crate::host::wasix::WasixState,
+    /// The threads of the program this context serves, when it runs threaded
+    /// ([`crate::program`]); `None` makes `thread-spawn` fail.
+    pub(crate) threads: Option<crate::host::threads::Threads>,
 }
 
 impl WasiCtx {

@@ -23,7 +23,11 @@ pub mod layers;
 pub mod link;
 /// `wasi_snapshot_preview1`, generated from `witx/preview1/` by `cargo xtask codegen`.
 pub mod preview1;
+pub mod program;
 mod table;
+/// wasi-threads (`wasi` `thread-spawn`), generated from `witx/threads/` by `cargo xtask
+/// codegen`; [`WasiCtx`] implements it for programs run by [`program::Program`].
+pub mod threads;
 /// WASIX (`wasix_32v1`), generated from `witx/wasix/` by `cargo xtask codegen`; [`WasiCtx`]
 /// implements the part that needs no stack switching, on the same descriptor table as
 /// preview1 (`docs/wasix.md`).
@@ -68,10 +72,12 @@ pub fn add_to_linker<T: 'static, H: preview1::WasiSnapshotPreview1 + 'static>(
 /// without a lookup. The other imports come from `linker`.
 ///
 /// The WasmEdge socket calls ([`wasmedge`]) are linked too, each import getting the
-/// variant (preview1's or WasmEdge's version 1 or 2) whose signature it has, and WASIX's
-/// `wasix_32v1` calls ([`wasix`]), all on the one host; so the host implements the three
-/// traits ([`WasiCtx`] does; a delegating host implements the three `…Delegate` traits, a
-/// [`layers::Traced`] host gets them from its inner one).
+/// variant (preview1's or WasmEdge's version 1 or 2) whose signature it has, WASIX's
+/// `wasix_32v1` calls ([`wasix`]) and wasi-threads' `thread-spawn` ([`threads`]), all on the
+/// one host; so the host implements the four traits ([`WasiCtx`] does; a delegating host
+/// implements the four `…Delegate` traits, a [`layers::Traced`] host gets them from its inner
+/// one). A threaded module runs through [`program::Program`], which also provides its shared
+/// memory.
 ///
 /// The fastest way to run a module; several instances may share a store and a context.
 pub fn instantiate<T, H>(
@@ -82,13 +88,19 @@ pub fn instantiate<T, H>(
 ) -> wasmtime::Result<wasmtime::Instance>
 where
     T: 'static,
-    H: preview1::WasiSnapshotPreview1 + wasmedge::WasmedgeSockets + wasix::Wasix32v1 + 'static,
+    H: preview1::WasiSnapshotPreview1
+        + wasmedge::WasmedgeSockets
+        + wasix::Wasix32v1
+        + threads::WasiThreads
+        + 'static,
 {
     link::instantiate(store, linker, module, IMPORTS, |linker, spec, memory| {
         if wasix::IMPORTS.contains(spec) {
             host::wasix::signal::define(linker, spec, get, memory)
         } else if wasmedge::IMPORTS.contains(spec) {
             wasmedge::define(linker, spec.witx_module, spec.function, get, memory)
+        } else if threads::IMPORTS.contains(spec) {
+            threads::define(linker, spec.witx_module, spec.function, get, memory)
         } else if EPOLL_ONEOFF.contains(spec) {
             // Defined as `poll_oneoff` (its generated import name), then given its own.
             let defined = preview1::define(linker, spec.witx_module, spec.function, get, memory)?;
@@ -101,12 +113,14 @@ where
 }
 
 /// Every function [`instantiate`] offers: preview1, the WasmEdge socket extension,
-/// WasmEdge's `epoll_oneoff`, and WASIX.
+/// WasmEdge's `epoll_oneoff`, WASIX, and wasi-threads' `thread-spawn` (which fails with a
+/// negative value unless the module runs as a [`program::Program`]).
 pub const IMPORTS: &[&[link::ImportSpec]] = &[
     preview1::IMPORTS,
     wasmedge::IMPORTS,
     EPOLL_ONEOFF,
     wasix::IMPORTS,
+    threads::IMPORTS,
 ];
 
 /// WasmEdge's `epoll_oneoff`: `poll_oneoff`'s ABI with edge-triggered readiness. It is served

@@ -1,10 +1,23 @@
 //! The descriptor table: what each guest fd refers to, with its rights and flags.
+//!
+//! A program that never spawns a thread has one context that owns its [`Table`] outright:
+//! no lock and no atomic operation on any call. When the first thread is spawned
+//! ([`Table::share`]) the slots move behind an `Arc<Mutex<…>>` that every thread's context
+//! holds. A lookup then takes the lock only to copy the entry out (its [`Kind`] is behind an
+//! `Arc`, so the copy is a reference count and a few words) and releases it before the caller
+//! makes any system call: a blocking read on one descriptor never stops another thread's
+//! calls, and a descriptor closed while another thread uses it stays open until that use ends
+//! (the next lookup of its number gets `EBADF`). Host code sees entries only through
+//! [`EntryRef`] (read-only) and [`Table::update`] (the rights and flags), which behave the
+//! same in both modes.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fs::File;
 use std::net::{TcpListener, TcpStream};
+use std::ops::Deref;
 use std::os::fd::OwnedFd;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::preview1::{Errno, Fd, Fdflags, Filetype, Rights};
 
@@ -60,16 +73,19 @@ impl FileEntry {
 /// A directory descriptor.
 pub(crate) struct DirEntry {
     pub dir: cap_std::fs::Dir,
-    /// The listing `fd_readdir` serves cookies from; read once per rewind (cookie 0).
-    pub listing: Option<crate::host::dir::Listing>,
+    /// The listing `fd_readdir` serves cookies from; read once per rewind (cookie 0). Locked
+    /// only by `fd_readdir` (threads may share the descriptor).
+    pub listing: Mutex<Option<crate::host::dir::Listing>>,
     /// Device and inode of the preopen this directory was reached from: a listing of that
     /// directory, whatever descriptor it is read through, must not reveal its parent.
     pub root: (u64, u64),
 }
 
-/// One open descriptor.
+/// One open descriptor. Cloning it is cheap (the OS handle is behind an `Arc`) and gives a
+/// snapshot of its rights and flags; it is how a shared table hands entries out.
+#[derive(Clone)]
 pub(crate) struct FdEntry {
-    pub kind: Kind,
+    pub kind: Arc<Kind>,
     /// What calls on this fd may do.
     pub rights: Rights,
     /// What descriptors opened through this one may at most do.
@@ -77,13 +93,13 @@ pub(crate) struct FdEntry {
     /// The fdflags the guest sees (`APPEND`, `NONBLOCK`, the sync flags).
     pub flags: Fdflags,
     /// The guest name of a preopened directory.
-    pub preopen: Option<String>,
+    pub preopen: Option<Arc<str>>,
 }
 
 impl FdEntry {
     /// The filetype `fd_fdstat_get` reports.
     pub fn filetype(&self) -> Filetype {
-        match &self.kind {
+        match &*self.kind {
             Kind::File(f) => f.filetype,
             Kind::Dir(_) => Filetype::Directory,
             Kind::Socket(_) | Kind::Listener(_) => Filetype::SocketStream,
@@ -182,7 +198,7 @@ pub(crate) const LISTENER_RIGHTS: Rights = Rights::SOCK_ACCEPT
     .union(Rights::POLL_FD_READWRITE);
 
 /// Guest fd → entry. New descriptors take the lowest free number, as POSIX does.
-pub(crate) struct FdTable {
+struct FdTable {
     slots: Vec<Option<FdEntry>>,
     free: BinaryHeap<Reverse<u32>>,
     open: u32,
@@ -190,7 +206,7 @@ pub(crate) struct FdTable {
 }
 
 impl FdTable {
-    pub fn new(limit: u32) -> Self {
+    fn new(limit: u32) -> Self {
         FdTable {
             slots: Vec::new(),
             free: BinaryHeap::new(),
@@ -200,7 +216,7 @@ impl FdTable {
     }
 
     /// Adds `entry` at the lowest free fd; `EMFILE` when the table holds `limit` descriptors.
-    pub fn insert(&mut self, entry: FdEntry) -> Result<Fd, Errno> {
+    fn insert(&mut self, entry: FdEntry) -> Result<Fd, Errno> {
         if self.open >= self.limit || !crate::limits::take_process_descriptor() {
             return Err(Errno::Mfile);
         }
@@ -219,7 +235,7 @@ impl FdTable {
     /// Adds `entry` at the lowest free fd that is at least `min` (`fcntl(F_DUPFD)`):
     /// `EINVAL` when `min` is not below the limit, `EMFILE` when no number from `min` up to
     /// the limit is free (every fd stays below the limit).
-    pub fn insert_at_least(&mut self, entry: FdEntry, min: u32) -> Result<Fd, Errno> {
+    fn insert_at_least(&mut self, entry: FdEntry, min: u32) -> Result<Fd, Errno> {
         if min >= self.limit {
             return Err(Errno::Inval);
         }
@@ -247,7 +263,7 @@ impl FdTable {
 
     /// The entry at `fd`, if it holds every right in `need` (else `EBADF` / `ENOTCAPABLE`).
     #[inline]
-    pub fn get(&mut self, fd: Fd, need: Rights) -> Result<&mut FdEntry, Errno> {
+    fn get_mut(&mut self, fd: Fd, need: Rights) -> Result<&mut FdEntry, Errno> {
         let entry = self
             .slots
             .get_mut(fd.0 as usize)
@@ -260,9 +276,9 @@ impl FdTable {
         }
     }
 
-    /// Like [`get`](Self::get), shared, so that two entries can be held at once.
+    /// Like [`get_mut`](Self::get_mut), shared.
     #[inline]
-    pub fn get_ref(&self, fd: Fd, need: Rights) -> Result<&FdEntry, Errno> {
+    fn get(&self, fd: Fd, need: Rights) -> Result<&FdEntry, Errno> {
         let entry = self
             .slots
             .get(fd.0 as usize)
@@ -276,17 +292,17 @@ impl FdTable {
     }
 
     /// The most descriptors the table may hold.
-    pub fn limit(&self) -> u32 {
+    fn limit(&self) -> u32 {
         self.limit
     }
 
     /// Whether `fd` is open.
-    pub fn contains(&self, fd: Fd) -> bool {
+    fn contains(&self, fd: Fd) -> bool {
         matches!(self.slots.get(fd.0 as usize), Some(Some(_)))
     }
 
     /// Removes and returns the entry at `fd`.
-    pub fn remove(&mut self, fd: Fd) -> Result<FdEntry, Errno> {
+    fn remove(&mut self, fd: Fd) -> Result<FdEntry, Errno> {
         let entry = self
             .slots
             .get_mut(fd.0 as usize)
@@ -299,7 +315,7 @@ impl FdTable {
     }
 
     /// Moves `from` onto `to`, closing what `to` held; both must be open (`EBADF`).
-    pub fn renumber(&mut self, from: Fd, to: Fd) -> Result<(), Errno> {
+    fn renumber(&mut self, from: Fd, to: Fd) -> Result<(), Errno> {
         if !self.contains(from) || !self.contains(to) {
             return Err(Errno::Badf);
         }
@@ -315,5 +331,163 @@ impl FdTable {
 impl Drop for FdTable {
     fn drop(&mut self) {
         crate::limits::release_process_descriptors(self.open);
+    }
+}
+
+/// The descriptor table of a context: owned by it alone, or (once a thread has been spawned)
+/// shared with every context of the program. See the module documentation.
+pub(crate) struct Table(Repr);
+
+enum Repr {
+    Own(FdTable),
+    Shared(Arc<Mutex<FdTable>>),
+}
+
+/// An entry found by [`Table::get`]: borrowed from an owned table, or a snapshot copied out of
+/// a shared one (holding its OS handle alive, with no lock held).
+pub(crate) enum EntryRef<'a> {
+    Borrowed(&'a FdEntry),
+    Copied(FdEntry),
+}
+
+impl Deref for EntryRef<'_> {
+    type Target = FdEntry;
+
+    #[inline]
+    fn deref(&self) -> &FdEntry {
+        match self {
+            EntryRef::Borrowed(entry) => entry,
+            EntryRef::Copied(entry) => entry,
+        }
+    }
+}
+
+/// Locks a shared table. A panic while it was held (a host bug) left the slots consistent:
+/// every method changes them in one step after its checks.
+fn lock(table: &Mutex<FdTable>) -> MutexGuard<'_, FdTable> {
+    table.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Table {
+    /// An empty table of at most `limit` descriptors, owned by one context.
+    pub fn new(limit: u32) -> Self {
+        Table(Repr::Own(FdTable::new(limit)))
+    }
+
+    /// The entry at `fd`, if it holds every right in `need` (else `EBADF` / `ENOTCAPABLE`).
+    /// Several may be held at once.
+    #[inline]
+    pub fn get(&self, fd: Fd, need: Rights) -> Result<EntryRef<'_>, Errno> {
+        match &self.0 {
+            Repr::Own(table) => table.get(fd, need).map(EntryRef::Borrowed),
+            Repr::Shared(table) => lock(table).get(fd, need).cloned().map(EntryRef::Copied),
+        }
+    }
+
+    /// Changes the rights or flags of the entry at `fd` (which must hold `need`); what `f`
+    /// returns, or `EBADF` / `ENOTCAPABLE`. `f` runs under the lock of a shared table: it must
+    /// make no blocking call.
+    pub fn update<R>(
+        &mut self,
+        fd: Fd,
+        need: Rights,
+        f: impl FnOnce(&mut FdEntry) -> R,
+    ) -> Result<R, Errno> {
+        match &mut self.0 {
+            Repr::Own(table) => table.get_mut(fd, need).map(f),
+            Repr::Shared(table) => lock(table).get_mut(fd, need).map(f),
+        }
+    }
+
+    /// Adds `entry` at the lowest free fd; `EMFILE` when the table is full.
+    pub fn insert(&mut self, entry: FdEntry) -> Result<Fd, Errno> {
+        match &mut self.0 {
+            Repr::Own(table) => table.insert(entry),
+            Repr::Shared(table) => lock(table).insert(entry),
+        }
+    }
+
+    /// Adds `entry` at the lowest free fd at or above `min` (WASIX `fd_dup2`): `EINVAL` when
+    /// `min` is at or above the limit, `EMFILE` when no number in `min..limit` is free.
+    pub fn insert_at_least(&mut self, entry: FdEntry, min: u32) -> Result<Fd, Errno> {
+        match &mut self.0 {
+            Repr::Own(table) => table.insert_at_least(entry, min),
+            Repr::Shared(table) => lock(table).insert_at_least(entry, min),
+        }
+    }
+
+    /// Makes the entry at `fd` refer to `new` instead of `old`; `EBADF` if `fd` no longer
+    /// holds `old` (another thread closed it meanwhile). For calls that claim a descriptor
+    /// before they know what it will hold (`sock_accept`).
+    pub fn replace_kind(&mut self, fd: Fd, old: &Arc<Kind>, new: Kind) -> Result<(), Errno> {
+        self.update(fd, Rights::empty(), |entry| {
+            if Arc::ptr_eq(&entry.kind, old) {
+                entry.kind = Arc::new(new);
+                Ok(())
+            } else {
+                Err(Errno::Badf)
+            }
+        })?
+    }
+
+    /// Removes and returns the entry at `fd`. Its OS handle closes when the last copy of the
+    /// entry (another thread's call in progress) is gone.
+    pub fn remove(&mut self, fd: Fd) -> Result<FdEntry, Errno> {
+        match &mut self.0 {
+            Repr::Own(table) => table.remove(fd),
+            Repr::Shared(table) => lock(table).remove(fd),
+        }
+    }
+
+    /// Moves `from` onto `to`, closing what `to` held; both must be open (`EBADF`).
+    pub fn renumber(&mut self, from: Fd, to: Fd) -> Result<(), Errno> {
+        match &mut self.0 {
+            Repr::Own(table) => table.renumber(from, to),
+            Repr::Shared(table) => lock(table).renumber(from, to),
+        }
+    }
+
+    /// Whether `fd` is open.
+    #[cfg(test)]
+    pub fn contains(&self, fd: Fd) -> bool {
+        match &self.0 {
+            Repr::Own(table) => table.contains(fd),
+            Repr::Shared(table) => lock(table).contains(fd),
+        }
+    }
+
+    /// The most descriptors the table may hold.
+    pub fn limit(&self) -> u32 {
+        match &self.0 {
+            Repr::Own(table) => table.limit(),
+            Repr::Shared(table) => lock(table).limit(),
+        }
+    }
+
+    /// The entry at `fd` to change by hand, for unit tests.
+    #[cfg(test)]
+    pub fn test_mut(&mut self, fd: Fd, need: Rights) -> &mut FdEntry {
+        match &mut self.0 {
+            Repr::Own(table) => table.get_mut(fd, need).expect("open in the test"),
+            Repr::Shared(_) => panic!("unit tests change owned tables only"),
+        }
+    }
+
+    /// Moves the slots behind a shared lock (once; later calls reuse it) and returns another
+    /// handle to them, for a new thread's context.
+    pub fn share(&mut self) -> Table {
+        let shared = match &self.0 {
+            Repr::Shared(table) => Arc::clone(table),
+            Repr::Own(_) => {
+                let Repr::Own(owned) = std::mem::replace(&mut self.0, Repr::Own(FdTable::new(0)))
+                else {
+                    return Table::new(0);
+                };
+                let table = Arc::new(Mutex::new(owned));
+                self.0 = Repr::Shared(Arc::clone(&table));
+                table
+            }
+        };
+        Table(Repr::Shared(shared))
     }
 }

@@ -106,6 +106,50 @@ fn build_rust(krate: &str) -> Result<PathBuf, String> {
     Ok(target_dir.join("wasm32-wasip1/release"))
 }
 
+/// The threaded guest (`guests/rust-threads`, one program whose first argument picks the
+/// case), built for `wasm32-wasip1-threads` the first time.
+pub fn rust_threads() -> PathBuf {
+    static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    BUILT
+        .get_or_init(build_rust_threads)
+        .as_ref()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .clone()
+}
+
+fn build_rust_threads() -> Result<PathBuf, String> {
+    let manifest = workspace_root().join("tests/guests/rust-threads/Cargo.toml");
+    let target_dir = out_dir().join("rust-threads");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = Command::new(cargo)
+        .current_dir(workspace_root())
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "--locked",
+            "--target",
+            "wasm32-wasip1-threads",
+            "--manifest-path",
+        ])
+        .arg(&manifest)
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("CARGO_BUILD_TARGET")
+        .output()
+        .map_err(|e| format!("running cargo to build the threaded guest: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "building the threaded guest failed (is the wasm32-wasip1-threads target installed? `cargo xtask test` adds it):\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    Ok(target_dir.join("wasm32-wasip1-threads/release/wasi-host-thread-guests.wasm"))
+}
+
 /// The `.wasm` of C guest `name` (`guests/c/<name>.c`), compiled on first use.
 pub fn c(name: &str) -> PathBuf {
     static LOCK: Mutex<()> = Mutex::new(());

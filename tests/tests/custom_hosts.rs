@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use wasi_host::layers::{Traced, Tracer};
 use wasi_host::preview1::{Errno, Fd, WasiSnapshotPreview1, WasiSnapshotPreview1Delegate};
+use wasi_host::threads::WasiThreadsDelegate;
 use wasi_host::wasix::Wasix32v1Delegate;
 use wasi_host::wasmedge::WasmedgeSocketsDelegate;
 use wasi_host::{CallError, Stdio, WasiCtx};
@@ -38,6 +39,7 @@ where
     H: wasi_host::preview1::WasiSnapshotPreview1
         + wasi_host::wasmedge::WasmedgeSockets
         + wasi_host::wasix::Wasix32v1
+        + wasi_host::threads::WasiThreads
         + Send
         + 'static,
 {
@@ -83,6 +85,7 @@ impl WasiSnapshotPreview1Delegate for NoStderr {
 
 impl WasmedgeSocketsDelegate for NoStderr {}
 impl Wasix32v1Delegate for NoStderr {}
+impl WasiThreadsDelegate for NoStderr {}
 
 #[test]
 fn a_delegate_overrides_one_call_and_forwards_every_other() {

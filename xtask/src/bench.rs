@@ -7,6 +7,8 @@
 //! The full bench also builds bench/http (a hyper server, for wasm32-wasip1 and natively) and
 //! makes sure Debian's `wrk` is there (installing it when running as root with apt), for the
 //! network rows; `--quick` skips them. `--net-only` runs the network rows alone (no ripgrep).
+//! The threads row runs the threaded test guest (tests/guests/rust-threads, built for
+//! wasm32-wasip1-threads) on one and two threads.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -125,6 +127,28 @@ fn ripgrep_native() -> Option<&'static Path> {
     found.then_some(Path::new("rg"))
 }
 
+/// The threaded test guest (tests/guests/rust-threads) in release for wasm32-wasip1-threads,
+/// for the threads row.
+fn build_threads_guest(cargo: &str) -> Result<PathBuf> {
+    let dir = target_dir().join("bench-threads");
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(workspace_root())
+        .env("CARGO_TARGET_DIR", &dir)
+        .args([
+            "build",
+            "--release",
+            "--locked",
+            "--target",
+            "wasm32-wasip1-threads",
+        ])
+        .arg("--manifest-path")
+        .arg(workspace_root().join("tests/guests/rust-threads/Cargo.toml"));
+    if !status(&mut cmd)? {
+        bail!("building the threaded guest failed");
+    }
+    Ok(dir.join("wasm32-wasip1-threads/release/wasi-host-thread-guests.wasm"))
+}
+
 pub fn run(args: &[String]) -> Result<()> {
     let quick = args.iter().any(|a| a == "--quick");
     let net_only = args.iter().any(|a| a == "--net-only");
@@ -157,6 +181,9 @@ pub fn run(args: &[String]) -> Result<()> {
         .arg(&native)
         .arg("--cli")
         .arg(&cli);
+    if !net_only {
+        cmd.arg("--threads-wasm").arg(build_threads_guest(&cargo)?);
+    }
     if !quick {
         let (wasm, native) = build_http(&cargo)?;
         ensure_wrk()?;

@@ -26,14 +26,17 @@ fn output(cmd: &mut Command) -> Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// The guest targets: wasm32-wasip1, and wasm32-wasip1-threads for the threaded guests.
 pub fn ensure_wasm_target() -> Result<()> {
     let installed = output(Command::new("rustup").args(["target", "list", "--installed"]))?;
-    if installed.lines().any(|l| l.trim() == "wasm32-wasip1") {
-        return Ok(());
-    }
-    println!("test: installing the wasm32-wasip1 target");
-    if !status(Command::new("rustup").args(["target", "add", "wasm32-wasip1"]))? {
-        bail!("`rustup target add wasm32-wasip1` failed");
+    for target in ["wasm32-wasip1", "wasm32-wasip1-threads"] {
+        if installed.lines().any(|l| l.trim() == target) {
+            continue;
+        }
+        println!("test: installing the {target} target");
+        if !status(Command::new("rustup").args(["target", "add", target]))? {
+            bail!("`rustup target add {target}` failed");
+        }
     }
     Ok(())
 }

@@ -96,6 +96,8 @@ pub fn generate(mname: &str, trait_name: &Ident, funcs: &[Func], rt: &TokenStrea
                 quote!(#rt::layers::trace::outcome_by(&__result, |h| h.0, #e::name))
             }
             Some(e) => quote!(#rt::layers::trace::outcome(&__result, #e::name)),
+            // A direct result (wasi-threads' `thread-spawn`): its value, or the trap.
+            None if f.direct => quote!(#rt::layers::trace::direct(&__result)),
             None => quote!(#rt::layers::trace::ending(&__result)),
         };
         traced.push(quote! {

@@ -14,7 +14,9 @@
 //!
 //! Results: `(expected T (error E))` becomes `Result<T, CallError<E>>`, each value of `T`
 //! (a tuple gives several) being written through an out-pointer checked before the call.
-//! `noreturn` functions return a `Trap`.
+//! `noreturn` functions return a `Trap`. A plain `s32` result (wasi-threads' `thread-spawn`,
+//! whose failures are negative values rather than errnos) is returned directly:
+//! `Result<i32, Trap>`.
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
@@ -101,8 +103,11 @@ pub struct Func<'a> {
     pub core_params: Vec<CoreArg>,
     /// Types of the values written through out-pointers (one per out-pointer core arg).
     pub outs: Vec<(Ident, TokenStream)>,
-    /// The error type (`None` for `noreturn`).
+    /// The error type (`None` for `noreturn` and for a direct result).
     pub error: Option<TokenStream>,
+    /// A result returned as the core result itself (`(result $r s32)`), not through an
+    /// `(expected ...)`.
+    pub direct: bool,
 }
 
 impl Func<'_> {
@@ -356,7 +361,11 @@ pub fn plan<'a>(f: &'a InterfaceFunc, cx: &Cx) -> Result<Func<'a>, Error> {
 
     // Results.
     let mut outs = Vec::new();
-    let error = if f.noreturn {
+    let direct = !f.noreturn
+        && matches!(f.results.as_slice(), [r] if matches!(&**r.tref.type_(), Type::Builtin(BuiltinType::S32)));
+    let error = if direct {
+        None
+    } else if f.noreturn {
         if !f.results.is_empty() {
             return Err(err("a noreturn function cannot have results".into()));
         }
@@ -416,6 +425,7 @@ pub fn plan<'a>(f: &'a InterfaceFunc, cx: &Cx) -> Result<Func<'a>, Error> {
         core_params: core,
         outs,
         error,
+        direct,
     })
 }
 

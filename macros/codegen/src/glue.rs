@@ -187,6 +187,24 @@ fn register(module: &Module, import_module: &str, f: &Func, cx: &Cx) -> TokenStr
         })
         .collect();
 
+    if f.direct {
+        // A direct `s32` result: the method's value is the core result; a trap unwinds, and a
+        // bad argument traps too.
+        return quote! {
+            #fname => linker.func_wrap(#import_module, #iname, move |mut caller: #wt::Caller<'_, T>, #(#core_idents: #core_types),*| -> #wt::Result<i32> {
+                let host = get(caller.data_mut());
+                let outcome = (|| -> Result<Result<i32, #rt::Trap>, #rt::guest::GuestError> {
+                    #(#decodes)*
+                    Ok(host.#method(#(#args),*))
+                })();
+                match outcome {
+                    Ok(Ok(value)) => Ok(value),
+                    Ok(Err(trap)) => Err(trap.into_wasmtime()),
+                    Err(error) => Err(#wt::Error::new(#rt::call::GuestTrap { function: #qualified, error })),
+                }
+            })?,
+        };
+    }
     let Some(errno) = &f.error else {
         // `noreturn`: the method's trap is the outcome; a bad argument traps too.
         return quote! {
@@ -296,6 +314,12 @@ pub fn generate_module(m: &PlannedModule, cx: &Cx) -> TokenStream {
     let trait_name = type_ident(mname);
     let arms = m.funcs.iter().map(|f| register(m.module, &m.import, f, cx));
     let define = m.define_ident();
+    // A module none of whose functions reads memory (wasi-threads) leaves `memory` unused.
+    let unused_memory = if m.funcs.iter().any(|f| f.uses_memory()) {
+        quote!()
+    } else {
+        quote!(let _ = memory;)
+    };
     let doc = format!(
         " Defines the `{mname}` function `function` (its WITX name) in `linker` under its import\n \
          name, its calls finding guest memory through `memory`; `Ok(false)` if the module has no\n \
@@ -315,6 +339,7 @@ pub fn generate_module(m: &PlannedModule, cx: &Cx) -> TokenStream {
             T: 'static,
             H: #trait_name,
         {
+            #unused_memory
             match function {
                 #(#arms)*
                 _ => return Ok(false),

@@ -33,6 +33,7 @@ pub fn param_type(kind: &Kind) -> TokenStream {
 /// The return type of a planned function's method.
 pub fn return_type(f: &Func) -> TokenStream {
     match &f.error {
+        None if f.direct => quote!(Result<i32, Trap>),
         None => quote!(Trap),
         Some(e) => {
             let ok = f.ok_type();
@@ -196,6 +197,10 @@ fn plan_method(mname: &str, f: &Func, has_nosys: &dyn Fn(&TokenStream) -> bool) 
         quote!(let _ = (#(#names,)*);)
     };
     let body = match &f.error {
+        None if f.direct => quote! {
+            #ignore
+            Err(Trap::msg(concat!(#qualified, " is not implemented")))
+        },
         None => {
             // A noreturn function marked `@ends` whose one argument is a `u32` status ends
             // the program or the thread with it.

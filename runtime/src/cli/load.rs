@@ -118,6 +118,8 @@ fn classify(path: &str, bytes: Vec<u8>) -> Result<Program, SetupError> {
 pub struct Shape {
     /// Every import, as (module, name).
     pub imports: Vec<(String, String)>,
+    /// The imports that are memories (a threaded module imports its shared memory).
+    pub memory_imports: Vec<(String, String)>,
     /// Whether a function export named `_start` exists, and if so whether it takes and returns
     /// nothing.
     pub start: Option<bool>,
@@ -134,6 +136,7 @@ pub fn shape(path: &str, bytes: &[u8]) -> Result<Shape, SetupError> {
     let mut funcs: Vec<u32> = Vec::new();
     let mut shape = Shape {
         imports: Vec::new(),
+        memory_imports: Vec::new(),
         start: None,
     };
     let mut start_index = None;
@@ -158,8 +161,12 @@ pub fn shape(path: &str, bytes: &[u8]) -> Result<Shape, SetupError> {
             Payload::ImportSection(reader) => {
                 for import in reader.into_imports() {
                     let import = import.map_err(|e| invalid(e.to_string()))?;
-                    if let TypeRef::Func(ty) = import.ty {
-                        funcs.push(ty);
+                    match import.ty {
+                        TypeRef::Func(ty) => funcs.push(ty),
+                        TypeRef::Memory(_) => shape
+                            .memory_imports
+                            .push((import.module.to_string(), import.name.to_string())),
+                        _ => {}
                     }
                     shape
                         .imports

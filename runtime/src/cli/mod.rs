@@ -73,8 +73,9 @@ struct CodegenArgs {
 
     /// Wasm limits: `max-memory-size=BYTES` (default: the module's own maximum),
     /// `max-wasm-stack=BYTES` (default 512K), `fuel=N` (default: unlimited),
-    /// `timeout=DURATION` such as 500ms, 2s, 1m (default: none); `threads=y` is accepted and
-    /// does nothing. Sizes take a K, M or G suffix.
+    /// `timeout=DURATION` such as 500ms, 2s, 1m (default: none); `threads=y` enables the
+    /// threads proposal (a wasi-threads module gets it anyway; needed to `compile` one).
+    /// Sizes take a K, M or G suffix.
     #[arg(short = 'W', value_name = "KEY[=VAL]")]
     wasm: Vec<String>,
 }
@@ -111,8 +112,8 @@ struct RunArgs {
     /// entries still win); `tcplisten=ADDR` binds and preopens a TCP listener (repeatable);
     /// `inherit-network[=y|n]` lets the WasmEdge socket calls create, bind and connect
     /// sockets and resolve names freely (default n: each is refused with EACCES);
-    /// `allow-ip-name-lookup[=y|n]` allows name resolution alone; `threads=y` is accepted and
-    /// does nothing.
+    /// `allow-ip-name-lookup[=y|n]` allows name resolution alone; `threads[=y|n]`: a module
+    /// that imports `wasi.thread-spawn` runs threaded (default y; n refuses such a module).
     #[arg(short = 'S', value_name = "KEY[=VAL]")]
     wasi: Vec<String>,
 
@@ -148,6 +149,11 @@ struct RunArgs {
         allow_hyphen_values = true
     )]
     fd_limit: u32,
+
+    /// The most threads a wasi-threads program may run at once besides its main thread;
+    /// `thread-spawn` fails beyond it.
+    #[arg(long = "max-threads", value_name = "N", default_value_t = crate::program::DEFAULT_MAX_THREADS)]
+    pub(crate) max_threads: u32,
 
     /// The guest's argv[0] (default: PROGRAM as given).
     #[arg(long = "argv0", value_name = "NAME")]

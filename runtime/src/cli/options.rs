@@ -34,6 +34,9 @@ pub struct Settings {
     pub fuel: Option<u64>,
     /// `-W timeout=DURATION`: the wall-clock time the guest may run.
     pub timeout: Option<Duration>,
+    /// `-S threads` / `-W threads`: `Some(false)` refuses wasi-threads modules, `Some(true)`
+    /// enables the threads proposal in the engine whatever the module.
+    pub threads: Option<bool>,
 }
 
 impl Default for Settings {
@@ -49,6 +52,7 @@ impl Default for Settings {
             opt_level: None,
             max_memory_size: None,
             max_wasm_stack: None,
+            threads: None,
             fuel: None,
             timeout: None,
         }
@@ -149,11 +153,9 @@ impl Settings {
             ('S', "tcplisten") => self
                 .tcplisten
                 .push(required(group, "tcplisten", value, "ADDR")?.to_string()),
-            // Accepted so scripts written for `wasmtime run -S threads` keep working; threads
-            // are not offered to guests yet, so the value only has to be a boolean.
-            ('S' | 'W', "threads") => {
-                boolean(group, "threads", value)?;
-            }
+            // As `wasmtime run -S threads -W threads`: a wasi-threads module runs threaded
+            // without them; `n` refuses one.
+            ('S' | 'W', "threads") => self.threads = Some(boolean(group, "threads", value)?),
             ('C', "cache") => self.cache = boolean(group, "cache", value)?,
             ('C', "cache-dir") => {
                 self.cache_dir = Some(PathBuf::from(required(group, "cache-dir", value, "DIR")?))

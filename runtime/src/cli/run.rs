@@ -16,6 +16,7 @@ use super::options::{Compiler, OptLevel, Settings};
 use super::{Profile, RunArgs, SetupError, chain};
 use crate::layers::{Traced, Tracer};
 use crate::preview1::WasiSnapshotPreview1;
+use crate::threads::WasiThreads;
 use crate::wasix::Wasix32v1;
 use crate::wasmedge::WasmedgeSockets;
 use crate::{Exit, WasiCtx, WasiCtxBuilder};
@@ -95,6 +96,11 @@ pub fn engine_config(settings: &Settings, profile: Option<Profile>) -> Result<Co
     if settings.timeout.is_some() {
         config.epoch_interruption(true);
     }
+    // Threads need the proposal, shared memory and epochs (to stop running threads when the
+    // program ends); a single-threaded run is compiled without epoch checks.
+    if settings.threads == Some(true) {
+        crate::program::configure(&mut config);
+    }
     if let Some(profile) = profile {
         config.profiler(match profile {
             Profile::Perfmap => wasmtime::ProfilingStrategy::PerfMap,
@@ -132,7 +138,25 @@ fn check_native_stack(stack: usize) -> Result<(), SetupError> {
 pub fn run(run: &RunArgs, settings: &Settings) -> Result<ExitCode, SetupError> {
     let program = run.program();
     let input = load::read_program(program)?;
-    let config = engine_config(settings, run.profile)?;
+    let mut config = engine_config(settings, run.profile)?;
+    // A wasi-threads module (a compiled one says so only once loaded: it needs `-W threads`
+    // at compile and run time).
+    let threaded = match &input {
+        Program::Wasm(bytes) => load::shape(program, bytes)?
+            .imports
+            .iter()
+            .any(|(module, name)| module == "wasi" && name == "thread-spawn"),
+        Program::Precompiled(_) => false,
+    };
+    if threaded {
+        if settings.threads == Some(false) {
+            return Err(SetupError::Other(format!(
+                "`{program}` is a wasi-threads program (it imports `wasi.thread-spawn`), which \
+                 -S threads=n refuses"
+            )));
+        }
+        crate::program::configure(&mut config);
+    }
     let engine = Engine::new(&config).map_err(|e| SetupError::Engine(chain(&e)))?;
     let invoke = run.invoke.as_deref();
 
@@ -163,6 +187,15 @@ pub fn run(run: &RunArgs, settings: &Settings) -> Result<ExitCode, SetupError> {
     };
 
     let (ctx, mount) = build_ctx(run, settings)?;
+    if threaded || crate::program::is_threaded(&module) {
+        if mount.is_some() || run.trace.is_some() {
+            return Err(SetupError::Other(format!(
+                "`{program}` is a wasi-threads program: --trace and --mem-dir serve \
+                 single-threaded programs only"
+            )));
+        }
+        return run_threaded(run, settings, &engine, &module, ctx);
+    }
     match mount {
         None => traced_or_not(run, settings, &engine, &module, ctx),
         Some(mount) => {
@@ -182,7 +215,7 @@ fn traced_or_not<W>(
     ctx: W,
 ) -> Result<ExitCode, SetupError>
 where
-    W: WasiSnapshotPreview1 + WasmedgeSockets + Wasix32v1 + Send + 'static,
+    W: WasiSnapshotPreview1 + WasmedgeSockets + Wasix32v1 + WasiThreads + Send + 'static,
 {
     match run.trace.as_deref() {
         None => execute(run, settings, engine, module, ctx),
@@ -216,7 +249,7 @@ fn execute<W>(
     wasi: W,
 ) -> Result<ExitCode, SetupError>
 where
-    W: WasiSnapshotPreview1 + WasmedgeSockets + Wasix32v1 + Send + 'static,
+    W: WasiSnapshotPreview1 + WasmedgeSockets + Wasix32v1 + WasiThreads + Send + 'static,
 {
     let program = run.program();
     let invoke = run.invoke.as_deref();
@@ -290,6 +323,63 @@ where
     }
 }
 
+/// Runs a wasi-threads program: every thread gets a store set up as a single-threaded run's.
+fn run_threaded(
+    run: &RunArgs,
+    settings: &Settings,
+    engine: &Engine,
+    module: &Module,
+    ctx: WasiCtx,
+) -> Result<ExitCode, SetupError> {
+    let program = run.program();
+    // Only the WASI functions are offered, each bound to its thread's instance.
+    let linker: Linker<Host<WasiCtx>> = Linker::new(engine);
+    if run.invoke.is_some() {
+        return Err(SetupError::Other(format!(
+            "`{program}` is a wasi-threads program: --invoke runs single-threaded modules only"
+        )));
+    }
+    let max_memory = settings.max_memory_size;
+    let fuel = settings.fuel;
+    let options = crate::program::ProgramOptions {
+        max_threads: run.max_threads,
+        // The wasm stack, and a megabyte for the host, on each thread.
+        thread_stack: crate::program::DEFAULT_THREAD_STACK
+            .max(settings.max_wasm_stack.unwrap_or(0).saturating_add(1 << 20)),
+        max_memory_size: max_memory,
+    };
+    let threads = crate::program::Program::new(
+        engine,
+        &linker,
+        module,
+        options,
+        move |wasi| Host {
+            wasi,
+            limits: Limits {
+                max_memory: max_memory.unwrap_or(u64::MAX),
+            },
+        },
+        |host: &mut Host<WasiCtx>| &mut host.wasi,
+    )
+    .map_err(|e| SetupError::Other(format!("cannot run `{program}`: {}", chain(&e))))?
+    .setup_stores(move |store| {
+        if max_memory.is_some() {
+            store.limiter(|host| &mut host.limits);
+        }
+        if let Some(fuel) = fuel {
+            store.set_fuel(fuel)?;
+        }
+        Ok(())
+    });
+    if let Some(timeout) = settings.timeout {
+        start_timer(engine, timeout)?;
+    }
+    Ok(match threads.run(ctx) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => guest_failed(&e, settings),
+    })
+}
+
 /// The checks that need no compiled code: a `_start` of the right type (unless `--invoke`)
 /// and imports the host provides.
 fn check(program: &str, shape: &Shape, invoke: Option<&str>) -> Result<(), SetupError> {
@@ -310,7 +400,19 @@ fn check(program: &str, shape: &Shape, invoke: Option<&str>) -> Result<(), Setup
     }
     // The generated list of what the host offers; a signature mismatch is reported when
     // instantiating.
+    let threaded = shape
+        .imports
+        .iter()
+        .any(|(module, name)| module == "wasi" && name == "thread-spawn");
     for (module, name) in &shape.imports {
+        // A threaded program's memory is made from its import (`crate::program`).
+        if threaded
+            && shape
+                .memory_imports
+                .contains(&(module.clone(), name.clone()))
+        {
+            continue;
+        }
         let offered = crate::IMPORTS
             .iter()
             .flat_map(|specs| specs.iter())
@@ -318,8 +420,8 @@ fn check(program: &str, shape: &Shape, invoke: Option<&str>) -> Result<(), Setup
         if !offered {
             return Err(SetupError::Other(format!(
                 "`{program}` imports `{module}::{name}`, which wasi-host does not provide \
-                 (it provides the functions of `wasi_snapshot_preview1` and the WasmEdge \
-                 socket extension)"
+                 (it provides the functions of `wasi_snapshot_preview1`, the WasmEdge socket \
+                 extension and wasi-threads)"
             )));
         }
     }
@@ -335,6 +437,11 @@ fn shape_of(module: &Module) -> Shape {
     Shape {
         imports: module
             .imports()
+            .map(|i| (i.module().to_string(), i.name().to_string()))
+            .collect(),
+        memory_imports: module
+            .imports()
+            .filter(|i| matches!(i.ty(), ExternType::Memory(_)))
             .map(|i| (i.module().to_string(), i.name().to_string()))
             .collect(),
         start,

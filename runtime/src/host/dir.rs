@@ -25,15 +25,21 @@ pub(crate) fn readdir(
 ) -> HostResult<Size> {
     let entry = ctx.table.get(fd, Rights::empty())?;
     let allowed = entry.rights.contains(Rights::FD_READDIR);
-    let Kind::Dir(d) = &mut entry.kind else {
+    let Kind::Dir(d) = &*entry.kind else {
         return Err(Errno::Notdir.into());
     };
     if !allowed {
         return Err(Errno::Notcapable.into());
     }
-    let listing = match d.listing.take() {
-        Some(listing) if cookie != 0 => d.listing.insert(listing),
-        _ => d.listing.insert(Listing::read(&d.dir, d.root)?),
+    // Threads sharing the descriptor take turns; the lock is held over the directory read,
+    // which only `fd_readdir` on this same descriptor waits for.
+    let mut cache = d
+        .listing
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let listing = match cache.take() {
+        Some(listing) if cookie != 0 => cache.insert(listing),
+        _ => cache.insert(Listing::read(&d.dir, d.root)?),
     };
     Ok(listing.fill(cookie, &mut buf) as Size)
 }

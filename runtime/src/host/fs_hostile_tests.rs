@@ -25,9 +25,9 @@ pub(super) fn symlinked_directories_work_as_parents() {
     create_directory(&mut s.ctx, PRE, "a/up/y").unwrap();
     assert!(s.path("a/b/y").is_dir());
     let d = s.open("l", Oflags::DIRECTORY, READ).unwrap();
-    assert!(matches!(s.entry(d).kind, Kind::Dir(_)));
+    assert!(matches!(*s.entry(d).kind, Kind::Dir(_)));
     let d = s.open("l/x", Oflags::DIRECTORY, READ).unwrap();
-    assert!(matches!(s.entry(d).kind, Kind::Dir(_)));
+    assert!(matches!(*s.entry(d).kind, Kind::Dir(_)));
     unlink_file(&mut s.ctx, PRE, "l/f").unwrap();
     assert!(!s.path("a/b/f").exists());
     rename(&mut s.ctx, PRE, "l/g", PRE, "l/h").unwrap();

@@ -12,6 +12,7 @@ pub(crate) mod poll;
 pub(crate) mod proc;
 pub(crate) mod random;
 pub(crate) mod sock;
+pub(crate) mod threads;
 #[cfg(test)]
 mod timing_tests;
 pub(crate) mod wasix;

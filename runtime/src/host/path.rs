@@ -18,7 +18,7 @@ use crate::ctx::WasiCtx;
 use crate::guest::GuestBufMut;
 use crate::limits::PATH_MAX;
 use crate::preview1::*;
-use crate::table::{DIR_RIGHTS, DirEntry, FILE_RIGHTS, FdEntry, FdTable, FileEntry, Kind};
+use crate::table::{DIR_RIGHTS, DirEntry, EntryRef, FILE_RIGHTS, FdEntry, FileEntry, Kind, Table};
 
 /// Rights whose use needs a host descriptor opened for writing.
 const WRITE_ACCESS: Rights = Rights::FD_WRITE
@@ -33,15 +33,27 @@ const PATH_ONLY: OFlags = OFlags::PATH;
 const PATH_ONLY: OFlags = OFlags::RDONLY.union(OFlags::NONBLOCK);
 
 /// The directory behind `fd`: `ENOTDIR` if it is something else, `ENOTCAPABLE` without `need`.
-fn dir_of(table: &FdTable, fd: Fd, need: Rights) -> Result<(&FdEntry, &cap_std::fs::Dir), Errno> {
-    let entry = table.get_ref(fd, Rights::empty())?;
-    let Kind::Dir(d) = &entry.kind else {
+fn dir_of(table: &Table, fd: Fd, need: Rights) -> Result<DirRef<'_>, Errno> {
+    let entry = table.get(fd, Rights::empty())?;
+    let Kind::Dir(_) = &*entry.kind else {
         return Err(Errno::Notdir);
     };
     if !entry.rights.contains(need) {
         return Err(Errno::Notcapable);
     }
-    Ok((entry, &d.dir))
+    Ok(DirRef(entry))
+}
+
+/// An entry [`dir_of`] found to be a directory.
+struct DirRef<'a>(EntryRef<'a>);
+
+impl DirRef<'_> {
+    fn dir(&self) -> &cap_std::fs::Dir {
+        match &*self.0.kind {
+            Kind::Dir(d) => &d.dir,
+            _ => unreachable!("dir_of checked that the entry is a directory"),
+        }
+    }
 }
 
 /// Rejects paths no call accepts: empty (`ENOENT`), too long (`ENAMETOOLONG`, before anything
@@ -180,7 +192,8 @@ fn lstat(at: &At<'_>, name: &str) -> Result<Stat, Errno> {
 }
 
 pub(crate) fn create_directory(ctx: &mut WasiCtx, fd: Fd, path: &str) -> HostResult<()> {
-    let (_, dir) = dir_of(&ctx.table, fd, Rights::PATH_CREATE_DIRECTORY)?;
+    let dir_entry = dir_of(&ctx.table, fd, Rights::PATH_CREATE_DIRECTORY)?;
+    let dir = dir_entry.dir();
     let s = split(path)?;
     let at = parent(dir, &s)?;
     // A trailing slash is fine for mkdir; "." gives EEXIST from the kernel.
@@ -194,7 +207,8 @@ pub(crate) fn filestat_get(
     flags: Lookupflags,
     path: &str,
 ) -> HostResult<Filestat> {
-    let (_, dir) = dir_of(&ctx.table, fd, Rights::PATH_FILESTAT_GET)?;
+    let dir_entry = dir_of(&ctx.table, fd, Rights::PATH_FILESTAT_GET)?;
+    let dir = dir_entry.dir();
     let follow = flags.contains(Lookupflags::SYMLINK_FOLLOW);
     #[cfg(any(target_os = "linux", target_os = "android"))]
     if !is_name(path) {
@@ -246,7 +260,8 @@ pub(crate) fn filestat_set_times(
     mtim: Timestamp,
     fst_flags: Fstflags,
 ) -> HostResult<()> {
-    let (_, dir) = dir_of(&ctx.table, fd, Rights::PATH_FILESTAT_SET_TIMES)?;
+    let dir_entry = dir_of(&ctx.table, fd, Rights::PATH_FILESTAT_SET_TIMES)?;
+    let dir = dir_entry.dir();
     let times = timestamps(atim, mtim, fst_flags)?;
     let s = split(path)?;
     if !s.slash {
@@ -280,8 +295,10 @@ pub(crate) fn link(
     new_fd: Fd,
     new_path: &str,
 ) -> HostResult<()> {
-    let (_, old_dir) = dir_of(&ctx.table, old_fd, Rights::PATH_LINK_SOURCE)?;
-    let (_, new_dir) = dir_of(&ctx.table, new_fd, Rights::PATH_LINK_TARGET)?;
+    let old_dir_entry = dir_of(&ctx.table, old_fd, Rights::PATH_LINK_SOURCE)?;
+    let old_dir = old_dir_entry.dir();
+    let new_dir_entry = dir_of(&ctx.table, new_fd, Rights::PATH_LINK_TARGET)?;
+    let new_dir = new_dir_entry.dir();
     let (src, dst) = (split(old_path)?, split(new_path)?);
     let (src_at, dst_at) = (parent(old_dir, &src)?, parent(new_dir, &dst)?);
     if src.name == "." {
@@ -409,9 +426,10 @@ pub(crate) fn open(
     if oflags.contains(Oflags::TRUNC) {
         need |= Rights::PATH_FILESTAT_SET_SIZE;
     }
-    let (entry, dir) = dir_of(&ctx.table, fd, need)?;
+    let dir_entry = dir_of(&ctx.table, fd, need)?;
+    let (entry, dir) = (&*dir_entry.0, dir_entry.dir());
     let granted = entry.inheriting;
-    let Kind::Dir(DirEntry { root, .. }) = entry.kind else {
+    let Kind::Dir(DirEntry { root, .. }) = *entry.kind else {
         return Err(Errno::Notdir.into());
     };
     check(path)?;
@@ -466,9 +484,10 @@ pub(crate) fn open(
         FdEntry {
             kind: Kind::Dir(DirEntry {
                 dir: cap_std::fs::Dir::from_std_file(file),
-                listing: None,
+                listing: Default::default(),
                 root,
-            }),
+            })
+            .into(),
             rights: fs_rights_base & granted & DIR_RIGHTS,
             inheriting,
             flags: fdflags,
@@ -488,7 +507,7 @@ pub(crate) fn open(
             rights.remove(Rights::FD_SEEK | Rights::FD_TELL);
         }
         FdEntry {
-            kind: Kind::File(FileEntry::owned(file, filetype)),
+            kind: Kind::File(FileEntry::owned(file, filetype)).into(),
             rights,
             inheriting,
             flags: fdflags,
@@ -504,7 +523,8 @@ pub(crate) fn readlink(
     path: &str,
     mut buf: GuestBufMut<'_>,
 ) -> HostResult<Size> {
-    let (_, dir) = dir_of(&ctx.table, fd, Rights::PATH_READLINK)?;
+    let dir_entry = dir_of(&ctx.table, fd, Rights::PATH_READLINK)?;
+    let dir = dir_entry.dir();
     let s = split(path)?;
     if s.slash || s.name == "." {
         // The path names a directory (if anything): resolve it for its errno, else EINVAL.
@@ -534,7 +554,8 @@ pub(crate) fn readlink(
 }
 
 pub(crate) fn remove_directory(ctx: &mut WasiCtx, fd: Fd, path: &str) -> HostResult<()> {
-    let (_, dir) = dir_of(&ctx.table, fd, Rights::PATH_REMOVE_DIRECTORY)?;
+    let dir_entry = dir_of(&ctx.table, fd, Rights::PATH_REMOVE_DIRECTORY)?;
+    let dir = dir_entry.dir();
     let s = split(path)?;
     let at = parent(dir, &s)?;
     if s.dotdot {
@@ -552,8 +573,10 @@ pub(crate) fn rename(
     new_fd: Fd,
     new_path: &str,
 ) -> HostResult<()> {
-    let (_, old_dir) = dir_of(&ctx.table, fd, Rights::PATH_RENAME_SOURCE)?;
-    let (_, new_dir) = dir_of(&ctx.table, new_fd, Rights::PATH_RENAME_TARGET)?;
+    let old_dir_entry = dir_of(&ctx.table, fd, Rights::PATH_RENAME_SOURCE)?;
+    let old_dir = old_dir_entry.dir();
+    let new_dir_entry = dir_of(&ctx.table, new_fd, Rights::PATH_RENAME_TARGET)?;
+    let new_dir = new_dir_entry.dir();
     let (src, dst) = (split(old_path)?, split(new_path)?);
     let (src_at, dst_at) = (parent(old_dir, &src)?, parent(new_dir, &dst)?);
     if src.name == "." || dst.name == "." {
@@ -569,7 +592,8 @@ pub(crate) fn rename(
 }
 
 pub(crate) fn symlink(ctx: &mut WasiCtx, old_path: &str, fd: Fd, new_path: &str) -> HostResult<()> {
-    let (_, dir) = dir_of(&ctx.table, fd, Rights::PATH_SYMLINK)?;
+    let dir_entry = dir_of(&ctx.table, fd, Rights::PATH_SYMLINK)?;
+    let dir = dir_entry.dir();
     // The target is stored as text, not resolved. A relative one may name anything; following
     // it later is what the sandbox checks.
     match old_path.as_bytes().first() {
@@ -604,7 +628,8 @@ pub(crate) fn symlink(ctx: &mut WasiCtx, old_path: &str, fd: Fd, new_path: &str)
 }
 
 pub(crate) fn unlink_file(ctx: &mut WasiCtx, fd: Fd, path: &str) -> HostResult<()> {
-    let (_, dir) = dir_of(&ctx.table, fd, Rights::PATH_UNLINK_FILE)?;
+    let dir_entry = dir_of(&ctx.table, fd, Rights::PATH_UNLINK_FILE)?;
+    let dir = dir_entry.dir();
     let s = split(path)?;
     let at = parent(dir, &s)?;
     if s.name == "." {

@@ -6,7 +6,8 @@
 //! `docs/descriptors.md`.
 
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::os::fd::{AsFd, BorrowedFd};
+use std::sync::Arc;
 
 use rustix::event::{PollFd, PollFlags, Timespec};
 use smallvec::SmallVec;
@@ -54,7 +55,7 @@ pub(crate) fn oneoff(
     // Decode every subscription before writing any event: the two arrays may overlap, and a
     // malformed subscription fails the whole call.
     let mut subs: SmallVec<[Subscription; INLINE]> = SmallVec::new();
-    let mut fds: SmallVec<[(RawFd, PollFlags); INLINE]> = SmallVec::new();
+    let mut fds: SmallVec<[(Arc<Kind>, PollFlags); INLINE]> = SmallVec::new();
     let mut waits: SmallVec<[(Userdata, Eventtype, Wait); INLINE]> = SmallVec::new();
     if count > INLINE {
         // Within the limit, but the host may still be short of memory: say so, don't abort.
@@ -66,6 +67,7 @@ pub(crate) fn oneoff(
         subs.push(sub?);
     }
 
+    let program = ctx.threads.as_ref().map(|t| Arc::clone(&t.spawner));
     let start = monotonic_ns();
     for sub in &subs {
         let (kind, wait) = match sub.u {
@@ -105,14 +107,15 @@ pub(crate) fn oneoff(
                 })
                 .min()
         };
-        // SAFETY: each raw fd belongs to a table entry, and the table cannot change while
-        // this call holds `&mut WasiCtx`.
         let mut pollfds: SmallVec<[PollFd<'_>; INLINE]> = fds
             .iter()
-            .map(|&(raw, flags)| {
-                PollFd::from_borrowed_fd(unsafe { BorrowedFd::borrow_raw(raw) }, flags)
-            })
+            .map(|(kind, flags)| PollFd::from_borrowed_fd(host_fd(kind), *flags))
             .collect();
+        // In a threaded program, the descriptor that becomes readable when the program ends
+        // wakes this wait too (after the guest's own, so that their slots stay put).
+        if let Some(program) = &program {
+            pollfds.push(PollFd::from_borrowed_fd(program.ending_fd(), PollFlags::IN));
+        }
         if !(pollfds.is_empty() && timeout == Some(0)) {
             let timeout = timeout.map(timespec);
             match rustix::event::poll(&mut pollfds, timeout.as_ref()) {
@@ -123,6 +126,10 @@ pub(crate) fn oneoff(
             }
         }
 
+        if program.is_some() && pollfds.last().is_some_and(|p| !p.revents().is_empty()) {
+            // The program ended meanwhile: this thread ends quietly (the outcome is decided).
+            return Err(crate::Trap::ExitThread(0).into());
+        }
         let now = monotonic_ns();
         let mut n = 0usize;
         for &(userdata, type_, wait) in &waits {
@@ -203,7 +210,7 @@ fn fd_wait(
     fd: Fd,
     read: bool,
     userdata: Userdata,
-    fds: &mut SmallVec<[(RawFd, PollFlags); INLINE]>,
+    fds: &mut SmallVec<[(Arc<Kind>, PollFlags); INLINE]>,
 ) -> Wait {
     let type_ = if read {
         Eventtype::FdRead
@@ -227,7 +234,7 @@ fn fd_wait(
     {
         return done(Errno::Notcapable, 0);
     }
-    match &entry.kind {
+    match &*entry.kind {
         // Regular files never block: ready now, with what is left to read.
         Kind::File(f) if f.filetype == Filetype::RegularFile => {
             if !read {
@@ -239,7 +246,7 @@ fn fd_wait(
             }
         }
         Kind::Dir(_) => done(Errno::Success, 0),
-        kind => {
+        _ => {
             let socket = matches!(
                 entry.filetype(),
                 Filetype::SocketStream | Filetype::SocketDgram
@@ -251,7 +258,9 @@ fn fd_wait(
             if read && socket {
                 flags |= PollFlags::RDHUP;
             }
-            fds.push((host_fd(kind).as_raw_fd(), flags));
+            // The entry's handle, held for the whole call: another thread closing the
+            // descriptor meanwhile leaves it open until the poll is over.
+            fds.push((Arc::clone(&entry.kind), flags));
             Wait::Fd {
                 slot: fds.len() - 1,
                 read,
@@ -691,12 +700,12 @@ mod tests {
         let events = poll(&mut ctx, &[fd_read(1, 3)]);
         assert_eq!(events[0].error, Errno::Notcapable);
         // fd_read alone is enough to poll for reading, but not for writing.
-        let entry = ctx.table.get(Fd(0), Rights::empty()).unwrap();
+        let entry = ctx.table.test_mut(Fd(0), Rights::empty());
         entry.rights = Rights::FD_READ;
         let events = poll(&mut ctx, &[fd_read(1, 0), fd_write(2, 0)]);
         assert_eq!(events[0].error, Errno::Success);
         assert_eq!(events[1].error, Errno::Notcapable);
-        ctx.table.get(Fd(0), Rights::empty()).unwrap().rights = Rights::empty();
+        ctx.table.test_mut(Fd(0), Rights::empty()).rights = Rights::empty();
         let events = poll(&mut ctx, &[fd_read(1, 0)]);
         assert_eq!(events[0].error, Errno::Notcapable);
     }
@@ -728,14 +737,14 @@ mod tests {
         assert_eq!(events.len(), 1);
         assert_eq!((events[0].userdata, events[0].error), (1, Errno::Success));
 
-        let Kind::Listener(l) = &ctx.table.get(Fd(3), Rights::empty()).unwrap().kind else {
+        let Kind::Listener(l) = &*ctx.table.get(Fd(3), Rights::empty()).unwrap().kind else {
             unreachable!()
         };
         let (ours, _) = l.accept().unwrap();
         let fd = ctx
             .table
             .insert(crate::table::FdEntry {
-                kind: Kind::Socket(ours),
+                kind: Kind::Socket(ours).into(),
                 rights: crate::table::SOCKET_RIGHTS,
                 inheriting: Rights::empty(),
                 flags: Fdflags::empty(),

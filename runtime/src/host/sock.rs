@@ -27,7 +27,7 @@ pub(crate) const IOV_CHUNK: usize = 64;
 /// nothing pending it returns `EAGAIN`.
 pub(crate) fn accept(ctx: &mut WasiCtx, fd: Fd, flags: Fdflags) -> HostResult<Fd> {
     let entry = ctx.table.get(fd, Rights::empty())?;
-    let listener = match &entry.kind {
+    let listener = match &*entry.kind {
         Kind::Listener(listener) => listener,
         // A connected socket, or a socket the host handed over as a plain descriptor: not
         // something this host accepts on, as `accept(2)` says of a socket that is not listening.
@@ -51,20 +51,21 @@ pub(crate) fn accept(ctx: &mut WasiCtx, fd: Fd, flags: Fdflags) -> HostResult<Fd
     // A duplicate of the listener holds the slot, and is what accepts: it is the same socket.
     let dup = listener.try_clone()?;
     let new_fd = ctx.table.insert(FdEntry {
-        kind: Kind::Listener(dup),
+        kind: Kind::Listener(dup).into(),
         rights,
         inheriting: Rights::empty(),
         flags: flags & Fdflags::NONBLOCK,
         preopen: None,
     })?;
-    let entry = ctx.table.get(new_fd, Rights::empty())?;
-    let accepted = match &entry.kind {
+    let placeholder = ctx.table.get(new_fd, Rights::empty())?.kind.clone();
+    let accepted = match &*placeholder {
         Kind::Listener(dup) => accept_stream(dup, wait, nonblocking),
         _ => Err(io::Error::from_raw_os_error(libc::EBADF)),
     };
     match accepted {
         Ok(stream) => {
-            entry.kind = Kind::Socket(stream);
+            ctx.table
+                .replace_kind(new_fd, &placeholder, Kind::Socket(stream))?;
             Ok(new_fd)
         }
         Err(e) => {
@@ -102,7 +103,7 @@ pub(crate) fn recv(
     ri_flags: Riflags,
 ) -> HostResult<(Size, Roflags)> {
     let entry = ctx.table.get(fd, Rights::empty())?;
-    let sock = connected_socket(entry, Rights::FD_READ)?;
+    let sock = connected_socket(&entry, Rights::FD_READ)?;
     let wait = !entry.flags.contains(Fdflags::NONBLOCK);
     let msg_flags = recv_msg_flags(ri_flags, wait);
     // Past the first chunk only a WAITALL read without PEEK goes on: a plain read may be short,
@@ -168,7 +169,7 @@ pub(crate) fn send(
     si_flags: Siflags,
 ) -> HostResult<Size> {
     let entry = ctx.table.get(fd, Rights::empty())?;
-    let sock = connected_socket(entry, Rights::FD_WRITE)?;
+    let sock = connected_socket(&entry, Rights::FD_WRITE)?;
     if si_flags != 0 {
         return Err(Errno::Inval.into());
     }
@@ -219,7 +220,7 @@ pub(crate) fn send(
 /// `sock_shutdown`: shuts down reading (`RD`), writing (`WR`) or both on a connected socket.
 pub(crate) fn shutdown(ctx: &mut WasiCtx, fd: Fd, how: Sdflags) -> HostResult<()> {
     let entry = ctx.table.get(fd, Rights::empty())?;
-    let sock = connected_socket(entry, Rights::SOCK_SHUTDOWN)?;
+    let sock = connected_socket(&entry, Rights::SOCK_SHUTDOWN)?;
     let how = if how == Sdflags::RD | Sdflags::WR {
         rustix::net::Shutdown::Both
     } else if how == Sdflags::RD {
@@ -242,7 +243,7 @@ pub(crate) fn is_socket(filetype: Filetype) -> bool {
 /// `need`. A listener has no peer to exchange data with: `ENOTCONN`, as `recv(2)` says.
 /// Sockets the embedder passed as stdio (`Kind::File` of a socket type) work too.
 pub(crate) fn connected_socket(entry: &FdEntry, need: Rights) -> Result<BorrowedFd<'_>, Errno> {
-    let fd = match &entry.kind {
+    let fd = match &*entry.kind {
         Kind::Socket(stream) => stream.as_fd(),
         Kind::Net(n) => n.fd.as_fd(),
         Kind::File(f) if is_socket(f.filetype) => f.file.as_fd(),

@@ -24,6 +24,7 @@ use crate::preview1::{
     Fstflags, Lookupflags, Oflags, Rights, Size, Timestamp, WasiSnapshotPreview1,
     WasiSnapshotPreview1Delegate, Whence,
 };
+use crate::threads::{WasiThreads, WasiThreadsDelegate};
 use crate::wasix::{Wasix32v1, Wasix32v1Delegate};
 use crate::wasmedge::{WasmedgeSockets, WasmedgeSocketsDelegate};
 use crate::{CallError, WasiCtxBuilder};
@@ -874,3 +875,5 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1Delegate for MemFs<H> {
 impl<H: WasiSnapshotPreview1 + WasmedgeSockets> WasmedgeSocketsDelegate for MemFs<H> {}
 
 impl<H: WasiSnapshotPreview1 + Wasix32v1> Wasix32v1Delegate for MemFs<H> {}
+
+impl<H: WasiSnapshotPreview1 + WasiThreads> WasiThreadsDelegate for MemFs<H> {}

@@ -214,6 +214,16 @@ pub fn outcome_by<T, U: fmt::Debug, E: ErrorCode>(
     }
 }
 
+/// A direct result (a value whose failures are in-band, such as a negative thread id), or the
+/// trap that ended the call.
+#[doc(hidden)]
+pub fn direct<T: fmt::Debug>(result: &Result<T, Trap>) -> String {
+    match result {
+        Ok(value) => format!("{value:?}"),
+        Err(trap) => ending(trap),
+    }
+}
+
 /// An errno by name, a bad guest input as the errno the bindings report, or a trap.
 fn failure<E: ErrorCode>(error: &CallError<E>, name: fn(E) -> &'static str) -> String {
     match error {

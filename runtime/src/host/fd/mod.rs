@@ -72,7 +72,12 @@ fn not_dir(kind: &Kind) -> Result<(), Errno> {
 
 pub(crate) fn close(ctx: &mut WasiCtx, fd: Fd) -> HostResult<()> {
     let entry = ctx.table.remove(fd)?;
-    match entry.kind {
+    // Another thread's call still using the descriptor keeps it open; it closes when that
+    // call ends.
+    let Ok(kind) = std::sync::Arc::try_unwrap(entry.kind) else {
+        return Ok(());
+    };
+    match kind {
         // Report what `close` itself says (NFS reports deferred write errors here); dropping
         // a `File` would swallow it. The descriptor is released either way, as on Linux.
         Kind::File(f) => {
@@ -108,14 +113,15 @@ pub(crate) fn fdstat_set_rights(
     base: Rights,
     inheriting: Rights,
 ) -> HostResult<()> {
-    let entry = ctx.table.get(fd, Rights::empty())?;
-    // Rights only ever shrink: a descriptor cannot grant itself what it was not given.
-    if !entry.rights.contains(base) || !entry.inheriting.contains(inheriting) {
-        return Err(Errno::Notcapable.into());
-    }
-    entry.rights = base;
-    entry.inheriting = inheriting;
-    Ok(())
+    ctx.table.update(fd, Rights::empty(), |entry| {
+        // Rights only ever shrink: a descriptor cannot grant itself what it was not given.
+        if !entry.rights.contains(base) || !entry.inheriting.contains(inheriting) {
+            return Err(Errno::Notcapable.into());
+        }
+        entry.rights = base;
+        entry.inheriting = inheriting;
+        Ok(())
+    })?
 }
 
 pub(crate) fn prestat_get(ctx: &mut WasiCtx, fd: Fd) -> HostResult<Prestat> {

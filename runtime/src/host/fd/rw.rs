@@ -12,7 +12,7 @@ use super::{HostResult, host_fd, not_dir, stdio};
 use crate::ctx::WasiCtx;
 use crate::guest::{GuestBuf, GuestBufMut, Iovecs, IovecsMut};
 use crate::preview1::*;
-use crate::table::{FdEntry, Kind};
+use crate::table::{EntryRef, FdEntry, Kind};
 
 /// Largest byte count one read or write asks the host for (Linux's own per-call cap,
 /// `MAX_RW_COUNT`). Clamping here keeps every result within a `u32` even when overlapping
@@ -258,7 +258,7 @@ enum Route {
 /// rights: POSIX's answer to reading one), then `ENOTCAPABLE` without `need`.
 #[inline]
 fn route(entry: &FdEntry, need: Rights) -> Result<Route, Errno> {
-    let route = match &entry.kind {
+    let route = match &*entry.kind {
         Kind::Dir(_) => return Err(Errno::Isdir),
         Kind::Socket(_) | Kind::Net(_) => Route::Socket,
         Kind::File(f) => match f.shared_nonblock {
@@ -309,7 +309,7 @@ fn write_once(fd: BorrowedFd<'_>, iovs: &Iovecs<'_>, budget: usize) -> io::Resul
 
 pub(crate) fn read(ctx: &mut WasiCtx, fd: Fd, mut iovs: IovecsMut<'_>) -> HostResult<Size> {
     let entry = ctx.table.get(fd, Rights::empty())?;
-    let route = route(entry, Rights::FD_READ)?;
+    let route = route(&entry, Rights::FD_READ)?;
     if route == Route::Socket {
         return Ok(super::super::sock::recv(ctx, fd, iovs, Riflags::empty())?.0);
     }
@@ -327,7 +327,7 @@ pub(crate) fn read(ctx: &mut WasiCtx, fd: Fd, mut iovs: IovecsMut<'_>) -> HostRe
 
 pub(crate) fn write(ctx: &mut WasiCtx, fd: Fd, iovs: Iovecs<'_>) -> HostResult<Size> {
     let entry = ctx.table.get(fd, Rights::empty())?;
-    let route = route(entry, Rights::FD_WRITE)?;
+    let route = route(&entry, Rights::FD_WRITE)?;
     if route == Route::Socket {
         return super::super::sock::send(ctx, fd, iovs, 0);
     }
@@ -349,13 +349,13 @@ pub(crate) fn write(ctx: &mut WasiCtx, fd: Fd, iovs: Iovecs<'_>) -> HostResult<S
 /// The entry behind a positioned read or write: `EISDIR` for a directory, `ENOTCAPABLE`
 /// without `need`.
 #[inline]
-fn positioned(ctx: &mut WasiCtx, fd: Fd, need: Rights) -> Result<BorrowedFd<'_>, Errno> {
+fn positioned(ctx: &mut WasiCtx, fd: Fd, need: Rights) -> Result<EntryRef<'_>, Errno> {
     let entry = ctx.table.get(fd, Rights::empty())?;
     not_dir(&entry.kind)?;
     if !entry.rights.contains(need) {
         return Err(Errno::Notcapable);
     }
-    Ok(host_fd(&entry.kind))
+    Ok(entry)
 }
 
 pub(crate) fn pread(
@@ -364,7 +364,8 @@ pub(crate) fn pread(
     mut iovs: IovecsMut<'_>,
     at: Filesize,
 ) -> HostResult<Size> {
-    let fd = positioned(ctx, fd, Rights::FD_READ | Rights::FD_SEEK)?;
+    let entry = positioned(ctx, fd, Rights::FD_READ | Rights::FD_SEEK)?;
+    let fd = host_fd(&entry.kind);
     let at = offset(at)?;
     if let Some(bytes) = single_mut(&mut iovs)
         .as_mut()
@@ -385,7 +386,8 @@ pub(crate) fn pwrite(
     iovs: Iovecs<'_>,
     at: Filesize,
 ) -> HostResult<Size> {
-    let fd = positioned(ctx, fd, Rights::FD_WRITE | Rights::FD_SEEK)?;
+    let entry = positioned(ctx, fd, Rights::FD_WRITE | Rights::FD_SEEK)?;
+    let fd = host_fd(&entry.kind);
     let at = offset(at)?;
     // On an `APPEND` descriptor Linux appends and ignores `at`; we keep that (documented in
     // docs/descriptors.md) rather than emulate POSIX with a racy flag toggle.
@@ -439,7 +441,7 @@ pub(crate) fn seek(
     {
         return Err(Errno::Notcapable.into());
     }
-    if let Kind::Dir(_) = entry.kind {
+    if let Kind::Dir(_) = *entry.kind {
         // A directory's host offset means nothing to the guest (listings use cookies).
         return Err(Errno::Spipe.into());
     }
@@ -456,7 +458,7 @@ pub(crate) fn tell(ctx: &mut WasiCtx, fd: Fd) -> HostResult<Filesize> {
     if !entry.rights.intersects(Rights::FD_TELL | Rights::FD_SEEK) {
         return Err(Errno::Notcapable.into());
     }
-    if let Kind::Dir(_) = entry.kind {
+    if let Kind::Dir(_) = *entry.kind {
         return Err(Errno::Spipe.into());
     }
     Ok(rustix::fs::tell(host_fd(&entry.kind))?)

@@ -22,7 +22,7 @@ pub(crate) fn advise(
     let entry = ctx.table.get(fd, Rights::FD_ADVISE)?;
     offset(at)?;
     offset(len)?;
-    if let Kind::Dir(_) = entry.kind {
+    if let Kind::Dir(_) = *entry.kind {
         // Advice about a directory's bytes has nothing to act on.
         return Ok(());
     }
@@ -117,7 +117,7 @@ pub(crate) fn filestat_get(ctx: &mut WasiCtx, fd: Fd) -> HostResult<Filestat> {
     let entry = ctx.table.get(fd, Rights::FD_FILESTAT_GET)?;
     let stat = rustix::fs::fstat(host_fd(&entry.kind))?;
     let mut filestat = filestat_from(&stat);
-    if let Kind::Socket(_) | Kind::Listener(_) | Kind::Net(_) = entry.kind {
+    if let Kind::Socket(_) | Kind::Listener(_) | Kind::Net(_) = *entry.kind {
         // fstat says "socket"; the entry knows which kind.
         filestat.filetype = entry.filetype();
     }

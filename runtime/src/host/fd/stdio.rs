@@ -27,12 +27,11 @@ pub(crate) fn fdstat_set_flags(ctx: &mut WasiCtx, fd: Fd, flags: Fdflags) -> Hos
     if !(flags ^ entry.flags).intersection(SYNC_FLAGS).is_empty() {
         return Err(Errno::Notsup.into());
     }
-    match &entry.kind {
+    match &*entry.kind {
         // Neither flag affects anything a directory descriptor can do; record them, as an
         // `fcntl` on a real directory descriptor would.
         Kind::Dir(_) => {
-            entry.flags = flags;
-            return Ok(());
+            return set_flags(ctx, fd, flags);
         }
         // A description shared with the host (stdio): changing its status flags would change
         // them for the host and whoever else shares it (the shell's terminal). `NONBLOCK` is
@@ -45,8 +44,7 @@ pub(crate) fn fdstat_set_flags(ctx: &mut WasiCtx, fd: Fd, flags: Fdflags) -> Hos
             if (flags ^ entry.flags).contains(Fdflags::APPEND) {
                 return Err(Errno::Notsup.into());
             }
-            entry.flags = flags;
-            return Ok(());
+            return set_flags(ctx, fd, flags);
         }
         _ => {}
     }
@@ -58,8 +56,14 @@ pub(crate) fn fdstat_set_flags(ctx: &mut WasiCtx, fd: Fd, flags: Fdflags) -> Hos
         flags.contains(Fdflags::NONBLOCK),
     );
     rustix::fs::fcntl_setfl(host, oflags)?;
-    entry.flags = flags;
-    Ok(())
+    set_flags(ctx, fd, flags)
+}
+
+/// Records the guest's view of `fd`'s flags.
+fn set_flags(ctx: &mut WasiCtx, fd: Fd, flags: Fdflags) -> HostResult<()> {
+    Ok(ctx
+        .table
+        .update(fd, Rights::empty(), |entry| entry.flags = flags)?)
 }
 
 /// The filetype of an open file, as preview1 names it (one `fstat`, plus `getsockopt` for a

@@ -100,7 +100,7 @@ fn read_exact(client: &mut TcpStream, n: usize) -> Vec<u8> {
 
 fn host_nonblocking(ctx: &mut WasiCtx, fd: Fd) -> bool {
     let entry = ctx.table.get(fd, Rights::empty()).unwrap();
-    let Kind::Socket(s) = &entry.kind else {
+    let Kind::Socket(s) = &*entry.kind else {
         panic!("fd {fd:?} is not a socket")
     };
     rustix::fs::fcntl_getfl(s)
@@ -128,7 +128,7 @@ fn nonblocking_accept_with_nothing_pending_is_eagain_and_opens_nothing() {
 #[test]
 fn listener_fdflag_nonblock_makes_accept_not_wait() {
     let (mut ctx, addr) = ctx();
-    ctx.table.get(LISTENER, Rights::empty()).unwrap().flags = Fdflags::NONBLOCK;
+    ctx.table.test_mut(LISTENER, Rights::empty()).flags = Fdflags::NONBLOCK;
     assert_eq!(
         errno(accept(&mut ctx, LISTENER, Fdflags::empty())),
         Errno::Again
@@ -161,7 +161,7 @@ fn accepted_socket_has_socket_rights_and_requested_flags() {
     let (mut ctx, addr) = ctx();
     let (fd, _c1) = pair(&mut ctx, addr, Fdflags::empty());
     let entry = ctx.table.get(fd, Rights::empty()).unwrap();
-    assert!(matches!(entry.kind, Kind::Socket(_)));
+    assert!(matches!(*entry.kind, Kind::Socket(_)));
     assert_eq!(entry.rights, SOCKET_RIGHTS);
     assert_eq!(entry.inheriting, Rights::empty());
     assert_eq!(entry.flags, Fdflags::empty());
@@ -181,7 +181,7 @@ fn accepted_socket_has_socket_rights_and_requested_flags() {
 #[test]
 fn accepted_rights_are_limited_by_the_listeners_inheriting_rights() {
     let (mut ctx, addr) = ctx();
-    ctx.table.get(LISTENER, Rights::empty()).unwrap().inheriting =
+    ctx.table.test_mut(LISTENER, Rights::empty()).inheriting =
         Rights::FD_READ | Rights::SOCK_SHUTDOWN | Rights::PATH_OPEN;
     let (fd, _c) = pair(&mut ctx, addr, Fdflags::empty());
     assert_eq!(
@@ -232,8 +232,7 @@ fn accept_on_the_wrong_kind_of_descriptor() {
     let (fd, _c) = pair(&mut ctx, addr, Fdflags::empty());
     assert_eq!(errno(accept(&mut ctx, fd, Fdflags::empty())), Errno::Inval);
     ctx.table
-        .get(LISTENER, Rights::empty())
-        .unwrap()
+        .test_mut(LISTENER, Rights::empty())
         .rights
         .remove(Rights::SOCK_ACCEPT);
     assert_eq!(
@@ -452,7 +451,7 @@ fn recv_on_a_nonblocking_socket_without_data_is_eagain() {
 fn a_blocking_guest_socket_blocks_even_if_the_host_socket_does_not() {
     let (mut ctx, addr) = ctx();
     let (fd, mut client) = pair(&mut ctx, addr, Fdflags::empty());
-    if let Kind::Socket(s) = &ctx.table.get(fd, Rights::empty()).unwrap().kind {
+    if let Kind::Socket(s) = &*ctx.table.get(fd, Rights::empty()).unwrap().kind {
         s.set_nonblocking(true).unwrap();
     }
     let writer = std::thread::spawn(move || {
@@ -662,7 +661,7 @@ fn data_calls_on_listeners_and_non_sockets() {
         );
     }
     // A socket without the right for the call: ENOTCAPABLE.
-    ctx.table.get(fd, Rights::empty()).unwrap().rights = Rights::empty();
+    ctx.table.test_mut(fd, Rights::empty()).rights = Rights::empty();
     assert_eq!(
         errno(recv_into(
             &mut ctx,
@@ -711,11 +710,12 @@ fn a_datagram_socket_passed_as_stdio_reports_truncation() {
     peer.set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
     // What the builder makes of a socket given as stdin (its filetype found by fstat).
-    ctx.table.get(Fd(0), Rights::empty()).unwrap().kind = Kind::File(crate::table::FileEntry {
+    ctx.table.test_mut(Fd(0), Rights::empty()).kind = Kind::File(crate::table::FileEntry {
         file: std::fs::File::from(std::os::fd::OwnedFd::from(ours)),
         filetype: Filetype::SocketDgram,
         shared_nonblock: Some(false),
-    });
+    })
+    .into();
     let mut mem = vec![0u8; 4096];
     peer.send(b"0123456789").unwrap();
     peer.send(b"ab").unwrap();
@@ -802,7 +802,7 @@ fn fd_write_on_a_socket_raises_no_sigpipe() {
     );
     assert!(!sigpipe_pending(), "fd_write raised SIGPIPE");
     // The check is real: a plain write on the same socket raises it.
-    let raw = match &ctx.table.get(fd, Rights::empty()).unwrap().kind {
+    let raw = match &*ctx.table.get(fd, Rights::empty()).unwrap().kind {
         Kind::Socket(s) => s.as_raw_fd(),
         _ => unreachable!("an accepted socket"),
     };

@@ -41,7 +41,7 @@ fn find_preopen(ctx: &WasiCtx, target: &[&str]) -> Option<(Fd, usize)> {
     let mut best: Option<(Fd, usize)> = None;
     for n in 0..ctx.table.limit() {
         let fd = Fd(n);
-        let Ok(entry) = ctx.table.get_ref(fd, Rights::empty()) else {
+        let Ok(entry) = ctx.table.get(fd, Rights::empty()) else {
             continue;
         };
         let Some(name) = &entry.preopen else {

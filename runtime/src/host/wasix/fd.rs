@@ -8,44 +8,23 @@ use std::os::fd::OwnedFd;
 use super::R;
 use crate::ctx::WasiCtx;
 use crate::preview1::{Errno, Fd, Fdflags, Rights};
-use crate::table::{DirEntry, FdEntry, FileEntry, Kind, NetSocket, STDIO_RIGHTS};
+use crate::table::{FdEntry, FileEntry, Kind, STDIO_RIGHTS};
 
-/// A second entry for what `entry` refers to: the same open file description (`dup`), with
-/// the same rights and flags, never a preopen.
-fn duplicate(entry: &FdEntry) -> std::io::Result<FdEntry> {
-    let kind = match &entry.kind {
-        Kind::File(f) => Kind::File(FileEntry {
-            file: f.file.try_clone()?,
-            filetype: f.filetype,
-            shared_nonblock: f.shared_nonblock,
-        }),
-        Kind::Dir(d) => Kind::Dir(DirEntry {
-            dir: d.dir.try_clone()?,
-            listing: None,
-            root: d.root,
-        }),
-        Kind::Socket(s) => Kind::Socket(s.try_clone()?),
-        Kind::Listener(l) => Kind::Listener(l.try_clone()?),
-        Kind::Net(n) => Kind::Net(NetSocket {
-            fd: n.fd.try_clone()?,
-            dgram: n.dgram,
-            v6: n.v6,
-        }),
-    };
-    Ok(FdEntry {
-        kind,
-        rights: entry.rights,
-        inheriting: entry.inheriting,
-        flags: entry.flags,
+/// A second entry for what `entry` refers to: the same open file description (`dup`: the
+/// same OS handle, shared, closed when the last of them is), with the same rights and flags,
+/// never a preopen.
+fn duplicate(entry: &FdEntry) -> FdEntry {
+    FdEntry {
         preopen: None,
-    })
+        ..entry.clone()
+    }
 }
 
 /// `fd_dup2` (and `fd_dup`, with `min` 0): the duplicate at the lowest free number `>= min`.
 /// `cloexec` has no effect: this host never executes another program, and every descriptor
 /// it holds is close-on-exec on the host.
 pub(crate) fn dup(ctx: &mut WasiCtx, fd: Fd, min: u32) -> R<Fd> {
-    let entry = duplicate(ctx.table.get_ref(fd, Rights::empty())?)?;
+    let entry = duplicate(&*ctx.table.get(fd, Rights::empty())?);
     Ok(ctx.table.insert_at_least(entry, min)?)
 }
 
@@ -54,7 +33,7 @@ fn stream_entry(fd: OwnedFd, drop: Rights) -> FdEntry {
     let file = File::from(fd);
     let filetype = crate::host::fd::filetype_of(&file);
     FdEntry {
-        kind: Kind::File(FileEntry::owned(file, filetype)),
+        kind: Kind::File(FileEntry::owned(file, filetype)).into(),
         rights: STDIO_RIGHTS - drop,
         inheriting: Rights::empty(),
         flags: Fdflags::empty(),

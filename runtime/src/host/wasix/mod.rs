@@ -19,7 +19,7 @@ use crate::{CallError, Trap};
 pub(crate) type R<T> = super::HostResult<T>;
 
 /// WASIX's state of one program, beside preview1's in [`WasiCtx`].
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct WasixState {
     /// The working directory: an absolute guest path inside a preopen (`cwd`).
     pub cwd: String,

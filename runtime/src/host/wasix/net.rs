@@ -13,7 +13,7 @@ use crate::guest::{GuestArrayMut, GuestPtr, Iovecs, IovecsMut};
 use crate::host::wasmedge::policy::NetOp;
 use crate::host::wasmedge::sockets;
 use crate::preview1::{Errno, Fd, Fdflags, Riflags, Rights, Roflags, Siflags, Size};
-use crate::table::Kind;
+use crate::table::{EntryRef, FdEntry, Kind};
 use crate::wasix::{
     AddrIp, AddrPort, AddrPortInet4, AddrPortInet6, AddressFamily, Ip4, Ip6, OptionTimestamp,
     SockOption, SockProto, SockStatus, SockType,
@@ -139,7 +139,7 @@ pub(crate) fn pair(
         let file = std::fs::File::from(fd);
         let filetype = crate::host::fd::filetype_of(&file);
         crate::table::FdEntry {
-            kind: Kind::File(crate::table::FileEntry::owned(file, filetype)),
+            kind: Kind::File(crate::table::FileEntry::owned(file, filetype)).into(),
             rights: crate::table::SOCKET_RIGHTS,
             inheriting: Rights::empty(),
             flags: Fdflags::empty(),
@@ -177,8 +177,8 @@ pub(crate) fn name(ctx: &mut WasiCtx, fd: Fd, peer: bool) -> R<AddrPort> {
 
 /// `sock_status`: every socket in the table is open; other descriptors are `ENOTSOCK`.
 pub(crate) fn status(ctx: &mut WasiCtx, fd: Fd) -> R<SockStatus> {
-    let entry = ctx.table.get_ref(fd, Rights::empty())?;
-    match &entry.kind {
+    let entry = ctx.table.get(fd, Rights::empty())?;
+    match &*entry.kind {
         Kind::Net(_) | Kind::Socket(_) | Kind::Listener(_) => Ok(SockStatus::Opened),
         Kind::File(f) if crate::host::sock::is_socket(f.filetype) => Ok(SockStatus::Opened),
         Kind::File(_) | Kind::Dir(_) => Err(Errno::Notsock.into()),
@@ -208,10 +208,14 @@ pub(crate) fn recv_from(
     Ok((n, roflags, addr_port(from)))
 }
 
-/// The host socket of a guest-created socket.
-fn host(ctx: &mut WasiCtx, fd: Fd) -> R<BorrowedFd<'_>> {
-    let entry = sockets::net(ctx, fd, Rights::empty())?;
-    match &entry.kind {
+/// The entry of a guest-created socket (held for the call: another thread may close it).
+fn host(ctx: &mut WasiCtx, fd: Fd) -> R<EntryRef<'_>> {
+    Ok(sockets::net(ctx, fd, Rights::empty())?)
+}
+
+/// The host socket of an entry [`host`] found.
+fn net_fd(entry: &FdEntry) -> R<BorrowedFd<'_>> {
+    match &*entry.kind {
         Kind::Net(n) => Ok(n.fd.as_fd()),
         _ => Err(Errno::Notsock.into()),
     }
@@ -220,7 +224,8 @@ fn host(ctx: &mut WasiCtx, fd: Fd) -> R<BorrowedFd<'_>> {
 /// `sock_set_opt_flag`.
 pub(crate) fn set_flag(ctx: &mut WasiCtx, fd: Fd, opt: SockOption, on: bool) -> R<()> {
     use rustix::net::sockopt as so;
-    let s = host(ctx, fd)?;
+    let entry = host(ctx, fd)?;
+    let s = net_fd(&entry)?;
     match opt {
         SockOption::ReuseAddr => so::set_socket_reuseaddr(s, on)?,
         SockOption::ReusePort => so::set_socket_reuseport(s, on)?,
@@ -239,7 +244,8 @@ pub(crate) fn set_flag(ctx: &mut WasiCtx, fd: Fd, opt: SockOption, on: bool) -> 
 /// `sock_get_opt_flag`.
 pub(crate) fn get_flag(ctx: &mut WasiCtx, fd: Fd, opt: SockOption) -> R<bool> {
     use rustix::net::sockopt as so;
-    let s = host(ctx, fd)?;
+    let entry = host(ctx, fd)?;
+    let s = net_fd(&entry)?;
     Ok(match opt {
         SockOption::ReuseAddr => so::socket_reuseaddr(s)?,
         SockOption::ReusePort => so::socket_reuseport(s)?,
@@ -267,7 +273,8 @@ pub(crate) fn set_time(
         OptionTimestamp::None => None,
         OptionTimestamp::Some(ns) => Some(Duration::from_nanos(ns)),
     };
-    let s = host(ctx, fd)?;
+    let entry = host(ctx, fd)?;
+    let s = net_fd(&entry)?;
     match opt {
         SockOption::Linger => rustix::net::sockopt::set_socket_linger(s, t)?,
         SockOption::RecvTimeout
@@ -281,7 +288,8 @@ pub(crate) fn set_time(
 
 /// `sock_get_opt_time`: `linger`; the timeouts are always unlimited (none).
 pub(crate) fn get_time(ctx: &mut WasiCtx, fd: Fd, opt: SockOption) -> R<OptionTimestamp> {
-    let s = host(ctx, fd)?;
+    let entry = host(ctx, fd)?;
+    let s = net_fd(&entry)?;
     let t = match opt {
         SockOption::Linger => rustix::net::sockopt::socket_linger(s)?,
         SockOption::RecvTimeout
@@ -299,7 +307,8 @@ pub(crate) fn get_time(ctx: &mut WasiCtx, fd: Fd, opt: SockOption) -> R<OptionTi
 /// `sock_set_opt_size`: buffer sizes and times to live.
 pub(crate) fn set_size(ctx: &mut WasiCtx, fd: Fd, opt: SockOption, size: u64) -> R<()> {
     use rustix::net::sockopt as so;
-    let s = host(ctx, fd)?;
+    let entry = host(ctx, fd)?;
+    let s = net_fd(&entry)?;
     let n = u32::try_from(size).map_err(|_| Errno::Inval)?;
     match opt {
         SockOption::RecvBufSize => so::set_socket_recv_buffer_size(s, n as usize)?,
@@ -314,7 +323,8 @@ pub(crate) fn set_size(ctx: &mut WasiCtx, fd: Fd, opt: SockOption, size: u64) ->
 /// `sock_get_opt_size`.
 pub(crate) fn get_size(ctx: &mut WasiCtx, fd: Fd, opt: SockOption) -> R<u64> {
     use rustix::net::sockopt as so;
-    let s = host(ctx, fd)?;
+    let entry = host(ctx, fd)?;
+    let s = net_fd(&entry)?;
     Ok(match opt {
         SockOption::RecvBufSize => so::socket_recv_buffer_size(s)? as u64,
         SockOption::SendBufSize => so::socket_send_buffer_size(s)? as u64,

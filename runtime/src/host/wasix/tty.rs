@@ -3,6 +3,7 @@
 //! terminal only where standard input really is one; otherwise they are only remembered.
 
 use std::os::fd::{AsFd, BorrowedFd};
+use std::sync::Arc;
 
 use super::R;
 use super::to_bool;
@@ -32,10 +33,17 @@ impl Default for TtyModes {
 }
 
 /// The host terminal behind guest descriptor `n` (0, 1 or 2), if it is one.
-fn terminal(ctx: &WasiCtx, n: u32) -> Option<BorrowedFd<'_>> {
-    let entry = ctx.table.get_ref(Fd(n), Rights::empty()).ok()?;
-    match &entry.kind {
-        Kind::File(f) if rustix::termios::isatty(&f.file) => Some(f.file.as_fd()),
+/// (Its handle, held for the call: another thread may close the descriptor meanwhile.)
+fn terminal(ctx: &WasiCtx, n: u32) -> Option<Arc<Kind>> {
+    let entry = ctx.table.get(Fd(n), Rights::empty()).ok()?;
+    let is_tty = matches!(&*entry.kind, Kind::File(f) if rustix::termios::isatty(&f.file));
+    is_tty.then(|| Arc::clone(&entry.kind))
+}
+
+/// The file of a [`terminal`].
+fn fd_of(kind: &Kind) -> Option<BorrowedFd<'_>> {
+    match kind {
+        Kind::File(f) => Some(f.file.as_fd()),
         _ => None,
     }
 }
@@ -47,9 +55,9 @@ pub(crate) fn get(ctx: &mut WasiCtx) -> R<Tty> {
     let size = [1, 0, 2]
         .into_iter()
         .find_map(|n| terminal(ctx, n))
-        .and_then(|fd| rustix::termios::tcgetwinsize(fd).ok());
+        .and_then(|k| rustix::termios::tcgetwinsize(fd_of(&k)?).ok());
     let mut modes = ctx.wasix.tty;
-    if let Some(t) = terminal(ctx, 0).and_then(|fd| rustix::termios::tcgetattr(fd).ok()) {
+    if let Some(t) = terminal(ctx, 0).and_then(|k| rustix::termios::tcgetattr(fd_of(&k)?).ok()) {
         use rustix::termios::{LocalModes, OutputModes};
         modes.echo = t.local_modes.contains(LocalModes::ECHO);
         modes.line_buffered = t.local_modes.contains(LocalModes::ICANON);
@@ -79,7 +87,7 @@ pub(crate) fn set(ctx: &mut WasiCtx, tty: GuestPtr<'_, Tty>) -> R<()> {
         line_feeds: tty.line_feeds == Bool::Yes,
     };
     ctx.wasix.tty = modes;
-    if let Some(fd) = terminal(ctx, 0) {
+    if let Some(fd) = terminal(ctx, 0).as_deref().and_then(fd_of) {
         use rustix::termios::{LocalModes, OptionalActions, OutputModes};
         let mut t = rustix::termios::tcgetattr(fd)?;
         t.local_modes.set(LocalModes::ECHO, modes.echo);

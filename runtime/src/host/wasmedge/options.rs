@@ -16,9 +16,8 @@ use crate::table::Kind;
 use crate::wasmedge::SockOptName;
 
 /// The host descriptor of the socket at `fd`, whatever kind of socket it is.
-fn socket_fd(ctx: &mut WasiCtx, fd: Fd) -> Result<BorrowedFd<'_>, Errno> {
-    let entry = ctx.table.get_ref(fd, Rights::empty())?;
-    Ok(match &entry.kind {
+fn socket_fd(kind: &Kind) -> Result<BorrowedFd<'_>, Errno> {
+    Ok(match kind {
         Kind::Net(n) => n.fd.as_fd(),
         Kind::Socket(s) => s.as_fd(),
         Kind::Listener(l) => l.as_fd(),
@@ -60,7 +59,8 @@ fn host_option(name: SockOptName) -> Result<(libc::c_int, Shape, bool), Errno> {
 
 /// `sock_setsockopt`.
 pub(crate) fn set(ctx: &mut WasiCtx, fd: Fd, name: SockOptName, val: GuestBuf<'_>) -> R<()> {
-    let host = socket_fd(ctx, fd)?;
+    let entry = ctx.table.get(fd, Rights::empty())?;
+    let host = socket_fd(&entry.kind)?;
     let (opt, shape, settable) = host_option(name)?;
     if !settable {
         return Err(Errno::Noprotoopt.into());
@@ -149,7 +149,8 @@ pub(crate) fn get(
     val_len: GuestPtr<'_, u32>,
 ) -> R<()> {
     let room = val_len.read()?;
-    let host = socket_fd(ctx, fd)?;
+    let entry = ctx.table.get(fd, Rights::empty())?;
+    let host = socket_fd(&entry.kind)?;
     let (opt, shape, _) = host_option(name)?;
     let mut bytes = [0u8; 16];
     let n = match shape {

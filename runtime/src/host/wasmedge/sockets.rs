@@ -15,15 +15,15 @@ use crate::guest::GuestPtr;
 use crate::guest::{Iovecs, IovecsMut};
 use crate::host::sock::{self as p1sock, IOV_CHUNK};
 use crate::preview1::{Errno, Fd, Fdflags, Riflags, Rights, Roflags, Siflags, Size};
-use crate::table::{FdEntry, Kind, NET_RIGHTS, NetSocket};
+use crate::table::{EntryRef, FdEntry, Kind, NET_RIGHTS, NetSocket};
 use crate::wasmedge::{Address, AddressFamily, SockType};
 
 /// The guest-created socket at `fd`, if it holds `need`: `EBADF` if closed, `ENOTSOCK` for
 /// anything but a socket, `ENOTSUP` for a socket this host did not create through these
 /// calls (a preopened listener, a socket passed as stdio), `ENOTCAPABLE` without the right.
-pub(crate) fn net(ctx: &mut WasiCtx, fd: Fd, need: Rights) -> Result<&mut FdEntry, Errno> {
+pub(crate) fn net(ctx: &mut WasiCtx, fd: Fd, need: Rights) -> Result<EntryRef<'_>, Errno> {
     let entry = ctx.table.get(fd, Rights::empty())?;
-    match &entry.kind {
+    match &*entry.kind {
         Kind::Net(_) => {}
         Kind::Socket(_) | Kind::Listener(_) => return Err(Errno::Notsup),
         Kind::File(f) if p1sock::is_socket(f.filetype) => return Err(Errno::Notsup),
@@ -36,7 +36,7 @@ pub(crate) fn net(ctx: &mut WasiCtx, fd: Fd, need: Rights) -> Result<&mut FdEntr
 }
 
 fn sock(entry: &FdEntry) -> &NetSocket {
-    match &entry.kind {
+    match &*entry.kind {
         Kind::Net(n) => n,
         _ => unreachable!("checked by `net`"),
     }
@@ -75,7 +75,7 @@ pub(crate) fn open_host(ctx: &mut WasiCtx, v6: bool, dgram: bool) -> R<Fd> {
     #[cfg(target_vendor = "apple")]
     rustix::net::sockopt::set_socket_nosigpipe(&fd, true)?;
     let fd = ctx.table.insert(FdEntry {
-        kind: Kind::Net(NetSocket { fd, dgram, v6 }),
+        kind: Kind::Net(NetSocket { fd, dgram, v6 }).into(),
         rights: NET_RIGHTS,
         inheriting: NET_RIGHTS,
         flags: Fdflags::empty(),
@@ -101,7 +101,7 @@ pub(crate) fn bind_addr(ctx: &mut WasiCtx, fd: Fd, sa: SocketAddr) -> R<()> {
     net(ctx, fd, Rights::empty())?;
     ctx.net.check(NetOp::Bind(sa))?;
     let entry = net(ctx, fd, Rights::empty())?;
-    rustix::net::bind(&sock(entry).fd, &sa)?;
+    rustix::net::bind(&sock(&entry).fd, &sa)?;
     Ok(())
 }
 
@@ -124,7 +124,7 @@ pub(crate) fn connect_addr(ctx: &mut WasiCtx, fd: Fd, sa: SocketAddr) -> R<()> {
     ctx.net.check(NetOp::Connect(sa))?;
     let entry = net(ctx, fd, Rights::empty())?;
     let blocking = !entry.flags.contains(Fdflags::NONBLOCK);
-    let s = sock(entry).fd.as_fd();
+    let s = sock(&entry).fd.as_fd();
     match rustix::net::connect(s, &sa) {
         Ok(()) => Ok(()),
         // Interrupted, or a blocking guest on a host socket someone made nonblocking: the
@@ -144,7 +144,7 @@ pub(crate) fn connect_addr(ctx: &mut WasiCtx, fd: Fd, sa: SocketAddr) -> R<()> {
 /// a port of the system's choosing, so the policy is asked about that bind.
 pub(crate) fn listen(ctx: &mut WasiCtx, fd: Fd, backlog: u32) -> R<()> {
     let entry = net(ctx, fd, Rights::empty())?;
-    let s = sock(entry);
+    let s = sock(&entry);
     if s.dgram {
         return Err(Errno::Notsup.into());
     }
@@ -154,7 +154,7 @@ pub(crate) fn listen(ctx: &mut WasiCtx, fd: Fd, backlog: u32) -> R<()> {
     }
     let entry = net(ctx, fd, Rights::empty())?;
     let backlog = i32::try_from(backlog).unwrap_or(i32::MAX);
-    rustix::net::listen(&sock(entry).fd, backlog)?;
+    rustix::net::listen(&sock(&entry).fd, backlog)?;
     Ok(())
 }
 
@@ -169,7 +169,7 @@ pub(crate) fn accept(ctx: &mut WasiCtx, fd: Fd, flags: Fdflags) -> R<Fd> {
     let nonblocking = flags.contains(Fdflags::NONBLOCK);
     let wait = !(nonblocking || entry.flags.contains(Fdflags::NONBLOCK));
     let rights = NET_RIGHTS & entry.inheriting;
-    let s = sock(entry);
+    let s = sock(&entry);
     let v6 = s.v6;
     if s.dgram {
         return Err(Errno::Notsup.into());
@@ -180,24 +180,26 @@ pub(crate) fn accept(ctx: &mut WasiCtx, fd: Fd, flags: Fdflags) -> R<Fd> {
             fd: dup,
             dgram: false,
             v6,
-        }),
+        })
+        .into(),
         rights,
         inheriting: rights,
         flags: flags & Fdflags::NONBLOCK,
         preopen: None,
     })?;
-    let entry = ctx.table.get(new_fd, Rights::empty())?;
-    let accepted = match &entry.kind {
+    let placeholder = ctx.table.get(new_fd, Rights::empty())?.kind.clone();
+    let accepted = match &*placeholder {
         Kind::Net(listener) => accept_one(listener.fd.as_fd(), wait, nonblocking),
         _ => Err(io::Error::from_raw_os_error(libc::EBADF)),
     };
     match accepted {
         Ok(conn) => {
-            entry.kind = Kind::Net(NetSocket {
+            let conn = Kind::Net(NetSocket {
                 fd: conn,
                 dgram: false,
                 v6,
             });
+            ctx.table.replace_kind(new_fd, &placeholder, conn)?;
             Ok(new_fd)
         }
         Err(e) => {
@@ -302,7 +304,7 @@ pub(crate) fn recv_from_addr(
 ) -> R<(SocketAddr, Size, Roflags)> {
     let entry = net(ctx, fd, Rights::FD_READ)?;
     let wait = !entry.flags.contains(Fdflags::NONBLOCK);
-    let s = sock(entry);
+    let s = sock(&entry);
     check(s.v6)?;
     let host = s.fd.as_fd();
     let msg_flags = p1sock::recv_msg_flags(ri_flags, wait);
@@ -377,7 +379,7 @@ pub(crate) fn send_to_addr(
     ctx.net.check(NetOp::Connect(to))?;
     let entry = net(ctx, fd, Rights::FD_WRITE)?;
     let wait = !entry.flags.contains(Fdflags::NONBLOCK);
-    let host = sock(entry).fd.as_fd();
+    let host = sock(&entry).fd.as_fd();
     let mut msg_flags = p1sock::os::SEND_FLAGS;
     if !wait {
         msg_flags |= libc::MSG_DONTWAIT;
@@ -423,7 +425,7 @@ pub(crate) fn get_addr(
 /// The local or peer address of any socket descriptor (shared with WASIX).
 pub(crate) fn name_of_fd(ctx: &mut WasiCtx, fd: Fd, peer: bool) -> R<SocketAddr> {
     let entry = ctx.table.get(fd, Rights::empty())?;
-    let host = match &entry.kind {
+    let host = match &*entry.kind {
         Kind::Net(n) => n.fd.as_fd(),
         Kind::Socket(s) => s.as_fd(),
         Kind::Listener(l) => l.as_fd(),

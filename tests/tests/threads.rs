@@ -1,0 +1,365 @@
+//! wasi-threads: the threaded Rust guest (`guests/rust-threads`) and `.wat` edge cases, run
+//! through the CLI and in-process through `wasi_host::program`. Each guest case prints one
+//! completion line with its check count, asserted here.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use wasi_host::program::{self, Program, ProgramOptions};
+use wasi_host::{Exit, Stdio, WasiCtx};
+use wasi_host_tests::{guest_dir, guests, watchdog};
+
+const CLI: &str = env!("CARGO_BIN_EXE_wasi-host-under-test");
+
+fn cli(args: &[&str]) -> Output {
+    let child = Command::new(CLI)
+        .args(args)
+        .env_clear()
+        .env("RUST_BACKTRACE", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start wasi-host");
+    watchdog::wait(child, &format!("wasi-host {args:?}"))
+}
+
+fn guest() -> String {
+    guests::rust_threads().display().to_string()
+}
+
+fn wat(name: &str) -> String {
+    guest_dir()
+        .join("wat")
+        .join(format!("{name}.wat"))
+        .display()
+        .to_string()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[track_caller]
+fn assert_ok(out: &Output, line: &str) {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout: {}\nstderr: {}",
+        stdout(out),
+        stderr(out)
+    );
+    assert!(
+        stdout(out).contains(line),
+        "{line:?} not in {:?}",
+        stdout(out)
+    );
+}
+
+#[test]
+fn cli_spawn_join_mutex_condvar_channel() {
+    assert_ok(&cli(&["run", &guest(), "basic"]), "basic ok: 13 checks\n");
+}
+
+#[test]
+fn cli_accepts_wasmtime_thread_flags() {
+    let out = cli(&[
+        "run",
+        "-W",
+        "threads=y",
+        "-S",
+        "threads=y",
+        &guest(),
+        "basic",
+    ]);
+    assert_ok(&out, "basic ok: 13 checks\n");
+}
+
+#[test]
+fn cli_rayon_parallel_sum() {
+    let out = cli(&[
+        "run",
+        "--env",
+        "RAYON_NUM_THREADS=4",
+        &guest(),
+        "rayon",
+        "300000",
+    ]);
+    assert_ok(&out, "rayon ok: 2 checks, sum 134999849999, 4 threads\n");
+}
+
+#[test]
+fn cli_parallel_file_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let map = format!("{}::/d", dir.path().display());
+    let out = cli(&["run", "--dir", &map, &guest(), "files", "/d"]);
+    assert_ok(&out, "files ok: 7 checks, 76000 bytes appended\n");
+    // Every appended byte is on the host too.
+    let shared = std::fs::read(dir.path().join("shared.txt")).unwrap();
+    assert_eq!(shared.len(), 76000);
+    assert_eq!(shared.iter().filter(|b| **b == b'\n').count(), 4000);
+}
+
+#[test]
+fn cli_concurrent_open_close_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let map = format!("{}::/d", dir.path().display());
+    let out = cli(&["run", "--dir", &map, &guest(), "fds", "/d"]);
+    assert_ok(&out, "fds ok: 3 checks, 1200 rounds\n");
+}
+
+#[test]
+fn cli_exit_from_a_thread_while_main_blocks() {
+    let out = cli(&["run", &guest(), "exit-blocked"]);
+    assert_eq!(out.status.code(), Some(7), "stderr: {}", stderr(&out));
+    assert_eq!(stdout(&out), "exiting from a thread\n");
+}
+
+#[test]
+fn cli_exit_from_a_thread_while_main_computes() {
+    let out = cli(&["run", &guest(), "exit-busy"]);
+    assert_eq!(out.status.code(), Some(9), "stderr: {}", stderr(&out));
+    assert_eq!(stdout(&out), "exiting from a thread\n");
+}
+
+#[test]
+fn cli_trap_in_a_thread_ends_the_program() {
+    let out = cli(&["run", &guest(), "trap"]);
+    assert_eq!(out.status.code(), Some(134), "stderr: {}", stderr(&out));
+    assert_eq!(stdout(&out), "trapping in a thread\n");
+    let err = stderr(&out);
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(err.contains("unreachable"), "{err}");
+    assert!(
+        err.contains("wasi_thread_start"),
+        "backtrace of the thread: {err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn cli_thread_limit() {
+    let out = cli(&["run", "--max-threads", "3", &guest(), "limit", "3"]);
+    assert_ok(&out, "limit ok: 3 checks, spawned 3, refused 2\n");
+}
+
+#[test]
+fn cli_threads_n_refuses_a_threaded_module() {
+    let out = cli(&["run", "-S", "threads=n", &guest(), "basic"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: ") && err.contains("-S threads=n"),
+        "{err}"
+    );
+}
+
+#[test]
+fn cli_memory_import_of_any_name_and_spawn_failure_at_the_limit() {
+    // Exits while its thread is parked in `memory.atomic.wait32` for ever.
+    let out = cli(&["run", "--max-threads", "1", &wat("threads_foo_bar")]);
+    assert_eq!(out.status.code(), Some(42), "stderr: {}", stderr(&out));
+}
+
+#[test]
+fn cli_max_memory_size_bounds_the_shared_memory() {
+    let out = cli(&["run", "-W", "max-memory-size=256K", &wat("threads_grow")]);
+    assert_eq!(out.status.code(), Some(42), "stderr: {}", stderr(&out));
+    // Without the limit the first grow succeeds (status 1): the limit is what refused it.
+    let out = cli(&["run", &wat("threads_grow")]);
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
+}
+
+#[test]
+fn cli_unshared_memory_is_a_clear_error() {
+    let out = cli(&["run", &wat("threads_unshared")]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("`env.memory` is not shared"), "{err}");
+}
+
+// In-process, through the library.
+
+fn engine() -> wasmtime::Engine {
+    let mut config = wasmtime::Config::new();
+    program::configure(&mut config);
+    wasmtime::Engine::new(&config).unwrap()
+}
+
+/// Runs the guest case `args` in-process with `max_threads`; the outcome and what it printed.
+fn run_in_process(
+    args: &[&str],
+    max_threads: u32,
+    dir: Option<&Path>,
+) -> (wasmtime::Result<()>, String) {
+    let engine = engine();
+    let module = wasmtime::Module::from_file(&engine, guests::rust_threads()).unwrap();
+    let linker = wasmtime::Linker::new(&engine);
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let mut builder = WasiCtx::builder();
+    builder
+        .arg("guest")
+        .args(args.iter().copied())
+        .env("RAYON_NUM_THREADS", "3")
+        .stdout(Stdio::File(out.reopen().unwrap()));
+    if let Some(dir) = dir {
+        builder.preopen_dir(dir, "/d");
+    }
+    let ctx = builder.build().unwrap();
+    let options = ProgramOptions {
+        max_threads,
+        ..ProgramOptions::default()
+    };
+    let program = Program::new(&engine, &linker, &module, options, |ctx| ctx, |ctx| ctx).unwrap();
+    assert!(program.is_threaded());
+    let outcome = program.run(ctx);
+    let printed = std::fs::read_to_string(out.path()).unwrap();
+    (outcome, printed)
+}
+
+#[test]
+fn library_runs_threads_to_completion() {
+    let (outcome, printed) = run_in_process(&["basic"], 64, None);
+    outcome.unwrap();
+    assert_eq!(printed, "basic ok: 13 checks\n");
+    let (outcome, printed) = run_in_process(&["rayon", "100000"], 64, None);
+    outcome.unwrap();
+    assert_eq!(printed, "rayon ok: 2 checks, sum 14999750005, 3 threads\n");
+    let dir = tempfile::tempdir().unwrap();
+    let (outcome, printed) = run_in_process(&["fds", "/d"], 64, Some(dir.path()));
+    outcome.unwrap();
+    assert_eq!(printed, "fds ok: 3 checks, 1200 rounds\n");
+}
+
+#[test]
+fn library_exit_and_trap_in_a_thread() {
+    for (case, status) in [("exit-blocked", 7), ("exit-busy", 9)] {
+        let (outcome, printed) = run_in_process(&[case], 64, None);
+        let e = outcome.unwrap_err();
+        assert_eq!(
+            e.downcast_ref::<Exit>(),
+            Some(&Exit(status)),
+            "{case}: {e:?}"
+        );
+        assert_eq!(printed, "exiting from a thread\n");
+    }
+    let (outcome, printed) = run_in_process(&["trap"], 64, None);
+    let e = outcome.unwrap_err();
+    assert!(e.downcast_ref::<Exit>().is_none());
+    assert!(format!("{e:?}").contains("unreachable"), "{e:?}");
+    assert_eq!(printed, "trapping in a thread\n");
+}
+
+#[test]
+fn library_thread_limit() {
+    let (outcome, printed) = run_in_process(&["limit", "2"], 2, None);
+    outcome.unwrap();
+    assert_eq!(printed, "limit ok: 3 checks, spawned 2, refused 2\n");
+}
+
+/// Store data that counts the stores alive.
+struct Counted {
+    wasi: WasiCtx,
+    alive: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.alive.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn library_sleeping_threads_end_with_the_program() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let engine = engine();
+    let module = wasmtime::Module::from_file(&engine, guests::rust_threads()).unwrap();
+    let linker = wasmtime::Linker::new(&engine);
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let ctx = WasiCtx::builder()
+        .args(["guest", "sleepers"])
+        .stdout(Stdio::File(out.reopen().unwrap()))
+        .build()
+        .unwrap();
+    let alive = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = std::sync::Arc::clone(&alive);
+    let program = Program::new(
+        &engine,
+        &linker,
+        &module,
+        ProgramOptions::default(),
+        move |wasi| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            Counted {
+                wasi,
+                alive: std::sync::Arc::clone(&counter),
+            }
+        },
+        |data| &mut data.wasi,
+    )
+    .unwrap();
+    program.run(ctx).unwrap();
+    // `_start` returned while two threads sleep for an hour: the end of the program wakes
+    // them, and every thread's store goes. (The bound only keeps a broken build from hanging.)
+    let mut rounds = 0;
+    while alive.load(Ordering::SeqCst) != 0 {
+        rounds += 1;
+        assert!(rounds < 60_000, "threads still alive");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    assert_eq!(
+        std::fs::read_to_string(out.path()).unwrap(),
+        "main returns\n"
+    );
+}
+
+#[test]
+fn library_refuses_an_unshared_memory() {
+    let engine = engine();
+    let module =
+        wasmtime::Module::from_file(&engine, PathBuf::from(wat("threads_unshared"))).unwrap();
+    let linker = wasmtime::Linker::new(&engine);
+    let err = Program::new(
+        &engine,
+        &linker,
+        &module,
+        ProgramOptions::default(),
+        |c: WasiCtx| c,
+        |c| c,
+    )
+    .err()
+    .expect("refused");
+    assert!(
+        err.to_string().contains("`env.memory` is not shared"),
+        "{err}"
+    );
+}
+
+#[test]
+fn plain_instantiate_links_thread_spawn_and_it_fails() {
+    // Outside a `Program`, `thread-spawn` is linked and returns a negative value.
+    let engine = engine();
+    let module = wasmtime::Module::new(
+        &engine,
+        r#"(module
+            (import "wasi" "thread-spawn" (func $spawn (param i32) (result i32)))
+            (func (export "go") (result i32) (call $spawn (i32.const 0))))"#,
+    )
+    .unwrap();
+    let linker = wasmtime::Linker::new(&engine);
+    let mut store = wasmtime::Store::new(&engine, WasiCtx::builder().build().unwrap());
+    // The engine has epoch interruption on (`program::configure`).
+    store.set_epoch_deadline(1);
+    let instance = wasi_host::instantiate(&mut store, &linker, &module, |c| c).unwrap();
+    let go = instance
+        .get_typed_func::<(), i32>(&mut store, "go")
+        .unwrap();
+    assert!(go.call(&mut store, ()).unwrap() < 0);
+}
