@@ -202,6 +202,9 @@ pub fn run(run: &RunArgs, settings: &Settings) -> Result<ExitCode, SetupError> {
     if let Some(timeout) = settings.timeout {
         store.set_epoch_deadline(1);
         start_timer(&engine, timeout)?;
+    } else if settings.threads == Some(true) {
+        // `-W threads=y` compiled epoch checks in; the epoch never moves without a timeout.
+        store.set_epoch_deadline(1);
     }
 
     let instance = match crate::instantiate(&mut store, &linker, &module, |host: &mut Host| {
