@@ -272,6 +272,9 @@ where
     if let Some(timeout) = settings.timeout {
         store.set_epoch_deadline(1);
         start_timer(engine, timeout)?;
+    } else if settings.threads == Some(true) {
+        // `-W threads=y` compiled epoch checks in; the epoch never moves without a timeout.
+        store.set_epoch_deadline(1);
     }
 
     let instance = match crate::instantiate(&mut store, &linker, module, |host: &mut Host<W>| {
