@@ -6,6 +6,7 @@ mod alloc;
 mod data;
 mod floor;
 mod net;
+mod parallel;
 mod peers;
 mod startup;
 mod threads;
@@ -22,7 +23,8 @@ static ALLOCATOR: alloc::Counting = alloc::Counting;
 
 const USAGE: &str = "\
 usage: wasi-host-bench --wasm WORKLOADS.wasm --native WORKLOADS [--quick] [--runs N]
-                       [--rg-wasm RG.wasm] [--rg-native RG] [--only NAME] [--cli WASI-HOST]
+                       [--rg-wasm RG.wasm] [--rg-native RG] [--rg-threads-wasm RG.wasm]
+                       [--only NAME] [--cli WASI-HOST]
                        [--http-wasm HTTP.wasm --http-native HTTP] [--net-only]
                        [--threads-wasm THREADS.wasm]";
 
@@ -126,6 +128,8 @@ struct Options {
     native: PathBuf,
     rg_wasm: Option<PathBuf>,
     rg_native: Option<PathBuf>,
+    /// ripgrep built for wasm32-wasip1-threads, for the parallel-search rows.
+    rg_threads: Option<PathBuf>,
     only: Option<String>,
     /// The `wasi-host` command, for the start-up and network rows.
     cli: Option<PathBuf>,
@@ -143,6 +147,7 @@ fn parse_options() -> Result<Options> {
     let (mut rg_wasm, mut rg_native, mut only, mut cli) = (None, None, None, None);
     let (mut http_wasm, mut http_native, mut net_only) = (None, None, false);
     let mut threads_wasm = None;
+    let mut rg_threads = None;
     while let Some(arg) = args.next() {
         let mut value = || {
             args.next()
@@ -155,6 +160,7 @@ fn parse_options() -> Result<Options> {
             "--native" => native = Some(PathBuf::from(value()?)),
             "--rg-wasm" => rg_wasm = Some(PathBuf::from(value()?)),
             "--rg-native" => rg_native = Some(PathBuf::from(value()?)),
+            "--rg-threads-wasm" => rg_threads = Some(PathBuf::from(value()?)),
             "--only" => only = Some(value()?),
             "--cli" => cli = Some(PathBuf::from(value()?)),
             "--http-wasm" => http_wasm = Some(PathBuf::from(value()?)),
@@ -171,6 +177,7 @@ fn parse_options() -> Result<Options> {
         native: native.context(USAGE)?,
         rg_wasm,
         rg_native,
+        rg_threads,
         only,
         cli,
         http: http_wasm.zip(http_native),
@@ -360,6 +367,14 @@ fn main() -> Result<()> {
     memory_per_instance(&guest, &data, if opts.quick { 100 } else { 1000 })?;
     if let Some(rg) = &opts.rg_wasm {
         ripgrep(&engine, rg, opts.rg_native.as_deref(), &opts, tmp.path())?;
+        if let (Some(threads), Some(cli)) = (&opts.rg_threads, &opts.cli) {
+            let rgs = parallel::Ripgreps {
+                threads,
+                single: rg,
+                native: opts.rg_native.as_deref(),
+            };
+            parallel::run(cli, &rgs, &tmp.path().join("tree"), opts.runs, tmp.path())?;
+        }
     }
     if let Some(cli) = &opts.cli {
         let mut programs = vec![startup::Program {

@@ -1,5 +1,6 @@
 //! `cargo xtask bench [--quick] [ARGS]`: builds the guest workloads (for wasm32-wasip1 and for
-//! the host), and for the full bench ripgrep for wasm32-wasip1, then runs the bench runner
+//! the host), and for the full bench ripgrep 15.2.0 for wasm32-wasip1, wasm32-wasip1-threads
+//! and the host, then runs the bench runner
 //! (`bench/`). `--quick` runs everything once with small sizes, skips ripgrep, and builds the
 //! runner in the dev profile, whose wasmtime the tests have already compiled: it keeps the bench
 //! from rotting in CI; its numbers mean nothing. The full bench builds the runner in release.
@@ -10,7 +11,7 @@
 //! The threads row runs the threaded test guest (tests/guests/rust-threads, built for
 //! wasm32-wasip1-threads) on one and two threads.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use anyhow::{Result, bail};
@@ -96,35 +97,33 @@ fn ensure_wrk() -> Result<()> {
     Ok(())
 }
 
-/// ripgrep for wasm32-wasip1: `$WASI_HOST_BENCH_RG_WASM`, or built once with `cargo install`.
-fn ripgrep_wasm(cargo: &str) -> Result<PathBuf> {
-    if let Some(path) = std::env::var_os("WASI_HOST_BENCH_RG_WASM") {
+/// ripgrep 15.2.0 built once with `cargo install` for `target` (None: the host) into
+/// `target/<dir>`, unless `$<env>` names a build to use.
+fn ripgrep(cargo: &str, target: Option<&str>, dir: &str, env: &str) -> Result<PathBuf> {
+    if let Some(path) = std::env::var_os(env) {
         return Ok(PathBuf::from(path));
     }
-    let root = target_dir().join("bench-rg");
-    let wasm = root.join("bin/rg.wasm");
-    if !wasm.exists() {
-        println!("bench: building ripgrep for wasm32-wasip1 (once)");
-        let ok = status(
-            Command::new(cargo)
-                .args(["install", "ripgrep", "--locked"])
-                .args(["--target", "wasm32-wasip1", "--root"])
-                .arg(&root),
-        )?;
-        if !ok {
-            bail!("building ripgrep for wasm32-wasip1 failed");
+    let root = target_dir().join(dir);
+    let exe = root.join(if target.is_some() {
+        "bin/rg.wasm"
+    } else {
+        "bin/rg"
+    });
+    if !exe.exists() {
+        println!(
+            "bench: building ripgrep for {} (once)",
+            target.unwrap_or("the host")
+        );
+        let mut cmd = Command::new(cargo);
+        cmd.args(["install", "ripgrep", "--version", "15.2.0", "--locked"]);
+        if let Some(target) = target {
+            cmd.args(["--target", target]);
+        }
+        if !status(cmd.arg("--root").arg(&root))? {
+            bail!("building ripgrep into {} failed", root.display());
         }
     }
-    Ok(wasm)
-}
-
-/// The native `rg` on PATH, if any.
-fn ripgrep_native() -> Option<&'static Path> {
-    let found = Command::new("rg")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    found.then_some(Path::new("rg"))
+    Ok(exe)
 }
 
 /// The threaded test guest (tests/guests/rust-threads) in release for wasm32-wasip1-threads,
@@ -193,10 +192,25 @@ pub fn run(args: &[String]) -> Result<()> {
             .arg(native);
     }
     if !quick && !net_only && !args.iter().any(|a| a == "--rg-wasm") {
-        cmd.arg("--rg-wasm").arg(ripgrep_wasm(&cargo)?);
-        if let Some(rg) = ripgrep_native() {
-            cmd.arg("--rg-native").arg(rg);
-        }
+        cmd.arg("--rg-wasm").arg(ripgrep(
+            &cargo,
+            Some("wasm32-wasip1"),
+            "bench-rg",
+            "WASI_HOST_BENCH_RG_WASM",
+        )?);
+        cmd.arg("--rg-threads-wasm").arg(ripgrep(
+            &cargo,
+            Some("wasm32-wasip1-threads"),
+            "bench-rg-threads",
+            "WASI_HOST_BENCH_RG_THREADS_WASM",
+        )?);
+        // The same version natively, so that the comparison is of hosts, not of releases.
+        cmd.arg("--rg-native").arg(ripgrep(
+            &cargo,
+            None,
+            "bench-rg-native",
+            "WASI_HOST_BENCH_RG_NATIVE",
+        )?);
     }
     cmd.args(args);
     if !status(&mut cmd)? {

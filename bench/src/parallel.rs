@@ -1,0 +1,167 @@
+//! Parallel ripgrep: one search over the bench's generated tree by ripgrep built for
+//! `wasm32-wasip1-threads` with `-j2` under `wasi-host run`, by the single-threaded wasm build
+//! (`-j1`, what a host without wasi-threads can run), and by native `rg -j2` and `-j1`. Each run
+//! is timed as a whole process, from `fork` to `wait`; both wasm builds are loaded precompiled
+//! (`wasi-host compile`), so the time is start-up, loading and the search. A parallel search
+//! prints files in the order they finish, so outputs are compared as sorted lines.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail, ensure};
+
+use crate::Stats;
+
+/// The ripgrep builds taking part.
+pub struct Ripgreps<'a> {
+    /// Built for `wasm32-wasip1-threads`.
+    pub threads: &'a Path,
+    /// Built for `wasm32-wasip1`.
+    pub single: &'a Path,
+    /// Native, the same version, if there is one.
+    pub native: Option<&'a Path>,
+}
+
+/// One way of running the search.
+struct Peer {
+    label: &'static str,
+    /// The wasm to run under the CLI (precompiled), or `None` for native.
+    cwasm: Option<std::path::PathBuf>,
+    jobs: &'static str,
+}
+
+/// Runs and prints the parallel-search rows.
+pub fn run(cli: &Path, rg: &Ripgreps<'_>, tree: &Path, runs: usize, tmp: &Path) -> Result<()> {
+    let compile = |wasm: &Path, name: &str| -> Result<std::path::PathBuf> {
+        let out = tmp.join(name);
+        let status = Command::new(cli)
+            .arg("compile")
+            .arg(wasm)
+            .arg("-o")
+            .arg(&out)
+            .status()
+            .context("running wasi-host compile")?;
+        ensure!(
+            status.success(),
+            "wasi-host compile {} failed",
+            wasm.display()
+        );
+        Ok(out)
+    };
+    let mut peers = vec![
+        Peer {
+            label: "wasi-host, threads build, -j2",
+            cwasm: Some(compile(rg.threads, "rg-threads.cwasm")?),
+            jobs: "-j2",
+        },
+        Peer {
+            label: "wasi-host, threads build, -j1",
+            cwasm: Some(tmp.join("rg-threads.cwasm")),
+            jobs: "-j1",
+        },
+        Peer {
+            label: "wasi-host, wasip1 build, -j1",
+            cwasm: Some(compile(rg.single, "rg-single.cwasm")?),
+            jobs: "-j1",
+        },
+    ];
+    if rg.native.is_some() {
+        for jobs in ["-j2", "-j1"] {
+            peers.push(Peer {
+                label: if jobs == "-j2" {
+                    "native, -j2"
+                } else {
+                    "native, -j1"
+                },
+                cwasm: None,
+                jobs,
+            });
+        }
+    }
+    let mut walls = vec![Vec::new(); peers.len()];
+    let mut outputs: Vec<Option<Vec<u8>>> = vec![None; peers.len()];
+    for r in 0..runs {
+        for i in 0..peers.len() {
+            let p = (i + r) % peers.len();
+            let peer = &peers[p];
+            let mut cmd = match &peer.cwasm {
+                Some(cwasm) => {
+                    let mut cmd = Command::new(cli);
+                    cmd.arg("run")
+                        .arg("--allow-precompiled")
+                        .arg("--dir")
+                        .arg(format!("{}::.", tree.display()))
+                        .arg(cwasm);
+                    cmd
+                }
+                None => {
+                    let mut cmd = Command::new(rg.native.expect("native peers need rg"));
+                    cmd.current_dir(tree);
+                    cmd
+                }
+            };
+            cmd.args([peer.jobs, "needle", "."])
+                .env_remove("RUST_BACKTRACE")
+                .env_remove("RUST_LIB_BACKTRACE")
+                .stdin(Stdio::null())
+                .stderr(Stdio::inherit());
+            let start = Instant::now();
+            let out = cmd
+                .output()
+                .with_context(|| format!("running {}", peer.label))?;
+            let ms = start.elapsed().as_secs_f64() * 1e3;
+            if !out.status.success() {
+                bail!("{} exited with {}", peer.label, out.status);
+            }
+            let mut lines: Vec<&[u8]> = out.stdout.split(|&b| b == b'\n').collect();
+            lines.sort_unstable();
+            outputs[p] = Some(lines.join(&b'\n'));
+            walls[p].push(ms);
+        }
+    }
+    let reference = outputs[0].clone().unwrap_or_default();
+    ensure!(!reference.is_empty(), "the parallel search found nothing");
+    for (peer, out) in peers.iter().zip(&outputs) {
+        ensure!(
+            out.as_ref() == Some(&reference),
+            "parallel ripgrep: {}'s output differs from wasi-host -j2's",
+            peer.label
+        );
+    }
+    let stats: Vec<Stats> = walls.iter().map(|w| Stats::of(w)).collect();
+    println!(
+        "parallel ripgrep `rg -jN needle .` over {}, whole process wall time, median of {runs} \
+         (outputs identical as sorted lines, {} matching lines):",
+        tree.display(),
+        reference
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .count()
+    );
+    let base = stats[0].median;
+    for (peer, s) in peers.iter().zip(&stats) {
+        println!(
+            "  {:<32} {:>9.1} ms  (best {:>7.1} ms)  {:>5.2}x the threads build -j2",
+            peer.label,
+            s.median,
+            s.best,
+            s.median / base
+        );
+    }
+    let by = |label: &str| {
+        peers
+            .iter()
+            .position(|p| p.label == label)
+            .map(|i| stats[i].median)
+    };
+    if let (Some(wh), Some(nat)) = (by("wasi-host, threads build, -j2"), by("native, -j2")) {
+        println!(
+            "  wasi-host -j2 / native -j2: {:.2} (goal <= 1.5); threads -j2 vs wasip1 -j1: {:.2}x faster; threads -j2 vs its own -j1: {:.2}x",
+            wh / nat,
+            by("wasi-host, wasip1 build, -j1").unwrap_or(f64::NAN) / wh,
+            by("wasi-host, threads build, -j1").unwrap_or(f64::NAN) / wh
+        );
+    }
+    Ok(())
+}
