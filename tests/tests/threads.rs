@@ -363,3 +363,78 @@ fn plain_instantiate_links_thread_spawn_and_it_fails() {
         .unwrap();
     assert!(go.call(&mut store, ()).unwrap() < 0);
 }
+
+// WASIX threads (`docs/wasix.md`).
+
+#[test]
+fn cli_wasix_futexes_thread_ids_and_a_shared_working_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    let map = format!("{}::/d", dir.path().display());
+    let out = cli(&["run", "--dir", &map, &guest(), "wasix", "/d"]);
+    let parallelism = std::thread::available_parallelism().map_or(1, |n| n.get());
+    assert_ok(
+        &out,
+        &format!("wasix ok: 18 checks, parallelism {parallelism}\n"),
+    );
+}
+
+#[test]
+fn library_wasix_thread_spawn_v2_and_thread_exit() {
+    // A module whose only spawn call is WASIX's is threaded. Exit 42: both threads started
+    // from the `thread_start` record, saw their ids, met the host's futexes through the
+    // guest's atomics, and `thread_exit` ended only them (`wat/wasix_thread_spawn.wat`).
+    let engine = engine();
+    let module = wasmtime::Module::from_file(&engine, wat("wasix_thread_spawn")).unwrap();
+    assert!(program::is_threaded(&module));
+    let linker = wasmtime::Linker::new(&engine);
+    let options = ProgramOptions {
+        max_threads: 1,
+        ..ProgramOptions::default()
+    };
+    let program = Program::new(&engine, &linker, &module, options, |ctx| ctx, |ctx| ctx).unwrap();
+    assert!(program.is_threaded());
+    let e = program
+        .run(WasiCtx::builder().build().unwrap())
+        .unwrap_err();
+    assert_eq!(e.downcast_ref::<Exit>(), Some(&Exit(42)), "{e:?}");
+}
+
+#[test]
+fn wasix_thread_calls_outside_a_program() {
+    // Linked by `instantiate` alone (one thread, unshared memory): `thread_spawn_v2` is
+    // ENOTSUP (58), `thread_exit` ends the program, `thread_id` is 1.
+    let engine = engine();
+    let module = wasmtime::Module::new(
+        &engine,
+        r#"(module
+            (import "wasix_32v1" "thread_spawn_v2" (func $spawn (param i32 i32) (result i32)))
+            (import "wasix_32v1" "thread_id" (func $tid (param i32) (result i32)))
+            (import "wasix_32v1" "thread_exit" (func $exit (param i32)))
+            (memory (export "memory") 1)
+            (func (export "spawn") (result i32) (call $spawn (i32.const 64) (i32.const 0)))
+            (func (export "tid") (result i32)
+                (if (call $tid (i32.const 0)) (then (return (i32.const -1))))
+                (i32.load (i32.const 0)))
+            (func (export "exit") (call $exit (i32.const 5))))"#,
+    )
+    .unwrap();
+    let linker = wasmtime::Linker::new(&engine);
+    let mut store = wasmtime::Store::new(&engine, WasiCtx::builder().build().unwrap());
+    store.set_epoch_deadline(1);
+    let instance = wasi_host::instantiate(&mut store, &linker, &module, |c| c).unwrap();
+    let call = |store: &mut wasmtime::Store<WasiCtx>, name: &str| {
+        instance
+            .get_typed_func::<(), i32>(&mut *store, name)
+            .unwrap()
+            .call(store, ())
+    };
+    assert_eq!(call(&mut store, "spawn").unwrap(), 58);
+    assert_eq!(call(&mut store, "tid").unwrap(), 1);
+    let err = instance
+        .get_typed_func::<(), ()>(&mut store, "exit")
+        .unwrap()
+        .call(&mut store, ())
+        .unwrap_err();
+    assert_eq!(err.downcast_ref::<Exit>(), Some(&Exit(5)), "{err:?}");
+}
