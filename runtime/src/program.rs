@@ -370,6 +370,10 @@ impl<T: Send + 'static> Spawn for Shared<T> {
         self.ending.0.as_fd()
     }
 
+    fn has_ended(&self) -> bool {
+        self.ended.load(SeqCst)
+    }
+
     fn may_spawn(&self) -> bool {
         !self.ended.load(SeqCst) && self.live.load(SeqCst) < self.options.max_threads
     }

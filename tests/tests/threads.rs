@@ -438,3 +438,69 @@ fn wasix_thread_calls_outside_a_program() {
         .unwrap_err();
     assert_eq!(err.downcast_ref::<Exit>(), Some(&Exit(5)), "{err:?}");
 }
+
+#[test]
+fn library_a_thread_in_futex_wait_ends_with_the_program() {
+    // A thread parked in WASIX's `futex_wait` for ever; main exits. Every thread's store data
+    // is dropped once its thread has ended: the parked thread's too.
+    let engine = engine();
+    let module = wasmtime::Module::new(
+        &engine,
+        r#"(module
+            (import "env" "memory" (memory 1 1 shared))
+            (export "memory" (memory 0))
+            (import "wasix_32v1" "thread_spawn_v2" (func $spawn (param i32 i32) (result i32)))
+            (import "wasix_32v1" "futex_wait" (func $wait (param i32 i32 i32 i32) (result i32)))
+            (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+            (func (export "wasi_thread_start") (param i32 i32)
+                (i32.atomic.store (i32.const 0) (i32.const 1))
+                (drop (memory.atomic.notify (i32.const 0) (i32.const 1)))
+                ;; The word at 8 stays 0: parked until the program ends.
+                (drop (call $wait (i32.const 8) (i32.const 0) (i32.const 16) (i32.const 32)))
+                unreachable)
+            (func (export "_start")
+                (if (call $spawn (i32.const 64) (i32.const 4)) (then (call $exit (i32.const 1))))
+                (block $up
+                    (loop $again
+                        (br_if $up (i32.atomic.load (i32.const 0)))
+                        (drop (memory.atomic.wait32 (i32.const 0) (i32.const 0) (i64.const -1)))
+                        (br $again)))
+                (call $exit (i32.const 7))))"#,
+    )
+    .unwrap();
+    struct Data {
+        ctx: WasiCtx,
+        _dropped: DropSignal,
+    }
+    struct DropSignal(std::sync::mpsc::Sender<()>);
+    impl Drop for DropSignal {
+        fn drop(&mut self) {
+            let _ = self.0.send(());
+        }
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    let linker = wasmtime::Linker::new(&engine);
+    let program = Program::new(
+        &engine,
+        &linker,
+        &module,
+        ProgramOptions::default(),
+        move |ctx| Data {
+            ctx,
+            _dropped: DropSignal(tx.lock().unwrap().clone()),
+        },
+        |d| &mut d.ctx,
+    )
+    .unwrap();
+    let e = program
+        .run(WasiCtx::builder().build().unwrap())
+        .unwrap_err();
+    assert_eq!(e.downcast_ref::<Exit>(), Some(&Exit(7)), "{e:?}");
+    // The main thread's store and the parked thread's (a hang guard, not a measurement: the
+    // thread looks at the program's end every 100 ms).
+    for _ in 0..2 {
+        rx.recv_timeout(std::time::Duration::from_secs(60))
+            .expect("a thread's store was never dropped");
+    }
+}

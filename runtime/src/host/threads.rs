@@ -18,6 +18,8 @@ pub(crate) const SPAWN_FAILED: i32 = -(Errno::Again as i32);
 pub(crate) trait Spawn: Send + Sync {
     /// Whether a thread may be started now (below the limit, the program not ending).
     fn may_spawn(&self) -> bool;
+    /// Whether the program's outcome is decided (its threads are to stop).
+    fn has_ended(&self) -> bool;
     /// A descriptor that becomes readable when the program ends, for host calls that wait
     /// (`poll_oneoff`) to wait on too.
     fn ending_fd(&self) -> std::os::fd::BorrowedFd<'_>;

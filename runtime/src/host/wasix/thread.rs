@@ -6,7 +6,7 @@
 //! `memory.atomic.wait32` / `memory.atomic.notify` use, so the two interoperate. A program that
 //! is not threaded has one thread; its futexes are answered without waiting for anyone.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use wasmtime::{SharedMemory, WaitResult};
 
@@ -86,13 +86,7 @@ pub(crate) fn futex_wait(
         OptionTimestamp::Some(ns) => Some(Duration::from_nanos(ns)),
     };
     if let Some(memory) = shared(ctx, &futex) {
-        // wasmtime checks bounds and alignment again (the memory may only have grown since the
-        // glue's check); it treats a deadline it cannot represent as none.
-        return match memory.atomic_wait32(u64::from(futex.addr()), expected, timeout) {
-            Ok(WaitResult::Ok) => Ok(true),
-            Ok(WaitResult::Mismatch | WaitResult::TimedOut) => Ok(false),
-            Err(_) => Err(Errno::Fault.into()),
-        };
+        return wait_shared(ctx, memory, futex.addr(), expected, timeout);
     }
     if futex.read()? != expected {
         return Ok(false);
@@ -103,6 +97,45 @@ pub(crate) fn futex_wait(
             Ok(false)
         }
         None => Err(Errno::Deadlk.into()),
+    }
+}
+
+/// The longest the host waits on a futex before it looks whether the program has ended.
+const ENDING_CHECK: Duration = Duration::from_millis(100);
+
+/// `futex_wait` on the program's shared memory, in slices of at most [`ENDING_CHECK`] so that
+/// a waiting thread ends soon after the program does (wasmtime can notify only a known
+/// address). A slice that runs out waits again from the word's value: a word changed between
+/// two slices returns not woken, as when it differs at the start.
+fn wait_shared(
+    ctx: &WasiCtx,
+    memory: &SharedMemory,
+    addr: u32,
+    expected: u32,
+    timeout: Option<Duration>,
+) -> R<bool> {
+    let deadline = timeout.and_then(|d| Instant::now().checked_add(d));
+    loop {
+        let slice = match (timeout, deadline) {
+            (None, _) | (Some(_), None) => ENDING_CHECK,
+            (Some(_), Some(deadline)) => deadline
+                .saturating_duration_since(Instant::now())
+                .min(ENDING_CHECK),
+        };
+        // wasmtime checks bounds and alignment again (the glue checked them already).
+        match memory.atomic_wait32(u64::from(addr), expected, Some(slice)) {
+            Ok(WaitResult::Ok) => return Ok(true),
+            Ok(WaitResult::Mismatch) => return Ok(false),
+            Ok(WaitResult::TimedOut) => {}
+            Err(_) => return Err(Errno::Fault.into()),
+        }
+        if ctx.threads.as_ref().is_some_and(|t| t.spawner.has_ended()) {
+            // This thread ends quietly; the program's outcome is already decided.
+            return Err(Trap::ExitThread(0).into());
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return Ok(false);
+        }
     }
 }
 
