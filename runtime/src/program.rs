@@ -36,7 +36,7 @@ use wasmtime::{
     Config, Engine, ExternType, Instance, Linker, MemoryType, Module, SharedMemory, Store,
 };
 
-use crate::host::threads::{SPAWN_FAILED, Spawn, Threads};
+use crate::host::threads::{MAIN_TID, SPAWN_FAILED, Spawn, Threads};
 use crate::{ThreadExit, WasiCtx};
 
 /// How many threads a program may have running besides its main thread, by default.
@@ -87,11 +87,13 @@ pub fn configure(config: &mut Config) -> &mut Config {
         .epoch_interruption(true)
 }
 
-/// Whether `module` is a wasi-threads program (it imports `wasi` `thread-spawn`).
+/// Whether `module` is a threaded program: it imports wasi-threads' `wasi` `thread-spawn` or
+/// WASIX's `wasix_32v1` `thread_spawn_v2`.
 pub fn is_threaded(module: &Module) -> bool {
-    module
-        .imports()
-        .any(|i| i.module() == "wasi" && i.name() == "thread-spawn")
+    module.imports().any(|i| {
+        (i.module() == "wasi" && i.name() == "thread-spawn")
+            || (i.module() == "wasix_32v1" && i.name() == "thread_spawn_v2")
+    })
 }
 
 /// A WASI command ready to run once, threaded or not (see the module documentation).
@@ -162,7 +164,8 @@ impl<T: Send + 'static> Program<T> {
                 setup: Box::new(|_| Ok(())),
                 options,
                 live: AtomicU32::new(0),
-                next_tid: AtomicU32::new(1),
+                // 1 is the main thread's (WASIX's `thread_id`).
+                next_tid: AtomicU32::new(MAIN_TID + 1),
                 ended: AtomicBool::new(false),
                 outcome: Mutex::new(None),
                 decided: Condvar::new(),
@@ -199,13 +202,14 @@ impl<T: Send + 'static> Program<T> {
     /// that wait ends (`docs/threads.md`).
     pub fn run(self, mut ctx: WasiCtx) -> wasmtime::Result<()> {
         let shared = self.shared;
-        if shared.memory.is_none() {
+        let Some((_, _, memory)) = &shared.memory else {
             let (mut store, instance) = shared.instantiate((shared.make)(ctx))?;
             let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
             return start.call(&mut store, ());
-        }
+        };
+        let memory = memory.clone();
         let spawner: Arc<dyn Spawn> = Arc::clone(&shared) as Arc<dyn Spawn>;
-        ctx.threads = Some(Threads::new(spawner));
+        ctx.threads = Some(Threads::new(spawner, memory));
         let (mut store, instance) = shared.instantiate((shared.make)(ctx))?;
         let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
         let main = Arc::clone(&shared);
@@ -245,7 +249,7 @@ fn shared_memory(
     };
     if !start_ok {
         return Err(wasmtime::Error::msg(
-            "the module imports `wasi.thread-spawn` but does not export \
+            "the module is threaded (imports `wasi.thread-spawn` or `wasix_32v1.thread_spawn_v2`) but does not export \
              `wasi_thread_start` as a function (i32, i32) -> ()",
         ));
     }
@@ -254,7 +258,7 @@ fn shared_memory(
         if let ExternType::Memory(ty) = import.ty() {
             if !ty.is_shared() {
                 return Err(wasmtime::Error::msg(format!(
-                    "the module imports `wasi.thread-spawn` but its memory import `{}.{}` is \
+                    "the module is threaded (imports `wasi.thread-spawn` or `wasix_32v1.thread_spawn_v2`) but its memory import `{}.{}` is \
                      not shared: threads need a shared memory (build for \
                      wasm32-wasip1-threads)",
                     import.module(),
@@ -280,7 +284,7 @@ fn shared_memory(
     }
     found.ok_or_else(|| {
         wasmtime::Error::msg(
-            "the module imports `wasi.thread-spawn` but does not import its memory: threads \
+            "the module is threaded (imports `wasi.thread-spawn` or `wasix_32v1.thread_spawn_v2`) but does not import its memory: threads \
              need one shared memory imported by every instance (build for \
              wasm32-wasip1-threads)",
         )
@@ -366,16 +370,23 @@ impl<T: Send + 'static> Spawn for Shared<T> {
         self.ending.0.as_fd()
     }
 
+    fn has_ended(&self) -> bool {
+        self.ended.load(SeqCst)
+    }
+
     fn may_spawn(&self) -> bool {
         !self.ended.load(SeqCst) && self.live.load(SeqCst) < self.options.max_threads
     }
 
-    fn spawn(self: Arc<Self>, ctx: WasiCtx, start_arg: u32) -> i32 {
+    fn spawn(self: Arc<Self>, mut ctx: WasiCtx, start_arg: u32) -> i32 {
         if self.live.fetch_add(1, SeqCst) >= self.options.max_threads {
             self.live.fetch_sub(1, SeqCst);
             return SPAWN_FAILED;
         }
         let tid = self.next_tid.fetch_add(1, SeqCst);
+        if let Some(threads) = ctx.threads.as_mut() {
+            threads.tid = tid;
+        }
         let made = if tid <= MAX_TID {
             self.instantiate((self.make)(ctx)).ok()
         } else {

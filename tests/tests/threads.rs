@@ -363,3 +363,144 @@ fn plain_instantiate_links_thread_spawn_and_it_fails() {
         .unwrap();
     assert!(go.call(&mut store, ()).unwrap() < 0);
 }
+
+// WASIX threads (`docs/wasix.md`).
+
+#[test]
+fn cli_wasix_futexes_thread_ids_and_a_shared_working_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    let map = format!("{}::/d", dir.path().display());
+    let out = cli(&["run", "--dir", &map, &guest(), "wasix", "/d"]);
+    let parallelism = std::thread::available_parallelism().map_or(1, |n| n.get());
+    assert_ok(
+        &out,
+        &format!("wasix ok: 18 checks, parallelism {parallelism}\n"),
+    );
+}
+
+#[test]
+fn library_wasix_thread_spawn_v2_and_thread_exit() {
+    // A module whose only spawn call is WASIX's is threaded. Exit 42: both threads started
+    // from the `thread_start` record, saw their ids, met the host's futexes through the
+    // guest's atomics, and `thread_exit` ended only them (`wat/wasix_thread_spawn.wat`).
+    let engine = engine();
+    let module = wasmtime::Module::from_file(&engine, wat("wasix_thread_spawn")).unwrap();
+    assert!(program::is_threaded(&module));
+    let linker = wasmtime::Linker::new(&engine);
+    let options = ProgramOptions {
+        max_threads: 1,
+        ..ProgramOptions::default()
+    };
+    let program = Program::new(&engine, &linker, &module, options, |ctx| ctx, |ctx| ctx).unwrap();
+    assert!(program.is_threaded());
+    let e = program
+        .run(WasiCtx::builder().build().unwrap())
+        .unwrap_err();
+    assert_eq!(e.downcast_ref::<Exit>(), Some(&Exit(42)), "{e:?}");
+}
+
+#[test]
+fn wasix_thread_calls_outside_a_program() {
+    // Linked by `instantiate` alone (one thread, unshared memory): `thread_spawn_v2` is
+    // ENOTSUP (58), `thread_exit` ends the program, `thread_id` is 1.
+    let engine = engine();
+    let module = wasmtime::Module::new(
+        &engine,
+        r#"(module
+            (import "wasix_32v1" "thread_spawn_v2" (func $spawn (param i32 i32) (result i32)))
+            (import "wasix_32v1" "thread_id" (func $tid (param i32) (result i32)))
+            (import "wasix_32v1" "thread_exit" (func $exit (param i32)))
+            (memory (export "memory") 1)
+            (func (export "spawn") (result i32) (call $spawn (i32.const 64) (i32.const 0)))
+            (func (export "tid") (result i32)
+                (if (call $tid (i32.const 0)) (then (return (i32.const -1))))
+                (i32.load (i32.const 0)))
+            (func (export "exit") (call $exit (i32.const 5))))"#,
+    )
+    .unwrap();
+    let linker = wasmtime::Linker::new(&engine);
+    let mut store = wasmtime::Store::new(&engine, WasiCtx::builder().build().unwrap());
+    store.set_epoch_deadline(1);
+    let instance = wasi_host::instantiate(&mut store, &linker, &module, |c| c).unwrap();
+    let call = |store: &mut wasmtime::Store<WasiCtx>, name: &str| {
+        instance
+            .get_typed_func::<(), i32>(&mut *store, name)
+            .unwrap()
+            .call(store, ())
+    };
+    assert_eq!(call(&mut store, "spawn").unwrap(), 58);
+    assert_eq!(call(&mut store, "tid").unwrap(), 1);
+    let err = instance
+        .get_typed_func::<(), ()>(&mut store, "exit")
+        .unwrap()
+        .call(&mut store, ())
+        .unwrap_err();
+    assert_eq!(err.downcast_ref::<Exit>(), Some(&Exit(5)), "{err:?}");
+}
+
+#[test]
+fn library_a_thread_in_futex_wait_ends_with_the_program() {
+    // A thread parked in WASIX's `futex_wait` for ever; main exits. Every thread's store data
+    // is dropped once its thread has ended: the parked thread's too.
+    let engine = engine();
+    let module = wasmtime::Module::new(
+        &engine,
+        r#"(module
+            (import "env" "memory" (memory 1 1 shared))
+            (export "memory" (memory 0))
+            (import "wasix_32v1" "thread_spawn_v2" (func $spawn (param i32 i32) (result i32)))
+            (import "wasix_32v1" "futex_wait" (func $wait (param i32 i32 i32 i32) (result i32)))
+            (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+            (func (export "wasi_thread_start") (param i32 i32)
+                (i32.atomic.store (i32.const 0) (i32.const 1))
+                (drop (memory.atomic.notify (i32.const 0) (i32.const 1)))
+                ;; The word at 8 stays 0: parked until the program ends.
+                (drop (call $wait (i32.const 8) (i32.const 0) (i32.const 16) (i32.const 32)))
+                unreachable)
+            (func (export "_start")
+                (if (call $spawn (i32.const 64) (i32.const 4)) (then (call $exit (i32.const 1))))
+                (block $up
+                    (loop $again
+                        (br_if $up (i32.atomic.load (i32.const 0)))
+                        (drop (memory.atomic.wait32 (i32.const 0) (i32.const 0) (i64.const -1)))
+                        (br $again)))
+                (call $exit (i32.const 7))))"#,
+    )
+    .unwrap();
+    struct Data {
+        ctx: WasiCtx,
+        _dropped: DropSignal,
+    }
+    struct DropSignal(std::sync::mpsc::Sender<()>);
+    impl Drop for DropSignal {
+        fn drop(&mut self) {
+            let _ = self.0.send(());
+        }
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    let linker = wasmtime::Linker::new(&engine);
+    let program = Program::new(
+        &engine,
+        &linker,
+        &module,
+        ProgramOptions::default(),
+        move |ctx| Data {
+            ctx,
+            _dropped: DropSignal(tx.lock().unwrap().clone()),
+        },
+        |d| &mut d.ctx,
+    )
+    .unwrap();
+    let e = program
+        .run(WasiCtx::builder().build().unwrap())
+        .unwrap_err();
+    assert_eq!(e.downcast_ref::<Exit>(), Some(&Exit(7)), "{e:?}");
+    // The main thread's store and the parked thread's (a hang guard, not a measurement: the
+    // thread looks at the program's end every 100 ms).
+    for _ in 0..2 {
+        rx.recv_timeout(std::time::Duration::from_secs(60))
+            .expect("a thread's store was never dropped");
+    }
+}

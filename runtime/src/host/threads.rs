@@ -3,6 +3,8 @@
 
 use std::sync::{Arc, Mutex, PoisonError};
 
+use wasmtime::SharedMemory;
+
 use crate::ctx::{Clock, RandomSource, SystemClock, WasiCtx};
 use crate::preview1::{Clockid, Errno, Timestamp};
 use crate::threads::WasiThreads;
@@ -16,6 +18,8 @@ pub(crate) const SPAWN_FAILED: i32 = -(Errno::Again as i32);
 pub(crate) trait Spawn: Send + Sync {
     /// Whether a thread may be started now (below the limit, the program not ending).
     fn may_spawn(&self) -> bool;
+    /// Whether the program's outcome is decided (its threads are to stop).
+    fn has_ended(&self) -> bool;
     /// A descriptor that becomes readable when the program ends, for host calls that wait
     /// (`poll_oneoff`) to wait on too.
     fn ending_fd(&self) -> std::os::fd::BorrowedFd<'_>;
@@ -32,15 +36,27 @@ type ProgramRandom = Arc<Mutex<Box<dyn RandomSource>>>;
 /// A context's link to its program's threads.
 pub(crate) struct Threads {
     pub spawner: Arc<dyn Spawn>,
+    /// The program's one shared memory, for host calls that wait and wake on it (WASIX's
+    /// futexes, interoperating with the guest's `memory.atomic.wait32`/`notify`).
+    pub memory: SharedMemory,
+    /// The thread this context serves: [`MAIN_TID`] for the main thread, else the id its
+    /// spawn returned (the one `wasi_thread_start` receives).
+    pub tid: u32,
     /// The clock and random source of the program, once a thread exists: shared by every
     /// context, behind a lock (the traits ask `Send` only).
     shared: Option<(ProgramClock, ProgramRandom)>,
 }
 
+/// The main thread's id; spawned threads get 2, 3, … (`crate::program`).
+pub(crate) const MAIN_TID: u32 = 1;
+
 impl Threads {
-    pub fn new(spawner: Arc<dyn Spawn>) -> Self {
+    /// The link of a program's main thread.
+    pub fn new(spawner: Arc<dyn Spawn>, memory: SharedMemory) -> Self {
         Threads {
             spawner,
+            memory,
+            tid: MAIN_TID,
             shared: None,
         }
     }
@@ -102,6 +118,9 @@ impl WasiCtx {
         };
         let threads = Threads {
             spawner: Arc::clone(&threads.spawner),
+            memory: threads.memory.clone(),
+            // Set by the spawner once it has allocated the id.
+            tid: 0,
             shared: Some((Arc::clone(&clock), Arc::clone(&random))),
         };
         Some(WasiCtx {
@@ -112,27 +131,49 @@ impl WasiCtx {
             clock: Box::new(SharedClock(clock)),
             random: Box::new(SharedRandom(random)),
             net: self.net.clone(),
-            // A copy: WASIX threads, which would share the working directory, are not run yet
-            // (`docs/wasix.md`).
+            // Shared (a clone of the handle): a `chdir` on one thread is seen by all.
             wasix: self.wasix.clone(),
             threads: Some(threads),
         })
     }
 }
 
-impl WasiThreads for WasiCtx {
-    fn thread_spawn(&mut self, start_arg: u32) -> Result<i32, Trap> {
+/// Why a thread was not started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SpawnError {
+    /// The context does not belong to a threaded program.
+    NotThreaded,
+    /// The thread limit, the program ending, or the thread could not be made.
+    Again,
+}
+
+impl WasiCtx {
+    /// Starts a thread of this context's program that calls `wasi_thread_start(tid,
+    /// start_arg)`: its id. Shared by wasi-threads' `thread-spawn` and WASIX's
+    /// `thread_spawn_v2`.
+    pub(crate) fn spawn_thread(&mut self, start_arg: u32) -> Result<u32, SpawnError> {
         let Some(threads) = &self.threads else {
             // Instantiated outside a threaded program (`crate::instantiate` alone).
-            return Ok(SPAWN_FAILED);
+            return Err(SpawnError::NotThreaded);
         };
         let spawner = Arc::clone(&threads.spawner);
         if !spawner.may_spawn() {
-            return Ok(SPAWN_FAILED);
+            return Err(SpawnError::Again);
         }
-        match self.for_thread() {
-            Some(ctx) => Ok(spawner.spawn(ctx, start_arg)),
-            None => Ok(SPAWN_FAILED),
+        let ctx = self.for_thread().ok_or(SpawnError::NotThreaded)?;
+        match u32::try_from(spawner.spawn(ctx, start_arg)) {
+            Ok(tid) if tid > 0 => Ok(tid),
+            _ => Err(SpawnError::Again),
+        }
+    }
+}
+
+impl WasiThreads for WasiCtx {
+    fn thread_spawn(&mut self, start_arg: u32) -> Result<i32, Trap> {
+        match self.spawn_thread(start_arg) {
+            // At most 2^29 - 1 (`crate::program`): positive as an i32.
+            Ok(tid) => Ok(tid as i32),
+            Err(_) => Ok(SPAWN_FAILED),
         }
     }
 }

@@ -64,9 +64,10 @@ pub(crate) fn chdir(ctx: &mut WasiCtx, path: &str) -> R<()> {
     if path.len() > PATH_MAX {
         return Err(Errno::Nametoolong.into());
     }
+    let cwd = ctx.wasix.lock().cwd.clone();
     let mut target = Vec::new();
     if !path.starts_with('/') {
-        fold(&mut target, &ctx.wasix.cwd);
+        fold(&mut target, &cwd);
     }
     fold(&mut target, path);
     let joined = format!("/{}", target.join("/"));
@@ -81,7 +82,7 @@ pub(crate) fn chdir(ctx: &mut WasiCtx, path: &str) -> R<()> {
             return Err(Errno::Notdir.into());
         }
     }
-    ctx.wasix.cwd = joined;
+    ctx.wasix.lock().cwd = joined;
     Ok(())
 }
 
@@ -92,7 +93,8 @@ pub(crate) fn getcwd(ctx: &mut WasiCtx, buf: GuestPtr<'_, u8>, len: GuestPtr<'_,
         return Err(Errno::Inval.into());
     }
     let room = len.read()? as usize;
-    let cwd = ctx.wasix.cwd.as_bytes();
+    let cwd = ctx.wasix.lock().cwd.clone();
+    let cwd = cwd.as_bytes();
     let needed = Size::try_from(cwd.len()).map_err(|_| Errno::Range)?;
     len.write(&needed)?;
     if room < cwd.len() {

@@ -8,7 +8,10 @@ pub(crate) mod fd;
 pub(crate) mod net;
 pub(crate) mod proc;
 pub(crate) mod signal;
+pub(crate) mod thread;
 pub(crate) mod tty;
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::ctx::WasiCtx;
 use crate::guest::{GuestArrayMut, GuestPtr, Iovecs, IovecsMut};
@@ -18,21 +21,35 @@ use crate::{CallError, Trap};
 /// What the area's functions return: preview1's errnos, widened at the trait boundary.
 pub(crate) type R<T> = super::HostResult<T>;
 
-/// WASIX's state of one program, beside preview1's in [`WasiCtx`].
+/// WASIX's state of one program, beside preview1's in [`WasiCtx`]: one per program, shared
+/// by the contexts of all its threads (cloning the handle shares it), so a `chdir` on one
+/// thread is what `getcwd` sees on every other. The lock is held only to copy a field in or
+/// out, never across a system call.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct WasixState(Arc<Mutex<WasixData>>);
+
+/// What [`WasixState`] holds.
 #[derive(Debug, Clone)]
-pub(crate) struct WasixState {
+pub(crate) struct WasixData {
     /// The working directory: an absolute guest path inside a preopen (`cwd`).
     pub cwd: String,
     /// Terminal modes last set (`tty`).
     pub tty: tty::TtyModes,
 }
 
-impl Default for WasixState {
+impl Default for WasixData {
     fn default() -> Self {
-        WasixState {
+        WasixData {
             cwd: "/".to_string(),
             tty: tty::TtyModes::default(),
         }
+    }
+}
+
+impl WasixState {
+    /// The state, locked (a panic elsewhere while it was held leaves plain data behind).
+    pub(crate) fn lock(&self) -> MutexGuard<'_, WasixData> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -99,23 +116,24 @@ impl Wasix32v1 for WasiCtx {
         )
     }
 
+    fn thread_spawn_v2(&mut self, start: GuestPtr<'_, ThreadStart>) -> Out<Tid> {
+        w(thread::spawn(self, start))
+    }
+
     fn thread_sleep(&mut self, duration: Timestamp) -> Out<()> {
         w(proc::sleep(duration))
     }
 
     fn thread_id(&mut self) -> Out<Tid> {
-        Ok(proc::MAIN_TID)
+        Ok(thread::id(self))
     }
 
     fn thread_parallelism(&mut self) -> Out<Size> {
-        // One thread until wasi-threads support lands.
-        Ok(1)
+        Ok(thread::parallelism(self))
     }
 
     fn thread_exit(&mut self, rval: Exitcode) -> Trap {
-        // The only thread ending ends the program (wasi-threads support will end just the
-        // calling thread, the generated default).
-        Trap::Exit(rval)
+        thread::exit(self, rval)
     }
 
     fn futex_wait(
@@ -124,16 +142,15 @@ impl Wasix32v1 for WasiCtx {
         expected: u32,
         timeout: GuestPtr<'_, OptionTimestamp>,
     ) -> Out<Bool> {
-        w(proc::futex_wait(futex, expected, timeout)).map(to_bool)
+        w(thread::futex_wait(self, futex, expected, timeout)).map(to_bool)
     }
 
-    fn futex_wake(&mut self, _futex: GuestPtr<'_, u32>) -> Out<Bool> {
-        // With one thread nobody waits.
-        Ok(Bool::No)
+    fn futex_wake(&mut self, futex: GuestPtr<'_, u32>) -> Out<Bool> {
+        w(thread::futex_wake(self, futex, 1)).map(to_bool)
     }
 
-    fn futex_wake_all(&mut self, _futex: GuestPtr<'_, u32>) -> Out<Bool> {
-        Ok(Bool::No)
+    fn futex_wake_all(&mut self, futex: GuestPtr<'_, u32>) -> Out<Bool> {
+        w(thread::futex_wake(self, futex, u32::MAX)).map(to_bool)
     }
 
     fn proc_id(&mut self) -> Out<Pid> {

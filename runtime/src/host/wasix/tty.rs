@@ -56,7 +56,7 @@ pub(crate) fn get(ctx: &mut WasiCtx) -> R<Tty> {
         .into_iter()
         .find_map(|n| terminal(ctx, n))
         .and_then(|k| rustix::termios::tcgetwinsize(fd_of(&k)?).ok());
-    let mut modes = ctx.wasix.tty;
+    let mut modes = ctx.wasix.lock().tty;
     if let Some(t) = terminal(ctx, 0).and_then(|k| rustix::termios::tcgetattr(fd_of(&k)?).ok()) {
         use rustix::termios::{LocalModes, OutputModes};
         modes.echo = t.local_modes.contains(LocalModes::ECHO);
@@ -86,7 +86,7 @@ pub(crate) fn set(ctx: &mut WasiCtx, tty: GuestPtr<'_, Tty>) -> R<()> {
         line_buffered: tty.line_buffered == Bool::Yes,
         line_feeds: tty.line_feeds == Bool::Yes,
     };
-    ctx.wasix.tty = modes;
+    ctx.wasix.lock().tty = modes;
     if let Some(fd) = terminal(ctx, 0).as_deref().and_then(fd_of) {
         use rustix::termios::{LocalModes, OptionalActions, OutputModes};
         let mut t = rustix::termios::tcgetattr(fd)?;

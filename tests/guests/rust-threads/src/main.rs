@@ -10,6 +10,8 @@ use std::sync::{Arc, Barrier, Condvar, Mutex};
 use std::thread;
 use std::time::Duration;
 
+mod wasix;
+
 /// Counts checks; panics on the first that fails.
 struct Checks(u32);
 
@@ -38,6 +40,7 @@ fn main() {
         "fds" => fds(&args[2]),
         "sleepers" => sleepers(),
         "rayon-time" => rayon_time(args[2].parse().unwrap()),
+        "wasix" => wasix::run(&args[2]),
         other => panic!("unknown case {other:?}"),
     }
 }
