@@ -90,10 +90,16 @@ pub fn configure(config: &mut Config) -> &mut Config {
 /// Whether `module` is a threaded program: it imports wasi-threads' `wasi` `thread-spawn` or
 /// WASIX's `wasix_32v1` `thread_spawn_v2`.
 pub fn is_threaded(module: &Module) -> bool {
-    module.imports().any(|i| {
-        (i.module() == "wasi" && i.name() == "thread-spawn")
-            || (i.module() == "wasix_32v1" && i.name() == "thread_spawn_v2")
-    })
+    module
+        .imports()
+        .any(|i| spawns_threads(i.module(), i.name()))
+}
+
+/// Whether importing `module`.`name` makes a module threaded: wasi-threads' `thread-spawn` or
+/// WASIX's `thread_spawn_v2`.
+pub fn spawns_threads(module: &str, name: &str) -> bool {
+    (module == "wasi" && name == "thread-spawn")
+        || (module == "wasix_32v1" && name == "thread_spawn_v2")
 }
 
 /// A WASI command ready to run once, threaded or not (see the module documentation).

@@ -401,6 +401,14 @@ fn library_wasix_thread_spawn_v2_and_thread_exit() {
 }
 
 #[test]
+fn cli_runs_a_module_that_spawns_through_wasix_only() {
+    // The same module through the command: found threaded by its `thread_spawn_v2` import
+    // alone (its shared memory import is made by the host), ending with `proc_exit(42)`.
+    let out = cli(&["run", "--max-threads", "1", &wat("wasix_thread_spawn")]);
+    assert_eq!(out.status.code(), Some(42), "{}", stderr(&out));
+}
+
+#[test]
 fn wasix_thread_calls_outside_a_program() {
     // Linked by `instantiate` alone (one thread, unshared memory): `thread_spawn_v2` is
     // ENOTSUP (58), `thread_exit` ends the program, `thread_id` is 1.

@@ -145,14 +145,14 @@ pub fn run(run: &RunArgs, settings: &Settings) -> Result<ExitCode, SetupError> {
         Program::Wasm(bytes) => load::shape(program, bytes)?
             .imports
             .iter()
-            .any(|(module, name)| module == "wasi" && name == "thread-spawn"),
+            .any(|(module, name)| crate::program::spawns_threads(module, name)),
         Program::Precompiled(_) => false,
     };
     if threaded {
         if settings.threads == Some(false) {
             return Err(SetupError::Other(format!(
-                "`{program}` is a wasi-threads program (it imports `wasi.thread-spawn`), which \
-                 -S threads=n refuses"
+                "`{program}` is a threaded program (it imports `wasi.thread-spawn` or WASIX's \
+                 `thread_spawn_v2`), which -S threads=n refuses"
             )));
         }
         crate::program::configure(&mut config);
@@ -406,7 +406,7 @@ fn check(program: &str, shape: &Shape, invoke: Option<&str>) -> Result<(), Setup
     let threaded = shape
         .imports
         .iter()
-        .any(|(module, name)| module == "wasi" && name == "thread-spawn");
+        .any(|(module, name)| crate::program::spawns_threads(module, name));
     for (module, name) in &shape.imports {
         // A threaded program's memory is made from its import (`crate::program`).
         if threaded
