@@ -18,24 +18,6 @@ use crate::{CallError, Trap};
 /// What the area's functions return: preview1's errnos, widened at the trait boundary.
 pub(crate) type R<T> = super::HostResult<T>;
 
-/// WASIX's state of one program, beside preview1's in [`WasiCtx`].
-#[derive(Debug, Clone)]
-pub(crate) struct WasixState {
-    /// The working directory: an absolute guest path inside a preopen (`cwd`).
-    pub cwd: String,
-    /// Terminal modes last set (`tty`).
-    pub tty: tty::TtyModes,
-}
-
-impl Default for WasixState {
-    fn default() -> Self {
-        WasixState {
-            cwd: "/".to_string(),
-            tty: tty::TtyModes::default(),
-        }
-    }
-}
-
 /// Widens a preview1 outcome to WASIX's errno (same numbers, more of them).
 #[inline]
 fn w<T>(r: R<T>) -> Result<T, CallError<Errno>> {
