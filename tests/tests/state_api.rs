@@ -159,6 +159,16 @@ fn rights_beyond_the_descriptor_kind_are_refused() {
         fds.insert_file(dir, DescriptorRights::FILE).unwrap_err(),
         Errno::Isdir
     );
+    // A stream loses the seek rights a read-only file asks for; it is not refused.
+    let (reader, _writer) = std::io::pipe().unwrap();
+    let pipe = fds
+        .insert_file(
+            std::fs::File::from(std::os::fd::OwnedFd::from(reader)),
+            DescriptorRights::FILE_READ_ONLY,
+        )
+        .unwrap();
+    let rights = fds.get(pipe, Rights::FD_READ).unwrap().rights();
+    assert!(!rights.intersects(Rights::FD_SEEK | Rights::FD_TELL));
     // A socket's rights do not include seeking.
     let (a, _b) = socket_pair();
     assert_eq!(

@@ -22,8 +22,8 @@ pub struct DescriptorRights {
 }
 
 impl DescriptorRights {
-    /// Every right a file may hold (a file that cannot seek loses `FD_SEEK` and `FD_TELL`
-    /// when inserted).
+    /// Every right a file may hold. With any rights, a file that cannot seek (a pipe, a
+    /// terminal) loses `FD_SEEK` and `FD_TELL` when inserted.
     pub const FILE: DescriptorRights = DescriptorRights {
         base: FILE_RIGHTS,
         inheriting: Rights::empty(),
@@ -73,13 +73,16 @@ fn file_entry(file: File, asked: DescriptorRights) -> Result<FdEntry, Errno> {
         Filetype::SocketStream | Filetype::SocketDgram => SOCKET_RIGHTS,
         _ => FILE_RIGHTS,
     };
+    let mut asked_base = asked.base;
     if !is_seekable(&file) {
+        // A stream has no position: seeking is dropped from any rights asked, not refused.
         allowed.remove(Rights::FD_SEEK | Rights::FD_TELL);
+        asked_base.remove(Rights::FD_SEEK | Rights::FD_TELL);
     }
     let base = if asked == DescriptorRights::FILE {
         allowed
-    } else if allowed.contains(asked.base) {
-        asked.base
+    } else if allowed.contains(asked_base) {
+        asked_base
     } else {
         return Err(Errno::Notcapable);
     };
