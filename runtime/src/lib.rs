@@ -19,6 +19,8 @@ mod ctx;
 mod errno;
 pub mod guest;
 mod host;
+#[cfg(test)]
+mod layering;
 pub mod layers;
 pub mod link;
 /// `wasi_snapshot_preview1`, generated from `witx/preview1/` by `cargo xtask codegen`.
@@ -41,8 +43,11 @@ pub mod limits;
 
 pub use call::{CallError, Exit, ThreadExit, Trap};
 pub use compile::compile_module;
-pub use ctx::{Clock, OsRandom, RandomSource, Stdio, SystemClock, WasiCtx, WasiCtxBuilder};
-pub use host::wasmedge::policy::{NetRule, NetRuleError};
+pub use ctx::net_policy::{NetRule, NetRuleError};
+pub use ctx::{
+    Clock, Descriptor, DescriptorRights, Descriptors, OsRandom, RandomSource, Stdio, SystemClock,
+    WasiCtx, WasiCtxBuilder,
+};
 pub use layers::Delegate;
 pub use wasi_host_macros::bindings;
 

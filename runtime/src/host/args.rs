@@ -5,26 +5,6 @@ use crate::ctx::WasiCtx;
 use crate::guest::{GuestAddr, GuestPtr};
 use crate::preview1::{Errno, Size};
 
-/// The arguments or the environment of a guest, with what `*_sizes_get` reports for them
-/// counted once (a guest may ask often, and an environment may hold thousands of variables).
-pub(crate) struct GuestStrings {
-    strings: Vec<String>,
-    /// The count and the bytes the strings take NUL-terminated; `EOVERFLOW` if either does not
-    /// fit a guest `size`.
-    sizes: Result<(Size, Size), Errno>,
-}
-
-impl GuestStrings {
-    pub(crate) fn new(strings: Vec<String>) -> Self {
-        let bytes = strings.iter().map(|s| s.len() + 1).sum::<usize>();
-        let sizes = match (Size::try_from(strings.len()), Size::try_from(bytes)) {
-            (Ok(count), Ok(bytes)) => Ok((count, bytes)),
-            _ => Err(Errno::Overflow),
-        };
-        GuestStrings { strings, sizes }
-    }
-}
-
 /// Writes one pointer per string into `ptrs` and the NUL-terminated strings into `buf`.
 fn write_strings(
     strings: &[String],

@@ -10,9 +10,11 @@ use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 use super::HostResult;
 use super::path::filetype_from;
 use crate::ctx::WasiCtx;
+pub(crate) use crate::ctx::os::dev_ino;
 use crate::guest::GuestBufMut;
 use crate::preview1::*;
 use crate::table::Kind;
+use crate::table::listing::{Entry, Listing};
 
 /// Bytes of a `dirent` header: `d_next` u64, `d_ino` u64, `d_namlen` u32, `d_type` u8, padding.
 const DIRENT_SIZE: usize = 24;
@@ -42,28 +44,6 @@ pub(crate) fn readdir(
         _ => cache.insert(Listing::read(&d.dir, d.root)?),
     };
     Ok(listing.fill(cookie, &mut buf) as Size)
-}
-
-/// The device and inode number of an open directory.
-#[allow(clippy::unnecessary_cast)] // field widths differ between targets
-pub(crate) fn dev_ino(dir: &cap_std::fs::Dir) -> std::io::Result<(u64, u64)> {
-    let st = rustix::fs::fstat(dir)?;
-    Ok((st.st_dev as u64, st.st_ino as u64))
-}
-
-/// One entry of a [`Listing`]; its name ends at `end` in [`Listing::names`].
-struct Entry {
-    ino: u64,
-    end: usize,
-    filetype: Filetype,
-}
-
-/// A directory listing read once and served by cookie: `.`, `..`, then the directory's entries
-/// in the order the host returned them.
-pub(crate) struct Listing {
-    /// Every name, back to back (one allocation instead of one per entry).
-    names: Vec<u8>,
-    entries: Vec<Entry>,
 }
 
 impl Listing {

@@ -157,21 +157,7 @@ fn resolve(
 /// The two resolvers behind [`resolve`].
 mod beneath;
 
-/// The preview1 filetype of a host file mode or directory entry type.
-pub(crate) fn filetype_from(t: FileType) -> Filetype {
-    match t {
-        FileType::RegularFile => Filetype::RegularFile,
-        FileType::Directory => Filetype::Directory,
-        FileType::Symlink => Filetype::SymbolicLink,
-        FileType::CharacterDevice => Filetype::CharacterDevice,
-        FileType::BlockDevice => Filetype::BlockDevice,
-        // The mode cannot tell a stream socket from a datagram one; streams are the common
-        // case (Unix sockets in a directory).
-        FileType::Socket => Filetype::SocketStream,
-        // Preview1 has no FIFO type.
-        _ => Filetype::Unknown,
-    }
-}
+pub(crate) use crate::ctx::os::filetype_from;
 
 #[inline]
 #[allow(clippy::unnecessary_cast)]

@@ -19,24 +19,15 @@ use crate::guest::GuestBufMut;
 use crate::preview1::*;
 use crate::table::Kind;
 
+pub(crate) use crate::ctx::os::{filetype_of, is_seekable};
 pub(crate) use rw::{pread, pwrite, read, seek, tell, write};
 pub(crate) use stat::{
     advise, allocate, datasync, filestat_from, filestat_get, filestat_set_size, filestat_set_times,
     sync, timestamps,
 };
-pub(crate) use stdio::{fdflags_of, fdstat_set_flags, filetype_of, is_seekable};
+pub(crate) use stdio::fdstat_set_flags;
 
-/// The host descriptor behind a table entry, whatever its kind.
-#[inline]
-pub(crate) fn host_fd(kind: &Kind) -> BorrowedFd<'_> {
-    match kind {
-        Kind::File(f) => f.file.as_fd(),
-        Kind::Dir(d) => d.dir.as_fd(),
-        Kind::Socket(s) => s.as_fd(),
-        Kind::Listener(l) => l.as_fd(),
-        Kind::Net(n) => n.fd.as_fd(),
-    }
-}
+pub(crate) use crate::table::host_fd;
 
 /// A descriptor for a directory entry that supports the calls an `O_PATH` descriptor does not
 /// (`fsync`, `futimens`, `fcntl(F_SETFL)`): cap-std opens directories with `O_PATH` on Linux,

@@ -1,14 +1,11 @@
 //! Descriptor flags (`fd_fdstat_set_flags`) and what a host stream is: its filetype, its
 //! flags and whether it seeks.
 
-use std::fs::File;
 use std::io;
 use std::os::fd::BorrowedFd;
 
 use rustix::event::{PollFd, PollFlags, Timespec};
-use rustix::fs::SeekFrom;
 
-use super::stat::filetype_of_mode;
 use super::{HostResult, host_fd};
 use crate::ctx::WasiCtx;
 use crate::preview1::*;
@@ -64,47 +61,6 @@ fn set_flags(ctx: &mut WasiCtx, fd: Fd, flags: Fdflags) -> HostResult<()> {
     Ok(ctx
         .table
         .update(fd, Rights::empty(), |entry| entry.flags = flags)?)
-}
-
-/// The filetype of an open file, as preview1 names it (one `fstat`, plus `getsockopt` for a
-/// socket).
-pub(crate) fn filetype_of(file: &File) -> Filetype {
-    let Ok(stat) = rustix::fs::fstat(file) else {
-        return Filetype::Unknown;
-    };
-    match filetype_of_mode(stat.st_mode) {
-        Filetype::SocketStream => match rustix::net::sockopt::socket_type(file) {
-            Ok(rustix::net::SocketType::STREAM) => Filetype::SocketStream,
-            Ok(rustix::net::SocketType::DGRAM) => Filetype::SocketDgram,
-            _ => Filetype::Unknown,
-        },
-        other => other,
-    }
-}
-
-/// The fdflags an open file has on the host.
-pub(crate) fn fdflags_of(file: &File) -> Fdflags {
-    let Ok(oflags) = rustix::fs::fcntl_getfl(file) else {
-        return Fdflags::empty();
-    };
-    // libc's values: rustix folds O_DSYNC into O_SYNC on Linux.
-    let bits = oflags.bits() as libc::c_int;
-    let mut flags = Fdflags::empty();
-    flags.set(Fdflags::APPEND, bits & libc::O_APPEND != 0);
-    flags.set(Fdflags::NONBLOCK, bits & libc::O_NONBLOCK != 0);
-    if bits & libc::O_SYNC == libc::O_SYNC {
-        flags |= Fdflags::SYNC;
-    } else if bits & libc::O_DSYNC != 0 {
-        flags |= Fdflags::DSYNC;
-    }
-    flags
-}
-
-/// Whether the file has a position the guest may seek and tell: regular files and devices
-/// like `/dev/null` do, ttys, pipes and sockets do not. wasi-libc's `isatty` relies on a tty
-/// lacking these rights.
-pub(crate) fn is_seekable(file: &File) -> bool {
-    rustix::fs::seek(file, SeekFrom::Current(0)).is_ok()
 }
 
 /// Readiness of `fd` for reading (or writing, with `out`), waiting at most `timeout`; a host

@@ -11,8 +11,6 @@ pub(crate) mod signal;
 pub(crate) mod thread;
 pub(crate) mod tty;
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-
 use crate::ctx::WasiCtx;
 use crate::guest::{GuestArrayMut, GuestPtr, Iovecs, IovecsMut};
 use crate::wasix::*;
@@ -20,38 +18,6 @@ use crate::{CallError, Trap};
 
 /// What the area's functions return: preview1's errnos, widened at the trait boundary.
 pub(crate) type R<T> = super::HostResult<T>;
-
-/// WASIX's state of one program, beside preview1's in [`WasiCtx`]: one per program, shared
-/// by the contexts of all its threads (cloning the handle shares it), so a `chdir` on one
-/// thread is what `getcwd` sees on every other. The lock is held only to copy a field in or
-/// out, never across a system call.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct WasixState(Arc<Mutex<WasixData>>);
-
-/// What [`WasixState`] holds.
-#[derive(Debug, Clone)]
-pub(crate) struct WasixData {
-    /// The working directory: an absolute guest path inside a preopen (`cwd`).
-    pub cwd: String,
-    /// Terminal modes last set (`tty`).
-    pub tty: tty::TtyModes,
-}
-
-impl Default for WasixData {
-    fn default() -> Self {
-        WasixData {
-            cwd: "/".to_string(),
-            tty: tty::TtyModes::default(),
-        }
-    }
-}
-
-impl WasixState {
-    /// The state, locked (a panic elsewhere while it was held leaves plain data behind).
-    pub(crate) fn lock(&self) -> MutexGuard<'_, WasixData> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
 
 /// Widens a preview1 outcome to WASIX's errno (same numbers, more of them).
 #[inline]

@@ -8,29 +8,11 @@ use std::sync::Arc;
 use super::R;
 use super::to_bool;
 use crate::ctx::WasiCtx;
+use crate::ctx::wasix::TtyModes;
 use crate::guest::GuestPtr;
 use crate::preview1::{Fd, Rights};
 use crate::table::Kind;
 use crate::wasix::{Bool, Tty};
-
-/// The modes `tty_set` last asked for, reported where no terminal can say.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct TtyModes {
-    echo: bool,
-    line_buffered: bool,
-    line_feeds: bool,
-}
-
-impl Default for TtyModes {
-    fn default() -> Self {
-        // A terminal's usual ("cooked") state.
-        TtyModes {
-            echo: true,
-            line_buffered: true,
-            line_feeds: true,
-        }
-    }
-}
 
 /// The host terminal behind guest descriptor `n` (0, 1 or 2), if it is one.
 /// (Its handle, held for the call: another thread may close the descriptor meanwhile.)

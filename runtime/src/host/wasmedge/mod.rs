@@ -6,7 +6,7 @@
 pub(crate) mod addr;
 pub(crate) mod getaddrinfo;
 pub(crate) mod options;
-pub(crate) mod policy;
+pub(crate) use crate::ctx::net_policy as policy;
 pub(crate) mod sockets;
 
 use addr::Forms;

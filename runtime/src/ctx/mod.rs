@@ -1,4 +1,11 @@
 //! The host state for one guest instance, and the builder embedders configure it with.
+//!
+//! Layering: `table` depends on nothing of this crate but `preview1` (and the process
+//! descriptor count in `limits`); `ctx` and its submodules (the state a context holds)
+//! depend on `table`; `host::*` (the calls) depend on both, never the reverse. The unit test
+//! `layering` keeps it so.
+
+pub use self::descriptors::{Descriptor, DescriptorRights, Descriptors};
 
 use std::fs::File;
 use std::io;
@@ -7,8 +14,15 @@ use std::path::{Path, PathBuf};
 
 use cap_std::ambient_authority;
 
-use crate::host::args::GuestStrings;
-use crate::host::wasmedge::policy::{NetPolicy, NetRule};
+mod descriptors;
+pub(crate) mod net_policy;
+pub(crate) mod os;
+pub(crate) mod strings;
+pub(crate) mod threads;
+pub(crate) mod wasix;
+
+use self::net_policy::{NetPolicy, NetRule};
+use self::strings::GuestStrings;
 use crate::preview1::{Clockid, Errno, Fdflags, Timestamp};
 use crate::table::{
     DIR_RIGHTS, DIR_WRITE_RIGHTS, DirEntry, FILE_RIGHTS, FILE_WRITE_RIGHTS, FdEntry, FileEntry,
@@ -271,16 +285,16 @@ impl WasiCtxBuilder {
                     continue;
                 }
             };
-            let filetype = crate::host::fd::filetype_of(&file);
+            let filetype = os::filetype_of(&file);
             // Stream rights only: the file behind a redirected stdout is the user's, not the
             // guest's to truncate, seek over or backdate.
             let mut rights = STDIO_RIGHTS;
             // Seekability, not filetype: `/dev/null` seeks, a tty does not, and wasi-libc's
             // `isatty` tells them apart by the tell right.
-            if crate::host::fd::is_seekable(&file) {
+            if os::is_seekable(&file) {
                 rights |= crate::preview1::Rights::FD_TELL;
             }
-            let flags = crate::host::fd::fdflags_of(&file);
+            let flags = os::fdflags_of(&file);
             // The open file description is shared with the host (and, when inherited, with
             // the shell): its flags stay as they are, whatever the guest sets.
             let shared_nonblock = Some(flags.contains(Fdflags::NONBLOCK));
@@ -315,7 +329,7 @@ impl WasiCtxBuilder {
             table
                 .insert(FdEntry {
                     kind: Kind::Dir(DirEntry {
-                        root: crate::host::dir::dev_ino(&dir)?,
+                        root: os::dev_ino(&dir)?,
                         dir,
                         listing: Default::default(),
                     })
@@ -356,12 +370,12 @@ impl WasiCtxBuilder {
 
 /// The entry of a [`Stdio::GuestFile`]: what `path_open` would have made of it.
 fn guest_file(file: File) -> FdEntry {
-    let filetype = crate::host::fd::filetype_of(&file);
+    let filetype = os::filetype_of(&file);
     let mut rights = FILE_RIGHTS;
-    if !crate::host::fd::is_seekable(&file) {
+    if !os::is_seekable(&file) {
         rights.remove(crate::preview1::Rights::FD_SEEK | crate::preview1::Rights::FD_TELL);
     }
-    let flags = crate::host::fd::fdflags_of(&file);
+    let flags = os::fdflags_of(&file);
     FdEntry {
         kind: Kind::File(FileEntry::owned(file, filetype)).into(),
         rights,
@@ -389,10 +403,10 @@ pub struct WasiCtx {
     /// What the WasmEdge socket calls may do on the network.
     pub(crate) net: NetPolicy,
     /// WASIX's per-program state (working directory, terminal settings).
-    pub(crate) wasix: crate::host::wasix::WasixState,
+    pub(crate) wasix: wasix::WasixState,
     /// The threads of the program this context serves, when it runs threaded
     /// ([`crate::program`]); `None` makes `thread-spawn` fail.
-    pub(crate) threads: Option<crate::host::threads::Threads>,
+    pub(crate) threads: Option<threads::Threads>,
 }
 
 impl WasiCtx {

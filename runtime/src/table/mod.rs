@@ -16,10 +16,12 @@ use std::collections::BinaryHeap;
 use std::fs::File;
 use std::net::{TcpListener, TcpStream};
 use std::ops::Deref;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::preview1::{Errno, Fd, Fdflags, Filetype, Rights};
+
+pub(crate) mod listing;
 
 /// What a descriptor refers to.
 pub(crate) enum Kind {
@@ -75,7 +77,7 @@ pub(crate) struct DirEntry {
     pub dir: cap_std::fs::Dir,
     /// The listing `fd_readdir` serves cookies from; read once per rewind (cookie 0). Locked
     /// only by `fd_readdir` (threads may share the descriptor).
-    pub listing: Mutex<Option<crate::host::dir::Listing>>,
+    pub listing: Mutex<Option<listing::Listing>>,
     /// Device and inode of the preopen this directory was reached from: a listing of that
     /// directory, whatever descriptor it is read through, must not reveal its parent.
     pub root: (u64, u64),
@@ -106,6 +108,18 @@ impl FdEntry {
             Kind::Net(n) if n.dgram => Filetype::SocketDgram,
             Kind::Net(_) => Filetype::SocketStream,
         }
+    }
+}
+
+/// The host descriptor behind a table entry, whatever its kind.
+#[inline]
+pub(crate) fn host_fd(kind: &Kind) -> BorrowedFd<'_> {
+    match kind {
+        Kind::File(f) => f.file.as_fd(),
+        Kind::Dir(d) => d.dir.as_fd(),
+        Kind::Socket(s) => s.as_fd(),
+        Kind::Listener(l) => l.as_fd(),
+        Kind::Net(n) => n.fd.as_fd(),
     }
 }
 
