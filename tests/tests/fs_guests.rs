@@ -182,3 +182,30 @@ fn wasi_libc_in_process() {
 fn wasi_libc_cli() {
     std_or_c_guest(Run::c("fs_c"), true, FS_C_CHECKS);
 }
+
+/// The same guest with `/sandbox` a copy of the tree in memory (`MemTree::load`, after the
+/// `/ro` preopen): the same checks pass, and the disk is not touched at all.
+fn std_guest_in_memory(cli: bool) {
+    let tree = Tree::new();
+    let before = tree.outside();
+    let s = tree.sandbox();
+    let run = Run::rust("fs_std")
+        .dir_read_only(tree.root.join("ro"), "/ro")
+        .mem_dir(&s, "/sandbox");
+    let out = if cli { run.cli() } else { run.in_process() };
+    assert_passed(&out, FS_STD_CHECKS);
+    assert_eq!(tree.outside(), before);
+    assert_eq!(fs::read(s.join("file")).unwrap(), b"hello");
+    assert_eq!(fs::read_dir(&s).unwrap().count(), 8);
+    assert_eq!(fs::read_dir(s.join("big")).unwrap().count(), 10_000);
+}
+
+#[test]
+fn rust_std_fs_in_memory_in_process() {
+    std_guest_in_memory(false);
+}
+
+#[test]
+fn rust_std_fs_in_memory_cli() {
+    std_guest_in_memory(true);
+}

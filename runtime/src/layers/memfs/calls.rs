@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use super::{MAX_FILE_SIZE, MAX_NODES, MAX_TREE_BYTES, MemFs, Node, Open, Out, rights};
+use super::tree::{MAX_LINK_TARGET, now, room_for_node};
+use super::{MAX_FILE_SIZE, MAX_TREE_BYTES, MemFs, Node, Open, Out, rights};
 use crate::guest::{GuestBufMut, Iovecs, IovecsMut};
 use crate::preview1::{
     Advice, Dircookie, Errno, Fd, Fdflags, Fdstat, Filedelta, Filesize, Filestat, Filetype,
@@ -13,8 +14,14 @@ use crate::preview1::{
 
 impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1Delegate for MemFs<H> {
     fn fd_close(&mut self, fd: Fd) -> Out<()> {
-        if self.open.remove(&fd.0).is_some() && fd.0 == self.root {
-            self.root = u32::MAX;
+        if let Some(open) = self.open.remove(&fd.0) {
+            if fd.0 == self.root {
+                self.root = u32::MAX;
+            }
+            let n = open.node;
+            if self.tree.meta[n].nlink == 0 && !self.is_open(n) {
+                self.tree.release(n);
+            }
         }
         self.inner.fd_close(fd)
     }
@@ -74,6 +81,7 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1Delegate for MemFs<H> {
         }
         self.tree.bytes = bytes;
         self.file_data(node)?.resize(size as usize, 0);
+        self.tree.modified(node);
         Ok(())
     }
 
@@ -107,10 +115,10 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1Delegate for MemFs<H> {
         mtim: Timestamp,
         fst_flags: Fstflags,
     ) -> Out<()> {
-        if self.open.contains_key(&fd.0) {
-            return Ok(());
+        match self.open.get(&fd.0) {
+            Some(open) => self.set_times(open.node, atim, mtim, fst_flags),
+            None => self.inner.fd_filestat_set_times(fd, atim, mtim, fst_flags),
         }
-        self.inner.fd_filestat_set_times(fd, atim, mtim, fst_flags)
     }
 
     fn fd_read(&mut self, fd: Fd, iovs: IovecsMut<'_>) -> Out<Size> {
@@ -209,7 +217,7 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1Delegate for MemFs<H> {
             bytes.extend_from_slice(&(i as u64 + 1).to_le_bytes());
             bytes.extend_from_slice(&(*n as u64).to_le_bytes());
             bytes.extend_from_slice(&(name.len() as u32).to_le_bytes());
-            bytes.push(self.tree.filestat(*n).filetype as u8);
+            bytes.push(self.tree.filetype(*n) as u8);
             bytes.extend_from_slice(&[0; 3]);
             bytes.extend_from_slice(name.as_bytes());
         }
@@ -239,20 +247,27 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1Delegate for MemFs<H> {
             );
         }
         let dir = self.dir_of(fd)?;
-        let node = match self.resolve(dir, path)? {
+        let follow = dirflags.contains(Lookupflags::SYMLINK_FOLLOW);
+        let node = match self.resolve(dir, path, follow)? {
             Some(_) if oflags.contains(Oflags::CREAT | Oflags::EXCL) => {
                 return Err(Errno::Exist.into());
             }
             Some(n) => n,
             None if oflags.contains(Oflags::CREAT) => {
                 let (parent, name) = self.parent(dir, path)?;
-                if self.tree.nodes.len() >= MAX_NODES {
-                    return Err(Errno::Nospc.into());
+                if self.tree.child(parent, name).is_some() {
+                    // A dangling symbolic link: creating its target is not supported.
+                    return Err(Errno::Notsup.into());
                 }
+                room_for_node(&self.tree)?;
                 self.tree.insert(parent, name, Node::File(Vec::new()))
             }
             None => return Err(Errno::Noent.into()),
         };
+        if matches!(self.tree.nodes[node], Node::Symlink(_)) {
+            // Not followed (no SYMLINK_FOLLOW): O_NOFOLLOW's answer.
+            return Err(Errno::Loop.into());
+        }
         let is_dir = matches!(self.tree.nodes[node], Node::Dir(_));
         if oflags.contains(Oflags::DIRECTORY) && !is_dir {
             return Err(Errno::Notdir.into());
@@ -267,6 +282,7 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1Delegate for MemFs<H> {
             let freed = data.len() as u64;
             data.clear();
             self.tree.bytes -= freed;
+            self.tree.modified(node);
         }
         // The descriptor's number: an inner re-open of the placeholder, held until closed.
         let number = self.inner.path_open(
@@ -296,7 +312,8 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1Delegate for MemFs<H> {
             return self.inner.path_filestat_get(fd, flags, path);
         }
         let dir = self.dir_of(fd)?;
-        let node = self.resolve(dir, path)?.ok_or(Errno::Noent)?;
+        let follow = flags.contains(Lookupflags::SYMLINK_FOLLOW);
+        let node = self.resolve(dir, path, follow)?.ok_or(Errno::Noent)?;
         Ok(self.tree.filestat(node))
     }
 
@@ -315,8 +332,9 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1Delegate for MemFs<H> {
                 .path_filestat_set_times(fd, flags, path, atim, mtim, fst_flags);
         }
         let dir = self.dir_of(fd)?;
-        self.resolve(dir, path)?.ok_or(Errno::Noent)?;
-        Ok(())
+        let follow = flags.contains(Lookupflags::SYMLINK_FOLLOW);
+        let node = self.resolve(dir, path, follow)?.ok_or(Errno::Noent)?;
+        self.set_times(node, atim, mtim, fst_flags)
     }
 
     fn path_create_directory(&mut self, fd: Fd, path: &str) -> Out<()> {
@@ -328,9 +346,7 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1Delegate for MemFs<H> {
         if self.tree.child(parent, name).is_some() {
             return Err(Errno::Exist.into());
         }
-        if self.tree.nodes.len() >= MAX_NODES {
-            return Err(Errno::Nospc.into());
-        }
+        room_for_node(&self.tree)?;
         self.tree.insert(parent, name, Node::Dir(BTreeMap::new()));
         Ok(())
     }
@@ -345,11 +361,12 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1Delegate for MemFs<H> {
         match &self.tree.nodes[node] {
             Node::Dir(entries) if entries.is_empty() => {}
             Node::Dir(_) => return Err(Errno::Notempty.into()),
-            Node::File(_) => return Err(Errno::Notdir.into()),
+            _ => return Err(Errno::Notdir.into()),
         }
         if let Node::Dir(entries) = &mut self.tree.nodes[parent] {
             entries.remove(name);
         }
+        self.tree.modified(parent);
         Ok(())
     }
 
@@ -363,9 +380,9 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1Delegate for MemFs<H> {
         if matches!(self.tree.nodes[node], Node::Dir(_)) {
             return Err(Errno::Isdir.into());
         }
-        if let Node::Dir(entries) = &mut self.tree.nodes[parent] {
-            entries.remove(name);
-        }
+        let open = &self.open;
+        self.tree
+            .unlink(parent, name, |n| open.values().any(|o| o.node == n));
         Ok(())
     }
 
@@ -382,13 +399,19 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1Delegate for MemFs<H> {
         let (old_parent, old_name) = self.parent(from_dir, old_path)?;
         let (new_parent, new_name) = self.parent(to_dir, new_path)?;
         let node = self.tree.child(old_parent, old_name).ok_or(Errno::Noent)?;
-        if let Some(existing) = self.tree.child(new_parent, new_name) {
+        let existing = self.tree.child(new_parent, new_name);
+        if let Some(existing) = existing {
+            if existing == node {
+                // Two names of one file: nothing to do (POSIX).
+                return Ok(());
+            }
             match (&self.tree.nodes[node], &self.tree.nodes[existing]) {
-                (Node::File(_), Node::Dir(_)) => return Err(Errno::Isdir.into()),
-                (Node::Dir(_), Node::File(_)) => return Err(Errno::Notdir.into()),
                 (Node::Dir(_), Node::Dir(e)) if !e.is_empty() => {
                     return Err(Errno::Notempty.into());
                 }
+                (Node::Dir(_), Node::Dir(_)) => {}
+                (_, Node::Dir(_)) => return Err(Errno::Isdir.into()),
+                (Node::Dir(_), _) => return Err(Errno::Notdir.into()),
                 _ => {}
             }
         }
@@ -396,13 +419,23 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1Delegate for MemFs<H> {
         if self.ancestry(new_parent).contains(&node) {
             return Err(Errno::Inval.into());
         }
+        if existing.is_some() {
+            let open = &self.open;
+            self.tree
+                .unlink(new_parent, new_name, |n| open.values().any(|o| o.node == n));
+        }
         if let Node::Dir(entries) = &mut self.tree.nodes[old_parent] {
             entries.remove(old_name);
         }
         if let Node::Dir(entries) = &mut self.tree.nodes[new_parent] {
             entries.insert(new_name.to_string(), node);
         }
-        self.tree.parents[node] = new_parent;
+        if matches!(self.tree.nodes[node], Node::Dir(_)) {
+            self.tree.parents[node] = new_parent;
+        }
+        self.tree.changed(node);
+        self.tree.modified(old_parent);
+        self.tree.modified(new_parent);
         Ok(())
     }
 
@@ -414,27 +447,108 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1Delegate for MemFs<H> {
         new_fd: Fd,
         new_path: &str,
     ) -> Out<()> {
-        if self.open.contains_key(&old_fd.0) || self.open.contains_key(&new_fd.0) {
-            return Err(Errno::Notsup.into());
+        match (
+            self.open.contains_key(&old_fd.0),
+            self.open.contains_key(&new_fd.0),
+        ) {
+            (false, false) => {
+                return self
+                    .inner
+                    .path_link(old_fd, old_flags, old_path, new_fd, new_path);
+            }
+            (true, true) => {}
+            _ => return Err(Errno::Xdev.into()),
         }
-        self.inner
-            .path_link(old_fd, old_flags, old_path, new_fd, new_path)
+        let (from_dir, to_dir) = (self.dir_of(old_fd)?, self.dir_of(new_fd)?);
+        let follow = old_flags.contains(Lookupflags::SYMLINK_FOLLOW);
+        let node = self
+            .resolve(from_dir, old_path, follow)?
+            .ok_or(Errno::Noent)?;
+        if matches!(self.tree.nodes[node], Node::Dir(_)) {
+            return Err(Errno::Perm.into());
+        }
+        let (parent, name) = self.parent(to_dir, new_path)?;
+        if self.tree.child(parent, name).is_some() {
+            return Err(Errno::Exist.into());
+        }
+        if let Node::Dir(entries) = &mut self.tree.nodes[parent] {
+            entries.insert(name.to_string(), node);
+        }
+        self.tree.meta[node].nlink += 1;
+        self.tree.changed(node);
+        self.tree.modified(parent);
+        Ok(())
     }
 
     fn path_symlink(&mut self, old_path: &str, fd: Fd, new_path: &str) -> Out<()> {
-        if self.open.contains_key(&fd.0) {
-            return Err(Errno::Notsup.into());
+        if !self.open.contains_key(&fd.0) {
+            return self.inner.path_symlink(old_path, fd, new_path);
         }
-        self.inner.path_symlink(old_path, fd, new_path)
+        if old_path.is_empty() {
+            return Err(Errno::Noent.into());
+        }
+        if old_path.len() > MAX_LINK_TARGET {
+            return Err(Errno::Nametoolong.into());
+        }
+        let dir = self.dir_of(fd)?;
+        let (parent, name) = self.parent(dir, new_path)?;
+        if old_path.starts_with('/') {
+            // As on the OS-backed host: such a link could never be followed.
+            return Err(Errno::Perm.into());
+        }
+        if self.tree.child(parent, name).is_some() {
+            return Err(Errno::Exist.into());
+        }
+        if new_path.ends_with('/') {
+            return Err(Errno::Notdir.into());
+        }
+        room_for_node(&self.tree)?;
+        if self.tree.bytes + old_path.len() as u64 > MAX_TREE_BYTES {
+            return Err(Errno::Nospc.into());
+        }
+        self.tree.bytes += old_path.len() as u64;
+        self.tree
+            .insert(parent, name, Node::Symlink(old_path.to_string()));
+        Ok(())
     }
 
-    fn path_readlink(&mut self, fd: Fd, path: &str, buf: GuestBufMut<'_>) -> Out<Size> {
+    fn path_readlink(&mut self, fd: Fd, path: &str, mut buf: GuestBufMut<'_>) -> Out<Size> {
         if !self.open.contains_key(&fd.0) {
             return self.inner.path_readlink(fd, path, buf);
         }
         let dir = self.dir_of(fd)?;
-        self.resolve(dir, path)?.ok_or(Errno::Noent)?;
-        // Nothing in memory is a symbolic link.
-        Err(Errno::Inval.into())
+        let node = self.resolve(dir, path, false)?.ok_or(Errno::Noent)?;
+        match &self.tree.nodes[node] {
+            // Truncated to the buffer, as readlink(2) does.
+            Node::Symlink(target) => Ok(buf.write_at(0, target.as_bytes()) as Size),
+            _ => Err(Errno::Inval.into()),
+        }
+    }
+}
+
+impl<H: WasiSnapshotPreview1> MemFs<H> {
+    /// `*_filestat_set_times` on node `n`.
+    fn set_times(&mut self, n: usize, atim: Timestamp, mtim: Timestamp, f: Fstflags) -> Out<()> {
+        if f.contains(Fstflags::ATIM | Fstflags::ATIM_NOW)
+            || f.contains(Fstflags::MTIM | Fstflags::MTIM_NOW)
+        {
+            return Err(Errno::Inval.into());
+        }
+        let t = now();
+        let meta = &mut self.tree.meta[n];
+        if f.contains(Fstflags::ATIM) {
+            meta.atim = atim;
+        } else if f.contains(Fstflags::ATIM_NOW) {
+            meta.atim = t;
+        }
+        if f.contains(Fstflags::MTIM) {
+            meta.mtim = mtim;
+        } else if f.contains(Fstflags::MTIM_NOW) {
+            meta.mtim = t;
+        }
+        if !f.is_empty() {
+            meta.ctim = t;
+        }
+        Ok(())
     }
 }

@@ -10,9 +10,11 @@
 //! Supported in memory: `path_open` (create, truncate, exclusive, directory), reading, writing,
 //! positioned I/O, seeking, append mode, `fd_filestat_get`/`path_filestat_get`, truncation,
 //! `fd_advise`, `fd_allocate`, `fd_readdir`, `path_create_directory`, `path_remove_directory`,
-//! `path_unlink_file`, `path_rename` within the mount. Not supported (`ENOTSUP`): links,
-//! symlinks, `fd_renumber` to or from a descriptor in memory; renames across the mount's edge
-//! are `EXDEV`. Timestamps are all zero and setting them is accepted and ignored.
+//! `path_unlink_file`, `path_rename` within the mount, hard links (`path_link`), symbolic links
+//! (`path_symlink`, `path_readlink`, followed in every path within the mount, `SYMLINK_FOLLOW`
+//! honoured), and times (set from the real clock as POSIX does; `*_filestat_set_times`).
+//! Not supported (`ENOTSUP`): `fd_renumber` to or from a descriptor in memory, creating a file
+//! through a dangling symbolic link; renames and links across the mount's edge are `EXDEV`.
 
 mod calls;
 mod mount;
@@ -22,8 +24,8 @@ use std::collections::HashMap;
 use std::io;
 
 pub use mount::MountPoint;
-pub use tree::MemTree;
 use tree::Node;
+pub use tree::{MAX_LINK_TARGET, MemTree};
 
 use crate::CallError;
 use crate::guest::{Iovecs, IovecsMut};
@@ -45,6 +47,8 @@ pub const MAX_FILE_SIZE: u64 = 1 << 30;
 pub const MAX_TREE_BYTES: u64 = 1 << 30;
 /// See [`MAX_TREE_BYTES`].
 pub const MAX_NODES: usize = 1 << 20;
+/// The most symbolic links one path may go through (past it, `ELOOP`), as Linux.
+pub const MAX_LINKS: u32 = 40;
 
 /// One descriptor inside the mount.
 pub(super) struct Open {
@@ -122,42 +126,76 @@ impl<H: WasiSnapshotPreview1> MemFs<H> {
         &mut self.inner
     }
 
+    /// Whether a descriptor has node `n` open.
+    fn is_open(&self, n: usize) -> bool {
+        self.open.values().any(|o| o.node == n)
+    }
+
     fn get(&mut self, fd: Fd) -> Option<&mut Open> {
         self.open.get_mut(&fd.0)
     }
 
-    /// The directory node `path` is relative to, and the path's components. `..` may not
-    /// leave the mount, nor may a path be absolute.
-    fn resolve(&self, dir: usize, path: &str) -> Result<Option<usize>, Errno> {
+    /// The node `path` names from directory `dir`, or `None` if its last component is missing
+    /// (and every component before it exists). Symbolic links are followed on the way, and at
+    /// the end when `follow` is set (or the path ends in a slash); the walk never leaves the
+    /// mount: an absolute path or link target, or `..` past the mount's root, is
+    /// `ENOTCAPABLE`, as on the OS-backed host. More than [`MAX_LINKS`] links is `ELOOP`.
+    fn resolve(&self, dir: usize, path: &str, follow: bool) -> Result<Option<usize>, Errno> {
         if path.starts_with('/') {
-            return Err(Errno::Perm);
+            return Err(Errno::Notcapable);
         }
         if path.is_empty() {
             return Err(Errno::Noent);
         }
         let mut stack = self.ancestry(dir);
-        for part in path.split('/') {
+        // Components left to walk, the next one last.
+        let mut todo: Vec<&str> = path.split('/').rev().collect();
+        let mut links = 0;
+        while let Some(part) = todo.pop() {
             match part {
                 "" | "." => {}
                 ".." => {
                     if stack.len() <= 1 {
-                        return Err(Errno::Perm);
+                        return Err(Errno::Notcapable);
                     }
                     stack.pop();
                 }
                 name => {
-                    let at = *stack.last().expect("never empty");
-                    match &self.tree.nodes[at] {
+                    let at = *stack.last().ok_or(Errno::Noent)?;
+                    let n = match &self.tree.nodes[at] {
                         Node::Dir(entries) => match entries.get(name) {
-                            Some(&n) => stack.push(n),
-                            None => return Ok(None),
+                            Some(&n) => n,
+                            None if todo.iter().all(|p| p.is_empty()) => return Ok(None),
+                            None => return Err(Errno::Noent),
                         },
-                        Node::File(_) => return Err(Errno::Notdir),
+                        _ => return Err(Errno::Notdir),
+                    };
+                    if let Node::Symlink(target) = &self.tree.nodes[n]
+                        && (follow || !todo.is_empty())
+                    {
+                        links += 1;
+                        if links > MAX_LINKS {
+                            return Err(Errno::Loop);
+                        }
+                        if target.starts_with('/') {
+                            return Err(Errno::Notcapable);
+                        }
+                        todo.extend(target.split('/').rev());
+                        continue;
                     }
+                    stack.push(n);
                 }
             }
         }
-        Ok(stack.last().copied())
+        let end = stack.last().copied();
+        if let Some(n) = end
+            && path.ends_with('/')
+            && !matches!(self.tree.nodes[n], Node::Dir(_))
+        {
+            // "file/" names a directory, and a file is not one.
+            return Err(Errno::Notdir);
+        }
+        Ok(end)
     }
 
     /// The directories from the root down to `dir` (following parent links, so as deep as
@@ -180,10 +218,10 @@ impl<H: WasiSnapshotPreview1> MemFs<H> {
         if name.is_empty() || name == "." || name == ".." {
             return Err(Errno::Inval);
         }
-        let parent = self.resolve(dir, head)?.ok_or(Errno::Noent)?;
+        let parent = self.resolve(dir, head, true)?.ok_or(Errno::Noent)?;
         match self.tree.nodes[parent] {
             Node::Dir(_) => Ok((parent, name)),
-            Node::File(_) => Err(Errno::Notdir),
+            _ => Err(Errno::Notdir),
         }
     }
 
@@ -191,7 +229,7 @@ impl<H: WasiSnapshotPreview1> MemFs<H> {
         let node = self.get(fd).ok_or(Errno::Badf)?.node;
         match self.tree.nodes[node] {
             Node::Dir(_) => Ok(node),
-            Node::File(_) => Err(Errno::Notdir),
+            _ => Err(Errno::Notdir),
         }
     }
 
@@ -199,6 +237,7 @@ impl<H: WasiSnapshotPreview1> MemFs<H> {
         match &mut self.tree.nodes[node] {
             Node::File(data) => Ok(data),
             Node::Dir(_) => Err(Errno::Isdir),
+            Node::Symlink(_) => Err(Errno::Inval),
         }
     }
 
@@ -211,6 +250,7 @@ impl<H: WasiSnapshotPreview1> MemFs<H> {
         let data = self.file_data(node)?;
         let start = usize::try_from(pos).unwrap_or(usize::MAX).min(data.len());
         let n = iovs.scatter(&data[start..]);
+        self.tree.meta[node].atim = tree::now();
         if at.is_none()
             && let Some(open) = self.get(fd)
         {
@@ -252,6 +292,9 @@ impl<H: WasiSnapshotPreview1> MemFs<H> {
             data[at_byte..end].copy_from_slice(&bytes);
             at_byte = end;
         }
+        if total > 0 {
+            self.tree.modified(node);
+        }
         if at.is_none()
             && let Some(open) = self.get(fd)
         {
@@ -274,6 +317,7 @@ pub(super) fn rights(filetype: Filetype) -> Rights {
         | Rights::FD_DATASYNC
         | Rights::FD_ADVISE
         | Rights::FD_ALLOCATE
+        | Rights::FD_FILESTAT_SET_TIMES
         | Rights::POLL_FD_READWRITE;
     let dir = Rights::PATH_OPEN
         | Rights::PATH_CREATE_FILE
@@ -284,7 +328,13 @@ pub(super) fn rights(filetype: Filetype) -> Rights {
         | Rights::PATH_RENAME_SOURCE
         | Rights::PATH_RENAME_TARGET
         | Rights::FD_READDIR
-        | Rights::FD_FILESTAT_GET;
+        | Rights::FD_FILESTAT_GET
+        | Rights::FD_FILESTAT_SET_TIMES
+        | Rights::PATH_FILESTAT_SET_TIMES
+        | Rights::PATH_LINK_SOURCE
+        | Rights::PATH_LINK_TARGET
+        | Rights::PATH_SYMLINK
+        | Rights::PATH_READLINK;
     if filetype == Filetype::Directory {
         dir
     } else {
