@@ -131,7 +131,8 @@ impl Run {
         self
     }
 
-    /// Mounts a copy of host directory `host` in memory as `guest` (after the preopens).
+    /// Mounts a copy of host directory `host` in memory as `guest`: the first preopen in
+    /// process, after the `--dir` ones through the CLI.
     pub fn mem_dir(mut self, host: impl AsRef<Path>, guest: &str) -> Run {
         self.mem_dir = Some((host.as_ref().to_path_buf(), guest.into()));
         self
@@ -181,6 +182,12 @@ impl Run {
                 None => builder.inherit_env_var(k),
             };
         }
+        // In process, the in-memory mount is the first preopen (fd 3), so that guests which
+        // number their preopens find it where a real one would be.
+        let mount = self.mem_dir.as_ref().map(|(host, guest)| {
+            let mount = MountPoint::add(&mut builder, guest).expect("mount point");
+            (mount, MemTree::load(host).expect("load the in-memory tree"))
+        });
         for (host, guest, read_only) in &self.dirs {
             if *read_only {
                 builder.preopen_dir_read_only(host, guest.clone());
@@ -196,10 +203,6 @@ impl Run {
             .stdin(Stdio::GuestFile(stdin))
             .stdout(Stdio::File(stdout.try_clone().unwrap()))
             .stderr(Stdio::File(stderr.try_clone().unwrap()));
-        let mount = self.mem_dir.as_ref().map(|(host, guest)| {
-            let mount = MountPoint::add(&mut builder, guest).expect("mount point");
-            (mount, MemTree::load(host).expect("load the in-memory tree"))
-        });
         let ctx = builder.build().expect("build WasiCtx");
 
         let engine = engine();

@@ -274,7 +274,8 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1Delegate for MemFs<H> {
         }
         let write = fs_rights_base
             .intersects(Rights::FD_WRITE | Rights::FD_FILESTAT_SET_SIZE | Rights::FD_ALLOCATE);
-        if is_dir && (write || oflags.contains(Oflags::TRUNC)) {
+        // As open(O_DIRECTORY | O_WRONLY): only the write right makes a directory EISDIR.
+        if is_dir && (fs_rights_base.contains(Rights::FD_WRITE) || oflags.contains(Oflags::TRUNC)) {
             return Err(Errno::Isdir.into());
         }
         if oflags.contains(Oflags::TRUNC) {
@@ -380,6 +381,10 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1Delegate for MemFs<H> {
         if matches!(self.tree.nodes[node], Node::Dir(_)) {
             return Err(Errno::Isdir.into());
         }
+        if path.ends_with('/') {
+            // "file/" would have to be a directory.
+            return Err(Errno::Notdir.into());
+        }
         let open = &self.open;
         self.tree
             .unlink(parent, name, |n| open.values().any(|o| o.node == n));
@@ -393,7 +398,8 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1Delegate for MemFs<H> {
         ) {
             (false, false) => return self.inner.path_rename(fd, old_path, new_fd, new_path),
             (true, true) => {}
-            _ => return Err(Errno::Xdev.into()),
+            (true, false) => return self.across(new_fd, Rights::PATH_RENAME_TARGET),
+            (false, true) => return self.across(fd, Rights::PATH_RENAME_SOURCE),
         }
         let (from_dir, to_dir) = (self.dir_of(fd)?, self.dir_of(new_fd)?);
         let (old_parent, old_name) = self.parent(from_dir, old_path)?;
@@ -457,7 +463,8 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1Delegate for MemFs<H> {
                     .path_link(old_fd, old_flags, old_path, new_fd, new_path);
             }
             (true, true) => {}
-            _ => return Err(Errno::Xdev.into()),
+            (true, false) => return self.across(new_fd, Rights::PATH_LINK_TARGET),
+            (false, true) => return self.across(old_fd, Rights::PATH_LINK_SOURCE),
         }
         let (from_dir, to_dir) = (self.dir_of(old_fd)?, self.dir_of(new_fd)?);
         let follow = old_flags.contains(Lookupflags::SYMLINK_FOLLOW);
@@ -527,6 +534,16 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1Delegate for MemFs<H> {
 }
 
 impl<H: WasiSnapshotPreview1> MemFs<H> {
+    /// A rename or link between the mount and the inner descriptor `outer`: `ENOTCAPABLE` if
+    /// `outer` lacks `right` (as the OS-backed host checks first), else `EXDEV`.
+    fn across(&mut self, outer: Fd, right: Rights) -> Out<()> {
+        let st = self.inner.fd_fdstat_get(outer)?;
+        if !st.fs_rights_base.contains(right) {
+            return Err(Errno::Notcapable.into());
+        }
+        Err(Errno::Xdev.into())
+    }
+
     /// `*_filestat_set_times` on node `n`.
     fn set_times(&mut self, n: usize, atim: Timestamp, mtim: Timestamp, f: Fstflags) -> Out<()> {
         if f.contains(Fstflags::ATIM | Fstflags::ATIM_NOW)

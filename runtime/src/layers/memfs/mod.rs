@@ -137,8 +137,8 @@ impl<H: WasiSnapshotPreview1> MemFs<H> {
 
     /// The node `path` names from directory `dir`, or `None` if its last component is missing
     /// (and every component before it exists). Symbolic links are followed on the way, and at
-    /// the end when `follow` is set (or the path ends in a slash); the walk never leaves the
-    /// mount: an absolute path or link target, or `..` past the mount's root, is
+    /// the end when `follow` is set (or the path ends in a slash); the walk never leaves `dir`:
+    /// an absolute path or link target, or `..` past `dir`, is
     /// `ENOTCAPABLE`, as on the OS-backed host. More than [`MAX_LINKS`] links is `ELOOP`.
     fn resolve(&self, dir: usize, path: &str, follow: bool) -> Result<Option<usize>, Errno> {
         if path.starts_with('/') {
@@ -147,7 +147,11 @@ impl<H: WasiSnapshotPreview1> MemFs<H> {
         if path.is_empty() {
             return Err(Errno::Noent);
         }
-        let mut stack = self.ancestry(dir);
+        if path.contains('\0') {
+            return Err(Errno::Inval);
+        }
+        // Beneath `dir`, as the OS-backed host resolves beneath the descriptor given.
+        let mut stack = vec![dir];
         // Components left to walk, the next one last.
         let mut todo: Vec<&str> = path.split('/').rev().collect();
         let mut links = 0;
@@ -213,6 +217,9 @@ impl<H: WasiSnapshotPreview1> MemFs<H> {
 
     /// The parent directory of `path` (which must exist) and the last component.
     fn parent<'p>(&self, dir: usize, path: &'p str) -> Result<(usize, &'p str), Errno> {
+        if path.contains('\0') {
+            return Err(Errno::Inval);
+        }
         let trimmed = path.trim_end_matches('/');
         let (head, name) = trimmed.rsplit_once('/').unwrap_or((".", trimmed));
         if name.is_empty() || name == "." || name == ".." {

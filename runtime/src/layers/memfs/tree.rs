@@ -150,6 +150,9 @@ impl MemTree {
                             target.len()
                         )));
                     }
+                    if tree.bytes + target.len() as u64 > MAX_TREE_BYTES {
+                        return Err(too_big("bytes"));
+                    }
                     tree.bytes += target.len() as u64;
                     Node::Symlink(target)
                 } else {
