@@ -150,6 +150,10 @@ impl<H: WasiSnapshotPreview1> MemFs<H> {
         if path.contains('\0') {
             return Err(Errno::Inval);
         }
+        if path.len() > MAX_LINK_TARGET {
+            // As PATH_MAX on the OS-backed host: and it bounds `todo` below.
+            return Err(Errno::Nametoolong);
+        }
         // Beneath `dir`, as the OS-backed host resolves beneath the descriptor given.
         let mut stack = vec![dir];
         // Components left to walk, the next one last.

@@ -108,14 +108,15 @@ impl MemTree {
                     return Err(too_big("files"));
                 }
                 let ft = m.file_type();
-                if ft.is_file() && m.nlink() > 1 {
-                    if let Some(&n) = linked.get(&(m.dev(), m.ino())) {
-                        if let Node::Dir(e) = &mut tree.nodes[at] {
-                            e.insert(name, n);
-                        }
-                        tree.meta[n].nlink += 1;
-                        continue;
+                if ft.is_file()
+                    && m.nlink() > 1
+                    && let Some(&n) = linked.get(&(m.dev(), m.ino()))
+                {
+                    if let Node::Dir(e) = &mut tree.nodes[at] {
+                        e.insert(name, n);
                     }
+                    tree.meta[n].nlink += 1;
+                    continue;
                 }
                 let node = if ft.is_dir() {
                     Node::Dir(BTreeMap::new())
@@ -311,7 +312,7 @@ impl MemTree {
             Node::Symlink(t) => std::mem::take(t).len() as u64,
             Node::Dir(_) => 0,
         };
-        self.bytes -= freed;
+        self.bytes = self.bytes.saturating_sub(freed);
     }
 
     pub(super) fn filetype(&self, n: usize) -> Filetype {
