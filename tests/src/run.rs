@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 
+use wasi_host::layers::{MemFs, MemTree, MountPoint};
 use wasi_host::{Exit, Stdio, WasiCtx, WasiCtxBuilder};
 use wasmtime::{Engine, Linker, Module, Store};
 
@@ -71,6 +72,8 @@ pub struct Run {
     dirs: Vec<(PathBuf, String, bool)>,
     stdin: Vec<u8>,
     fd_limit: Option<u32>,
+    /// A host directory copied into an in-memory mount (`--mem-dir HOST::GUEST`).
+    mem_dir: Option<(PathBuf, String)>,
 }
 
 impl Run {
@@ -83,6 +86,7 @@ impl Run {
             dirs: Vec::new(),
             stdin: Vec::new(),
             fd_limit: None,
+            mem_dir: None,
         }
     }
 
@@ -124,6 +128,13 @@ impl Run {
     pub fn dir_read_only(mut self, host: impl AsRef<Path>, guest: &str) -> Run {
         self.dirs
             .push((host.as_ref().to_path_buf(), guest.into(), true));
+        self
+    }
+
+    /// Mounts a copy of host directory `host` in memory as `guest`: the first preopen in
+    /// process, after the `--dir` ones through the CLI.
+    pub fn mem_dir(mut self, host: impl AsRef<Path>, guest: &str) -> Run {
+        self.mem_dir = Some((host.as_ref().to_path_buf(), guest.into()));
         self
     }
 
@@ -171,6 +182,12 @@ impl Run {
                 None => builder.inherit_env_var(k),
             };
         }
+        // In process, the in-memory mount is the first preopen (fd 3), so that guests which
+        // number their preopens find it where a real one would be.
+        let mount = self.mem_dir.as_ref().map(|(host, guest)| {
+            let mount = MountPoint::add(&mut builder, guest).expect("mount point");
+            (mount, MemTree::load(host).expect("load the in-memory tree"))
+        });
         for (host, guest, read_only) in &self.dirs {
             if *read_only {
                 builder.preopen_dir_read_only(host, guest.clone());
@@ -190,14 +207,27 @@ impl Run {
 
         let engine = engine();
         let module = module(&self.wasm);
-        let linker: Linker<WasiCtx> = Linker::new(engine);
-        let mut store = Store::new(engine, ctx);
-        crate::watchdog::arm(&mut store);
+        let result = match mount {
+            None => {
+                let linker: Linker<WasiCtx> = Linker::new(engine);
+                let mut store = Store::new(engine, ctx);
+                crate::watchdog::arm(&mut store);
+                wasi_host::instantiate(&mut store, &linker, &module, |ctx| ctx)
+                    .and_then(|i| i.get_typed_func::<(), ()>(&mut store, "_start"))
+                    .and_then(|start| start.call(&mut store, ()))
+            }
+            Some((mount, tree)) => {
+                let host = MemFs::new(ctx, mount, tree).expect("mount in memory");
+                let linker: Linker<MemFs<WasiCtx>> = Linker::new(engine);
+                let mut store = Store::new(engine, host);
+                crate::watchdog::arm(&mut store);
+                wasi_host::instantiate(&mut store, &linker, &module, |h: &mut MemFs<WasiCtx>| h)
+                    .and_then(|i| i.get_typed_func::<(), ()>(&mut store, "_start"))
+                    .and_then(|start| start.call(&mut store, ()))
+            }
+        };
         let mut trap_text = String::new();
-        let status = match wasi_host::instantiate(&mut store, &linker, &module, |ctx| ctx)
-            .and_then(|i| i.get_typed_func::<(), ()>(&mut store, "_start"))
-            .and_then(|start| start.call(&mut store, ()))
-        {
+        let status = match result {
             Ok(()) => 0,
             Err(e) if crate::watchdog::is_timeout(&e) => panic!(
                 "guest {} (in process) was still running wasm code after {:?}: {e:?}",
@@ -212,7 +242,6 @@ impl Run {
                 }
             },
         };
-        drop(store);
         let read_all = |mut f: std::fs::File| {
             let mut bytes = Vec::new();
             f.rewind().unwrap();
@@ -250,6 +279,10 @@ impl Run {
         }
         if let Some(limit) = self.fd_limit {
             cmd.arg("--fd-limit").arg(limit.to_string());
+        }
+        if let Some((host, guest)) = &self.mem_dir {
+            cmd.arg("--mem-dir")
+                .arg(format!("{}::{guest}", host.display()));
         }
         cmd.arg(&self.wasm).arg("--").args(&self.args);
         cmd.stdin(std::process::Stdio::piped())

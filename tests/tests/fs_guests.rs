@@ -182,3 +182,40 @@ fn wasi_libc_in_process() {
 fn wasi_libc_cli() {
     std_or_c_guest(Run::c("fs_c"), true, FS_C_CHECKS);
 }
+
+/// A std or libc guest with `/sandbox` a copy of the tree in memory (`MemTree::load`, after
+/// the `/ro` preopen): the same checks pass, and the disk is not touched at all.
+fn guest_in_memory(run: Run, cli: bool, checks: u32) {
+    let tree = Tree::new();
+    let before = tree.outside();
+    let s = tree.sandbox();
+    let run = run
+        .dir_read_only(tree.root.join("ro"), "/ro")
+        .mem_dir(&s, "/sandbox");
+    let out = if cli { run.cli() } else { run.in_process() };
+    assert_passed(&out, checks);
+    assert_eq!(tree.outside(), before);
+    assert_eq!(fs::read(s.join("file")).unwrap(), b"hello");
+    assert_eq!(fs::read_dir(&s).unwrap().count(), 8);
+    assert_eq!(fs::read_dir(s.join("big")).unwrap().count(), 10_000);
+}
+
+#[test]
+fn rust_std_fs_in_memory_in_process() {
+    guest_in_memory(Run::rust("fs_std"), false, FS_STD_CHECKS);
+}
+
+#[test]
+fn rust_std_fs_in_memory_cli() {
+    guest_in_memory(Run::rust("fs_std"), true, FS_STD_CHECKS);
+}
+
+#[test]
+fn wasi_libc_in_memory_in_process() {
+    guest_in_memory(Run::c("fs_c"), false, FS_C_CHECKS);
+}
+
+#[test]
+fn raw_calls_in_memory_in_process() {
+    guest_in_memory(Run::rust("fs_raw"), false, FS_RAW_CHECKS);
+}

@@ -21,6 +21,11 @@ const GUEST: &str = r#"(module
   (import "wasi_snapshot_preview1" "path_filestat_get" (func $stat (param i32 i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_prestat_get" (func $prestat (param i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_allocate" (func $allocate (param i32 i64 i64) (result i32)))
+  (import "wasi_snapshot_preview1" "path_link" (func $link (param i32 i32 i32 i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "path_symlink" (func $symlink (param i32 i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "path_readlink" (func $readlink (param i32 i32 i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "path_filestat_set_times" (func $settimes (param i32 i32 i32 i32 i64 i64 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_filestat_set_times" (func $fsettimes (param i32 i64 i64 i32) (result i32)))
   (memory (export "memory") 1)
   (func $or (param $e i32) (param $v i32) (result i32)
     (if (result i32) (local.get $e) (then (i32.sub (i32.const 0) (local.get $e))) (else (local.get $v))))
@@ -50,6 +55,18 @@ const GUEST: &str = r#"(module
     (call $or (call $stat (local.get $dir) (i32.const 1) (local.get $p) (local.get $l) (i32.const 64)) (i32.load (i32.const 96))))
   (func (export "allocate") (param $fd i32) (param $off i64) (param $len i64) (result i32)
     (call $or (call $allocate (local.get $fd) (local.get $off) (local.get $len)) (i32.const 0)))
+  (func (export "link") (param $dir i32) (param $flags i32) (param $p i32) (param $l i32) (param $q i32) (param $m i32) (result i32)
+    (call $or (call $link (local.get $dir) (local.get $flags) (local.get $p) (local.get $l) (local.get $dir) (local.get $q) (local.get $m)) (i32.const 0)))
+  (func (export "symlink") (param $p i32) (param $l i32) (param $dir i32) (param $q i32) (param $m i32) (result i32)
+    (call $or (call $symlink (local.get $p) (local.get $l) (local.get $dir) (local.get $q) (local.get $m)) (i32.const 0)))
+  (func (export "readlink") (param $dir i32) (param $p i32) (param $l i32) (param $buf i32) (param $n i32) (result i32)
+    (call $or (call $readlink (local.get $dir) (local.get $p) (local.get $l) (local.get $buf) (local.get $n) (i32.const 8)) (i32.load (i32.const 8))))
+  (func (export "stat") (param $dir i32) (param $flags i32) (param $p i32) (param $l i32) (result i32)
+    (call $or (call $stat (local.get $dir) (local.get $flags) (local.get $p) (local.get $l) (i32.const 64)) (i32.const 0)))
+  (func (export "settimes") (param $dir i32) (param $flags i32) (param $p i32) (param $l i32) (param $a i64) (param $m i64) (param $f i32) (result i32)
+    (call $or (call $settimes (local.get $dir) (local.get $flags) (local.get $p) (local.get $l) (local.get $a) (local.get $m) (local.get $f)) (i32.const 0)))
+  (func (export "fsettimes") (param $fd i32) (param $a i64) (param $m i64) (param $f i32) (result i32)
+    (call $or (call $fsettimes (local.get $fd) (local.get $a) (local.get $m) (local.get $f)) (i32.const 0)))
   (func (export "prestat") (param $fd i32) (result i32)
     (call $or (call $prestat (local.get $fd) (i32.const 8)) (i32.load (i32.const 12)))))"#;
 
@@ -62,6 +79,10 @@ const WRITE: i64 = 1 << 6;
 const ENOENT: i32 = 44;
 const EEXIST: i32 = 20;
 const EPERM: i32 = 63;
+const ENOTCAPABLE: i32 = 76;
+const ELOOP: i32 = 32;
+const EINVAL: i32 = 28;
+const FOLLOW: i32 = 1;
 const ENOTEMPTY: i32 = 55;
 const EXDEV: i32 = 75;
 
@@ -96,6 +117,36 @@ impl Guest {
         self.call(name, (dir, p, l))
     }
 
+    /// `path_filestat_get`: (errno or 0, then filetype, nlink, size, atim, mtim, ctim).
+    fn stat(&mut self, dir: i32, flags: i32, path: &str) -> (i32, [u64; 6]) {
+        let (p, l) = self.put(1024, path.as_bytes());
+        let e: i32 = self.call("stat", (dir, flags, p, l));
+        let mut raw = [0u8; 64];
+        self.memory.read(&self.store, 64, &mut raw).unwrap();
+        let at = |i: usize| u64::from_le_bytes(raw[i..i + 8].try_into().unwrap());
+        (e, [raw[16] as u64, at(24), at(32), at(40), at(48), at(56)])
+    }
+
+    fn two_paths(&mut self, name: &str, dir: i32, flags: i32, from: &str, to: &str) -> i32 {
+        let (p, l) = self.put(1024, from.as_bytes());
+        let (q, m) = self.put(2048, to.as_bytes());
+        match name {
+            "link" => self.call(name, (dir, flags, p, l, q, m)),
+            _ => self.call(name, (p, l, dir, q, m)),
+        }
+    }
+
+    fn readlink(&mut self, dir: i32, path: &str, len: i32) -> Result<Vec<u8>, i32> {
+        let (p, l) = self.put(1024, path.as_bytes());
+        let n: i32 = self.call("readlink", (dir, p, l, 8192, len));
+        if n < 0 {
+            return Err(n);
+        }
+        let mut out = vec![0; n as usize];
+        self.memory.read(&self.store, 8192, &mut out).unwrap();
+        Ok(out)
+    }
+
     fn write(&mut self, fd: i32, data: &[u8]) -> i32 {
         let (p, l) = self.put(4096, data);
         self.call("write", (fd, p, l))
@@ -127,14 +178,18 @@ impl Guest {
 }
 
 fn setup(real: &std::path::Path) -> Guest {
+    let mut tree = MemTree::new();
+    tree.file("in.txt", "hello memfs").dir("empty");
+    setup_with(real, tree)
+}
+
+fn setup_with(real: &std::path::Path, tree: MemTree) -> Guest {
     let mut b = WasiCtx::builder();
     b.stdin(Stdio::Null)
         .stdout(Stdio::Null)
         .stderr(Stdio::Null)
         .preopen_dir(real, "/real");
     let mount = MountPoint::add(&mut b, "/mem").unwrap();
-    let mut tree = MemTree::new();
-    tree.file("in.txt", "hello memfs").dir("empty");
     let host = MemFs::new(b.build().unwrap(), mount, tree).unwrap();
     let engine = Engine::default();
     let module = Module::new(&engine, GUEST).unwrap();
@@ -191,9 +246,12 @@ fn files_and_directories_live_in_memory_beside_a_real_preopen() {
     assert_eq!(g.list(dir), [".", "..", "out.txt"]);
     assert_eq!(g.list(4), [".", "..", "empty", "in.txt", "sub"]);
     // Paths relative to an opened directory, and no way out of the mount.
-    assert_eq!(g.path_call("size", dir, "../in.txt"), 11);
-    assert_eq!(g.open(4, "../escape", CREAT, WRITE), -EPERM);
-    assert_eq!(g.open(dir, "../../escape", CREAT, WRITE), -EPERM);
+    // Beneath the descriptor given, as the OS-backed host.
+    assert_eq!(g.path_call("size", dir, "../in.txt"), -ENOTCAPABLE);
+    assert_eq!(g.path_call("size", dir, "../sub/out.txt"), -ENOTCAPABLE);
+    assert_eq!(g.path_call("size", 4, "sub/../in.txt"), 11);
+    assert_eq!(g.open(4, "../escape", CREAT, WRITE), -ENOTCAPABLE);
+    assert_eq!(g.open(dir, "../../escape", CREAT, WRITE), -ENOTCAPABLE);
     assert_eq!(g.open(4, "missing", 0, READ), -ENOENT);
 
     // Rename inside the mount; not across its edge.
@@ -239,4 +297,136 @@ fn files_and_directories_live_in_memory_beside_a_real_preopen() {
     let placeholder = placeholder.to_path_buf();
     drop(g);
     assert!(!placeholder.exists());
+}
+
+#[test]
+fn hard_links_symbolic_links_and_times_in_memory() {
+    let real = tempfile::tempdir().unwrap();
+    let mut g = setup(real.path());
+    // Hard links: one node under two names.
+    assert_eq!(g.two_paths("link", 4, 0, "in.txt", "twin.txt"), 0);
+    assert_eq!(g.two_paths("link", 4, 0, "in.txt", "twin.txt"), -EEXIST);
+    assert_eq!(g.two_paths("link", 4, 0, "empty", "dirlink"), -EPERM);
+    let (e, a) = g.stat(4, 0, "in.txt");
+    let (_, b) = g.stat(4, 0, "twin.txt");
+    assert_eq!((e, a[1]), (0, 2), "nlink");
+    assert_eq!(a, b);
+    let fd = g.open(4, "twin.txt", 0, WRITE);
+    assert_eq!(g.write(fd, b"HELLO"), 5);
+    assert_eq!(g.call::<i32, i32>("close", fd), 0);
+    assert_eq!(g.path_call("unlink", 4, "in.txt"), 0);
+    assert_eq!(g.stat(4, 0, "twin.txt").1[1], 1, "nlink after unlink");
+    assert_eq!(
+        g.store.data().tree().read("twin.txt").unwrap(),
+        b"HELLO memfs"
+    );
+    // Renaming one name over another of the same file does nothing.
+    assert_eq!(g.two_paths("link", 4, 0, "twin.txt", "third"), 0);
+    let (p, l) = g.put(1024, b"twin.txt");
+    let (q, m) = g.put(2048, b"third");
+    assert_eq!(g.call::<_, i32>("rename", (4, p, l, 4, q, m)), 0);
+    assert_eq!(g.stat(4, 0, "twin.txt").1[1], 2);
+
+    // Symbolic links: followed on the way and with SYMLINK_FOLLOW, never out of the mount.
+    assert_eq!(g.two_paths("symlink", 4, 0, "twin.txt", "ln"), 0);
+    assert_eq!(g.two_paths("symlink", 4, 0, "x", "ln"), -EEXIST);
+    assert_eq!(g.two_paths("symlink", 4, 0, "/etc", "abs"), -EPERM);
+    assert_eq!(g.readlink(4, "ln", 100), Ok(b"twin.txt".to_vec()));
+    assert_eq!(g.readlink(4, "ln", 3), Ok(b"twi".to_vec()), "truncated");
+    assert_eq!(g.readlink(4, "twin.txt", 100), Err(-EINVAL));
+    let (e, st) = g.stat(4, 0, "ln");
+    assert_eq!((e, st[0], st[2]), (0, 7, 8), "the link itself");
+    let (e, st) = g.stat(4, FOLLOW, "ln");
+    assert_eq!((e, st[0], st[2]), (0, 4, 11), "its target");
+    // (`open` passes SYMLINK_FOLLOW.)
+    let fd = g.open(4, "ln", 0, READ);
+    assert_eq!(g.read(fd, 100), b"HELLO memfs");
+    assert_eq!(g.path_call("mkdir", 4, "d"), 0);
+    assert_eq!(g.two_paths("symlink", 4, 0, "d", "dl"), 0);
+    let f = g.open(4, "dl/inside", CREAT, WRITE);
+    assert!(f > 4, "{f}");
+    assert!(g.store.data().tree().read("d/inside").is_some());
+    assert_eq!(g.two_paths("symlink", 4, 0, "../..", "up"), 0);
+    assert_eq!(g.stat(4, FOLLOW, "up").0, -ENOTCAPABLE);
+    assert_eq!(g.stat(4, 0, "up/x").0, -ENOTCAPABLE);
+    assert_eq!(g.two_paths("symlink", 4, 0, "loop", "loop"), 0);
+    assert_eq!(g.stat(4, FOLLOW, "loop").0, -ELOOP);
+    assert_eq!(g.stat(4, 0, "loop").0, 0);
+    assert_eq!(g.path_call("unlink", 4, "ln"), 0);
+    assert_eq!(g.stat(4, 0, "twin.txt").1[1], 2, "the target stays");
+
+    // Times: set on creation from the real clock, on writes, and by the guest.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    let st = g.stat(4, 0, "d/inside").1;
+    assert!(st[3] <= now && now - st[3] < 60_000_000_000, "{st:?} {now}");
+    let (p, l) = g.put(1024, b"d/inside");
+    const ATIM: i32 = 1;
+    const ATIM_NOW: i32 = 2;
+    const MTIM: i32 = 4;
+    assert_eq!(
+        g.call::<_, i32>("settimes", (4, 0, p, l, 11i64, 22i64, ATIM | MTIM)),
+        0
+    );
+    let st = g.stat(4, 0, "d/inside").1;
+    assert_eq!((st[3], st[4]), (11, 22));
+    assert!(st[5] >= now, "ctim moves");
+    assert_eq!(
+        g.call::<_, i32>("settimes", (4, 0, p, l, 0i64, 0i64, ATIM | ATIM_NOW)),
+        -EINVAL
+    );
+    assert_eq!(g.call::<_, i32>("fsettimes", (f, 0i64, 0i64, ATIM_NOW)), 0);
+    let st = g.stat(4, 0, "d/inside").1;
+    assert!(st[3] >= now && st[4] == 22, "{st:?}");
+    assert_eq!(g.write(f, b"x"), 1);
+    let st = g.stat(4, 0, "d/inside").1;
+    assert!(st[4] >= now, "a write moves mtim: {st:?}");
+}
+
+#[test]
+fn a_host_directory_loads_into_memory() {
+    use std::os::unix::fs::symlink;
+    let host = tempfile::tempdir().unwrap();
+    let h = host.path();
+    std::fs::create_dir_all(h.join("a/b")).unwrap();
+    std::fs::write(h.join("a/b/f"), "deep").unwrap();
+    std::fs::write(h.join("top"), "top").unwrap();
+    std::fs::hard_link(h.join("top"), h.join("top2")).unwrap();
+    symlink("a/b/f", h.join("ln")).unwrap();
+    let old = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+    std::fs::File::options()
+        .write(true)
+        .open(h.join("top"))
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    let tree = MemTree::load(h).unwrap();
+    assert_eq!(tree.read("a/b/f").unwrap(), b"deep");
+    assert_eq!(tree.read_link("ln"), Some("a/b/f"));
+    assert_eq!(tree.list("").unwrap(), ["a", "ln", "top", "top2"]);
+    let real = tempfile::tempdir().unwrap();
+    let mut g = setup_with(real.path(), tree);
+    let (e, st) = g.stat(4, 0, "top");
+    assert_eq!(
+        (e, st[1], st[4]),
+        (0, 2, 1_000_000_000_000_000_000),
+        "linked, with its time"
+    );
+    let fd = g.open(4, "ln", 0, READ);
+    assert_eq!(g.read(fd, 100), b"deep");
+    let (e, st) = g.stat(4, FOLLOW, "ln");
+    assert_eq!((e, st[2]), (0, 4));
+    // Something that is not a file, directory or link: an error, not a partial tree.
+    let fifo = h.join("fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(MemTree::load(h).is_err());
+    assert!(MemTree::load(&h.join("top")).is_err(), "not a directory");
 }

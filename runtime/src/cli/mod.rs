@@ -193,10 +193,11 @@ struct RunArgs {
     )]
     deterministic: Option<u64>,
 
-    /// Mounts an empty in-memory directory at GUEST (a preopen, after the `--dir` ones): the
-    /// guest may create, write and read files there; nothing reaches the disk and everything
-    /// is gone when the run ends.
-    #[arg(long = "mem-dir", value_name = "GUEST")]
+    /// Mounts an in-memory directory at GUEST (a preopen, after the `--dir` ones): empty, or
+    /// with `HOST::GUEST` a copy of the host directory HOST (files, directories, symbolic
+    /// links). The guest may create, write and read files there; nothing reaches the disk and
+    /// everything is gone when the run ends.
+    #[arg(long = "mem-dir", value_name = "[HOST::]GUEST")]
     mem_dir: Option<String>,
 
     /// Writes profiling information for `perf`: a perf map (/tmp/perf-PID.map) or a jitdump.

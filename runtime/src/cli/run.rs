@@ -199,7 +199,13 @@ pub fn run(run: &RunArgs, settings: &Settings) -> Result<ExitCode, SetupError> {
     match mount {
         None => traced_or_not(run, settings, &engine, &module, ctx),
         Some(mount) => {
-            let host = crate::layers::MemFs::new(ctx, mount, crate::layers::MemTree::new())
+            let tree = match run.mem_dir.as_deref().and_then(|s| s.split_once("::")) {
+                Some((host, _)) => crate::layers::MemTree::load(host.as_ref()).map_err(|e| {
+                    SetupError::Other(format!("cannot load --mem-dir from `{host}`: {e}"))
+                })?,
+                None => crate::layers::MemTree::new(),
+            };
+            let host = crate::layers::MemFs::new(ctx, mount, tree)
                 .map_err(|e| SetupError::Other(format!("cannot mount --mem-dir: {e}")))?;
             traced_or_not(run, settings, &engine, &module, host)
         }
@@ -569,8 +575,8 @@ fn build_ctx(
         crate::layers::deterministic::apply(&mut b, seed);
     }
     let mount = match &run.mem_dir {
-        Some(guest) => Some(
-            crate::layers::MountPoint::add(&mut b, guest)
+        Some(spec) => Some(
+            crate::layers::MountPoint::add(&mut b, spec.split_once("::").map_or(spec, |s| s.1))
                 .map_err(|e| SetupError::Other(format!("cannot mount --mem-dir: {e}")))?,
         ),
         None => None,
