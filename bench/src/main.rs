@@ -5,6 +5,7 @@
 mod alloc;
 mod data;
 mod floor;
+mod memfs;
 mod net;
 mod parallel;
 mod peers;
@@ -390,6 +391,9 @@ fn main() -> Result<()> {
             });
         }
         startup::run(cli, &programs, opts.runs, tmp.path())?;
+        if opts.only.as_deref().is_none_or(|only| only == "memfs") {
+            memfs::run(cli, &opts.wasm, &data, opts.quick, opts.runs, tmp.path())?;
+        }
         if let Some(wasm) = &opts.threads_wasm
             && opts.only.as_deref().is_none_or(|only| only == "threads")
         {
