@@ -29,14 +29,24 @@ struct Peer {
     /// The wasm to run under the CLI (precompiled), or `None` for native.
     cwasm: Option<std::path::PathBuf>,
     jobs: &'static str,
+    /// The threads build (compiled, so also run, with `-W threads=y`).
+    threads: bool,
 }
 
 /// Runs and prints the parallel-search rows.
 pub fn run(cli: &Path, rg: &Ripgreps<'_>, tree: &Path, runs: usize, tmp: &Path) -> Result<()> {
-    let compile = |wasm: &Path, name: &str| -> Result<std::path::PathBuf> {
+    // A precompiled threaded module is compiled and run with `-W threads=y` (the command
+    // learns that a module is threaded from its imports, which a precompiled one only shows
+    // once loaded).
+    let compile = |wasm: &Path, name: &str, threads: bool| -> Result<std::path::PathBuf> {
         let out = tmp.join(name);
         let status = Command::new(cli)
             .arg("compile")
+            .args(if threads {
+                &["-W", "threads=y"][..]
+            } else {
+                &[]
+            })
             .arg(wasm)
             .arg("-o")
             .arg(&out)
@@ -52,18 +62,21 @@ pub fn run(cli: &Path, rg: &Ripgreps<'_>, tree: &Path, runs: usize, tmp: &Path) 
     let mut peers = vec![
         Peer {
             label: "wasi-host, threads build, -j2",
-            cwasm: Some(compile(rg.threads, "rg-threads.cwasm")?),
+            cwasm: Some(compile(rg.threads, "rg-threads.cwasm", true)?),
             jobs: "-j2",
+            threads: true,
         },
         Peer {
             label: "wasi-host, threads build, -j1",
             cwasm: Some(tmp.join("rg-threads.cwasm")),
             jobs: "-j1",
+            threads: true,
         },
         Peer {
             label: "wasi-host, wasip1 build, -j1",
-            cwasm: Some(compile(rg.single, "rg-single.cwasm")?),
+            cwasm: Some(compile(rg.single, "rg-single.cwasm", false)?),
             jobs: "-j1",
+            threads: false,
         },
     ];
     if rg.native.is_some() {
@@ -76,6 +89,7 @@ pub fn run(cli: &Path, rg: &Ripgreps<'_>, tree: &Path, runs: usize, tmp: &Path) 
                 },
                 cwasm: None,
                 jobs,
+                threads: false,
             });
         }
     }
@@ -88,8 +102,11 @@ pub fn run(cli: &Path, rg: &Ripgreps<'_>, tree: &Path, runs: usize, tmp: &Path) 
             let mut cmd = match &peer.cwasm {
                 Some(cwasm) => {
                     let mut cmd = Command::new(cli);
-                    cmd.arg("run")
-                        .arg("--allow-precompiled")
+                    cmd.arg("run");
+                    if peer.threads {
+                        cmd.args(["-W", "threads=y"]);
+                    }
+                    cmd.arg("--allow-precompiled")
                         .arg("--dir")
                         .arg(format!("{}::.", tree.display()))
                         .arg(cwasm);
@@ -104,15 +121,19 @@ pub fn run(cli: &Path, rg: &Ripgreps<'_>, tree: &Path, runs: usize, tmp: &Path) 
             cmd.args([peer.jobs, "needle", "."])
                 .env_remove("RUST_BACKTRACE")
                 .env_remove("RUST_LIB_BACKTRACE")
-                .stdin(Stdio::null())
-                .stderr(Stdio::inherit());
+                .stdin(Stdio::null());
             let start = Instant::now();
             let out = cmd
                 .output()
                 .with_context(|| format!("running {}", peer.label))?;
             let ms = start.elapsed().as_secs_f64() * 1e3;
             if !out.status.success() {
-                bail!("{} exited with {}", peer.label, out.status);
+                bail!(
+                    "{} exited with {}: {}",
+                    peer.label,
+                    out.status,
+                    String::from_utf8_lossy(&out.stderr).trim()
+                );
             }
             let mut lines: Vec<&[u8]> = out.stdout.split(|&b| b == b'\n').collect();
             lines.sort_unstable();
