@@ -33,6 +33,19 @@ impl<E> From<Trap> for CallError<E> {
     }
 }
 
+impl<E> CallError<E> {
+    /// The same outcome with its errno converted: how an extension whose errno extends
+    /// preview1's (the generated `From<preview1::Errno>`) returns what a preview1 area returned.
+    #[inline]
+    pub fn widen<F: From<E>>(self) -> CallError<F> {
+        match self {
+            CallError::Errno(e) => CallError::Errno(F::from(e)),
+            CallError::Guest(g) => CallError::Guest(g),
+            CallError::Trap(t) => CallError::Trap(t),
+        }
+    }
+}
+
 impl<E: fmt::Display> fmt::Display for CallError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

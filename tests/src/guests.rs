@@ -74,6 +74,12 @@ pub fn wasix(name: &str) -> PathBuf {
 
 /// Builds the guest crate `tests/guests/<krate>` (release, `wasm32-wasip1`).
 fn build_rust(krate: &str) -> Result<PathBuf, String> {
+    build_crate(krate, "wasm32-wasip1")
+}
+
+/// Builds the guest crate `tests/guests/<krate>` in release for `target` (its lock file as
+/// committed); the directory the `.wasm` files are in.
+fn build_crate(krate: &str, target: &str) -> Result<PathBuf, String> {
     let manifest = workspace_root().join(format!("tests/guests/{krate}/Cargo.toml"));
     let target_dir = out_dir().join(krate);
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -83,10 +89,11 @@ fn build_rust(krate: &str) -> Result<PathBuf, String> {
             "build",
             "--quiet",
             "--release",
+            "--locked",
             "--target",
-            "wasm32-wasip1",
-            "--manifest-path",
+            target,
         ])
+        .arg("--manifest-path")
         .arg(&manifest)
         .arg("--target-dir")
         .arg(&target_dir)
@@ -96,14 +103,14 @@ fn build_rust(krate: &str) -> Result<PathBuf, String> {
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
         .env_remove("CARGO_BUILD_TARGET")
         .output()
-        .map_err(|e| format!("running cargo to build Rust guests: {e}"))?;
+        .map_err(|e| format!("running cargo to build the {krate} guests: {e}"))?;
     if !output.status.success() {
         return Err(format!(
-            "building Rust guests failed (is the wasm32-wasip1 target installed? `cargo xtask test` adds it):\n{}",
+            "building the {krate} guests failed (is the {target} target installed? `cargo xtask test` adds it):\n{}",
             String::from_utf8_lossy(&output.stderr)
         ));
     }
-    Ok(target_dir.join("wasm32-wasip1/release"))
+    Ok(target_dir.join(target).join("release"))
 }
 
 /// The threaded guest (`guests/rust-threads`, one program whose first argument picks the
@@ -118,36 +125,8 @@ pub fn rust_threads() -> PathBuf {
 }
 
 fn build_rust_threads() -> Result<PathBuf, String> {
-    let manifest = workspace_root().join("tests/guests/rust-threads/Cargo.toml");
-    let target_dir = out_dir().join("rust-threads");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let output = Command::new(cargo)
-        .current_dir(workspace_root())
-        .args([
-            "build",
-            "--quiet",
-            "--release",
-            "--locked",
-            "--target",
-            "wasm32-wasip1-threads",
-            "--manifest-path",
-        ])
-        .arg(&manifest)
-        .arg("--target-dir")
-        .arg(&target_dir)
-        .env_remove("CARGO_TARGET_DIR")
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("CARGO_BUILD_TARGET")
-        .output()
-        .map_err(|e| format!("running cargo to build the threaded guest: {e}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "building the threaded guest failed (is the wasm32-wasip1-threads target installed? `cargo xtask test` adds it):\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        ));
-    }
-    Ok(target_dir.join("wasm32-wasip1-threads/release/wasi-host-thread-guests.wasm"))
+    build_crate("rust-threads", "wasm32-wasip1-threads")
+        .map(|dir| dir.join("wasi-host-thread-guests.wasm"))
 }
 
 /// The `.wasm` of C guest `name` (`guests/c/<name>.c`), compiled on first use.

@@ -3,6 +3,7 @@
 //! for whole programs ([`run`]).
 
 pub mod guests;
+pub mod pty;
 pub mod run;
 pub mod watchdog;
 

@@ -4,13 +4,13 @@
 //! the first failed check, and prints `<part> ok: <n> checks`; these tests hold the exit
 //! status and that line. WASIX record layouts are checked against hand-computed offsets.
 
-use std::fs::File;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use wasi_host::guest::GuestType;
 use wasi_host::wasix;
 use wasi_host_tests::guests;
+use wasi_host_tests::pty::pty;
 
 fn run(guest: &str, flags: &[&str], part: &str) -> Output {
     run_with(guest, flags, part, Stdio::null(), Stdio::piped())
@@ -146,39 +146,6 @@ fn tty_get_and_set_on_a_pseudo_terminal() {
     );
     // "echo off is reported" read the real terminal's modes back after tty_set.
     assert!(printed.contains("tty ok: 7 checks"), "{printed}");
-}
-
-/// A pseudo-terminal pair (master, slave), or `None` where the system has none.
-fn pty() -> Option<(File, File)> {
-    use std::os::fd::{AsRawFd, FromRawFd};
-    use std::os::unix::fs::OpenOptionsExt;
-    // SAFETY: plain libc calls on descriptors this function owns; `name` is NUL-terminated
-    // by `ptsname_r` on success.
-    unsafe {
-        let master = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC);
-        if master < 0 {
-            return None;
-        }
-        let master = File::from_raw_fd(master);
-        if libc::grantpt(master.as_raw_fd()) != 0 || libc::unlockpt(master.as_raw_fd()) != 0 {
-            return None;
-        }
-        let mut name = [0 as libc::c_char; 128];
-        if libc::ptsname_r(master.as_raw_fd(), name.as_mut_ptr(), name.len()) != 0 {
-            return None;
-        }
-        let name = std::ffi::CStr::from_ptr(name.as_ptr())
-            .to_str()
-            .ok()?
-            .to_owned();
-        let slave = File::options()
-            .read(true)
-            .write(true)
-            .custom_flags(libc::O_NOCTTY)
-            .open(name)
-            .ok()?;
-        Some((master, slave))
-    }
 }
 
 #[test]

@@ -22,11 +22,7 @@ pub(crate) type R<T> = super::HostResult<T>;
 /// Widens a preview1 outcome to WASIX's errno (same numbers, more of them).
 #[inline]
 fn w<T>(r: R<T>) -> Result<T, CallError<Errno>> {
-    r.map_err(|e| match e {
-        CallError::Errno(e) => CallError::Errno(Errno::from(e)),
-        CallError::Guest(g) => CallError::Guest(g),
-        CallError::Trap(t) => CallError::Trap(t),
-    })
+    r.map_err(CallError::widen)
 }
 
 type Out<T> = Result<T, CallError<Errno>>;
