@@ -89,7 +89,8 @@ pub(crate) fn close(ctx: &mut WasiCtx, fd: Fd) -> HostResult<()> {
 
 pub(crate) fn fdstat_get(ctx: &mut WasiCtx, fd: Fd) -> HostResult<Fdstat> {
     // Everything is kept in the entry, so this makes no system call.
-    let entry = ctx.table.get(fd, Rights::empty())?;
+    let mut held = None;
+    let entry = ctx.table.get_in(fd, Rights::empty(), &mut held)?;
     Ok(Fdstat {
         fs_filetype: entry.filetype(),
         fs_flags: entry.flags,

@@ -12,7 +12,7 @@ use super::{HostResult, host_fd, not_dir, stdio};
 use crate::ctx::WasiCtx;
 use crate::guest::{GuestBuf, GuestBufMut, Iovecs, IovecsMut};
 use crate::preview1::*;
-use crate::table::{EntryRef, FdEntry, Kind};
+use crate::table::{FdEntry, Kind};
 
 /// Largest byte count one read or write asks the host for (Linux's own per-call cap,
 /// `MAX_RW_COUNT`). Clamping here keeps every result within a `u32` even when overlapping
@@ -308,8 +308,9 @@ fn write_once(fd: BorrowedFd<'_>, iovs: &Iovecs<'_>, budget: usize) -> io::Resul
 }
 
 pub(crate) fn read(ctx: &mut WasiCtx, fd: Fd, mut iovs: IovecsMut<'_>) -> HostResult<Size> {
-    let entry = ctx.table.get(fd, Rights::empty())?;
-    let route = route(&entry, Rights::FD_READ)?;
+    let mut held = None;
+    let entry = ctx.table.get_in(fd, Rights::empty(), &mut held)?;
+    let route = route(entry, Rights::FD_READ)?;
     if route == Route::Socket {
         return Ok(super::super::sock::recv(ctx, fd, iovs, Riflags::empty())?.0);
     }
@@ -326,8 +327,9 @@ pub(crate) fn read(ctx: &mut WasiCtx, fd: Fd, mut iovs: IovecsMut<'_>) -> HostRe
 }
 
 pub(crate) fn write(ctx: &mut WasiCtx, fd: Fd, iovs: Iovecs<'_>) -> HostResult<Size> {
-    let entry = ctx.table.get(fd, Rights::empty())?;
-    let route = route(&entry, Rights::FD_WRITE)?;
+    let mut held = None;
+    let entry = ctx.table.get_in(fd, Rights::empty(), &mut held)?;
+    let route = route(entry, Rights::FD_WRITE)?;
     if route == Route::Socket {
         return super::super::sock::send(ctx, fd, iovs, 0);
     }
@@ -349,8 +351,13 @@ pub(crate) fn write(ctx: &mut WasiCtx, fd: Fd, iovs: Iovecs<'_>) -> HostResult<S
 /// The entry behind a positioned read or write: `EISDIR` for a directory, `ENOTCAPABLE`
 /// without `need`.
 #[inline]
-fn positioned(ctx: &mut WasiCtx, fd: Fd, need: Rights) -> Result<EntryRef<'_>, Errno> {
-    let entry = ctx.table.get(fd, Rights::empty())?;
+fn positioned<'a>(
+    ctx: &'a WasiCtx,
+    fd: Fd,
+    need: Rights,
+    held: &'a mut Option<FdEntry>,
+) -> Result<&'a FdEntry, Errno> {
+    let entry = ctx.table.get_in(fd, Rights::empty(), held)?;
     not_dir(&entry.kind)?;
     if !entry.rights.contains(need) {
         return Err(Errno::Notcapable);
@@ -364,7 +371,8 @@ pub(crate) fn pread(
     mut iovs: IovecsMut<'_>,
     at: Filesize,
 ) -> HostResult<Size> {
-    let entry = positioned(ctx, fd, Rights::FD_READ | Rights::FD_SEEK)?;
+    let mut held = None;
+    let entry = positioned(ctx, fd, Rights::FD_READ | Rights::FD_SEEK, &mut held)?;
     let fd = host_fd(&entry.kind);
     let at = offset(at)?;
     if let Some(bytes) = single_mut(&mut iovs)
@@ -386,7 +394,8 @@ pub(crate) fn pwrite(
     iovs: Iovecs<'_>,
     at: Filesize,
 ) -> HostResult<Size> {
-    let entry = positioned(ctx, fd, Rights::FD_WRITE | Rights::FD_SEEK)?;
+    let mut held = None;
+    let entry = positioned(ctx, fd, Rights::FD_WRITE | Rights::FD_SEEK, &mut held)?;
     let fd = host_fd(&entry.kind);
     let at = offset(at)?;
     // On an `APPEND` descriptor Linux appends and ignores `at`; we keep that (documented in
@@ -432,7 +441,8 @@ pub(crate) fn seek(
     delta: Filedelta,
     whence: Whence,
 ) -> HostResult<Filesize> {
-    let entry = ctx.table.get(fd, Rights::empty())?;
+    let mut held = None;
+    let entry = ctx.table.get_in(fd, Rights::empty(), &mut held)?;
     // `lseek(fd, 0, SEEK_CUR)` is how wasi-libc's `ftell` asks for the position, so `fd_tell`
     // alone suffices for it; `fd_seek` implies `fd_tell`.
     let tell_only = delta == 0 && whence == Whence::Cur;
@@ -454,7 +464,8 @@ pub(crate) fn seek(
 }
 
 pub(crate) fn tell(ctx: &mut WasiCtx, fd: Fd) -> HostResult<Filesize> {
-    let entry = ctx.table.get(fd, Rights::empty())?;
+    let mut held = None;
+    let entry = ctx.table.get_in(fd, Rights::empty(), &mut held)?;
     if !entry.rights.intersects(Rights::FD_TELL | Rights::FD_SEEK) {
         return Err(Errno::Notcapable.into());
     }

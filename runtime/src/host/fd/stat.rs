@@ -114,7 +114,8 @@ pub(crate) fn sync(ctx: &mut WasiCtx, fd: Fd) -> HostResult<()> {
 }
 
 pub(crate) fn filestat_get(ctx: &mut WasiCtx, fd: Fd) -> HostResult<Filestat> {
-    let entry = ctx.table.get(fd, Rights::FD_FILESTAT_GET)?;
+    let mut held = None;
+    let entry = ctx.table.get_in(fd, Rights::FD_FILESTAT_GET, &mut held)?;
     let stat = rustix::fs::fstat(host_fd(&entry.kind))?;
     let mut filestat = filestat_from(&stat);
     if let Kind::Socket(_) | Kind::Listener(_) | Kind::Net(_) = *entry.kind {
