@@ -31,11 +31,13 @@
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::SeqCst};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use wasmtime::{
     Config, Engine, ExternType, Instance, Linker, MemoryType, Module, SharedMemory, Store,
 };
 
+use crate::ctx::threads::ending;
 use crate::host::threads::{MAIN_TID, SPAWN_FAILED, Spawn, Threads};
 use crate::{ThreadExit, WasiCtx};
 
@@ -121,15 +123,78 @@ struct Shared<T: 'static> {
     get: fn(&mut T) -> &mut WasiCtx,
     setup: StoreSetup<T>,
     options: ProgramOptions,
-    /// Threads started by `thread-spawn` and not yet finished.
-    live: AtomicU32,
+    /// Which threads still run.
+    status: Arc<Status>,
     next_tid: AtomicU32,
     /// Set once the outcome is decided.
     ended: AtomicBool,
     outcome: Mutex<Option<wasmtime::Result<()>>>,
     decided: Condvar,
     /// A pipe written once when the program ends: its read end wakes waiting host calls.
-    ending: (OwnedFd, OwnedFd),
+    ending: (Arc<OwnedFd>, OwnedFd),
+}
+
+/// Which threads of a program still run (also once [`Program::run`] has returned).
+#[derive(Default)]
+struct Status {
+    /// Threads started by `thread-spawn` and not yet finished.
+    live: AtomicU32,
+    /// Whether the main thread of a threaded program still runs.
+    main: AtomicBool,
+    /// Notified (under `lock`) whenever a thread finishes.
+    lock: Mutex<()>,
+    finished: Condvar,
+}
+
+impl Status {
+    fn running(&self) -> u32 {
+        self.live.load(SeqCst) + u32::from(self.main.load(SeqCst))
+    }
+
+    /// One spawned thread fewer (finished, or never started).
+    fn thread_gone(&self) {
+        self.live.fetch_sub(1, SeqCst);
+        self.finished();
+    }
+
+    /// Called by a thread that finished (after its count changed).
+    fn finished(&self) {
+        let _guard = lock(&self.lock);
+        self.finished.notify_all();
+    }
+}
+
+/// Watches the threads of a [`Program`], also after [`Program::run`] returned: that returns
+/// as soon as the outcome is known, while the other threads are still being stopped (see
+/// [`Program::run`]). An embedder that wants every thread gone (their stores dropped, their
+/// descriptors' last uses ended) waits here.
+#[derive(Clone)]
+pub struct ProgramThreads(Arc<Status>);
+
+impl ProgramThreads {
+    /// How many of the program's threads (its main thread included) still run.
+    pub fn running(&self) -> u32 {
+        self.0.running()
+    }
+
+    /// Waits until no thread of the program runs, or `timeout` passes; whether none runs.
+    pub fn wait_stopped(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut guard = lock(&self.0.lock);
+        while self.0.running() != 0 {
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            guard = self
+                .0
+                .finished
+                .wait_timeout(guard, deadline - now)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        true
+    }
 }
 
 fn lock<V>(m: &Mutex<V>) -> MutexGuard<'_, V> {
@@ -152,7 +217,7 @@ impl<T: Send + 'static> Program<T> {
         make: impl Fn(WasiCtx) -> T + Send + Sync + 'static,
         get: fn(&mut T) -> &mut WasiCtx,
     ) -> wasmtime::Result<Self> {
-        let ending = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
+        let (read, write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)
             .map_err(|e| wasmtime::Error::msg(format!("cannot make the program's pipe: {e}")))?;
         let memory = if is_threaded(module) {
             Some(shared_memory(engine, module, options.max_memory_size)?)
@@ -169,13 +234,13 @@ impl<T: Send + 'static> Program<T> {
                 get,
                 setup: Box::new(|_| Ok(())),
                 options,
-                live: AtomicU32::new(0),
+                status: Arc::default(),
                 // 1 is the main thread's (WASIX's `thread_id`).
                 next_tid: AtomicU32::new(MAIN_TID + 1),
                 ended: AtomicBool::new(false),
                 outcome: Mutex::new(None),
                 decided: Condvar::new(),
-                ending,
+                ending: (Arc::new(read), write),
             }),
         })
     }
@@ -197,15 +262,21 @@ impl<T: Send + 'static> Program<T> {
         self.shared.memory.is_some()
     }
 
+    /// A watch on the program's threads, which outlives [`run`](Self::run).
+    pub fn threads(&self) -> ProgramThreads {
+        ProgramThreads(Arc::clone(&self.shared.status))
+    }
+
     /// Runs `_start` with `ctx` as the program's WASI state, until the program ends.
     ///
     /// `Ok(())` when `_start` returned; an error holding [`crate::Exit`] when a thread
     /// called `proc_exit`; otherwise the trap (or instantiation error) that ended it. A
     /// threaded program's main thread runs on a thread of its own; this returns as soon as
-    /// the outcome is known, without waiting for the other threads, which are interrupted
-    /// where they run wasm and woken where they wait in `poll_oneoff`. A thread parked in
-    /// `memory.atomic.wait` without a timeout, or blocked in a read or accept, stays so until
-    /// that wait ends (`docs/threads.md`).
+    /// the outcome is known, without waiting for the other threads. Those are stopped in the
+    /// background: interrupted where they run wasm, woken where they wait in a host call
+    /// (`poll_oneoff`, a read, a receive, an accept, a futex) and where they are parked in the
+    /// guest's own `memory.atomic.wait` (`docs/threads.md`). [`threads`](Self::threads)
+    /// watches them go.
     pub fn run(self, mut ctx: WasiCtx) -> wasmtime::Result<()> {
         let shared = self.shared;
         let Some((_, _, memory)) = &shared.memory else {
@@ -219,14 +290,28 @@ impl<T: Send + 'static> Program<T> {
         let (mut store, instance) = shared.instantiate((shared.make)(ctx))?;
         let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
         let main = Arc::clone(&shared);
-        std::thread::Builder::new()
+        shared.status.main.store(true, SeqCst);
+        let started = std::thread::Builder::new()
             .name("wasi-main".into())
             .stack_size(shared.options.thread_stack)
             .spawn(move || {
+                let serving = ending::serve(Arc::clone(&main.ending.0));
                 let outcome = start.call(&mut store, ());
-                main.end(outcome);
-            })
-            .map_err(|e| wasmtime::Error::msg(format!("cannot start the main thread: {e}")))?;
+                let decided = main.end(outcome);
+                drop(serving);
+                drop(store);
+                main.status.main.store(false, SeqCst);
+                main.status.finished();
+                if decided {
+                    main.release_parked();
+                }
+            });
+        if let Err(e) = started {
+            shared.status.main.store(false, SeqCst);
+            return Err(wasmtime::Error::msg(format!(
+                "cannot start the main thread: {e}"
+            )));
+        }
         let mut outcome = lock(&shared.outcome);
         loop {
             if let Some(outcome) = outcome.take() {
@@ -337,11 +422,12 @@ impl<T: Send + 'static> Shared<T> {
         Ok((store, instance))
     }
 
-    /// Decides the outcome, unless it already is, and stops the other threads.
-    fn end(&self, outcome: wasmtime::Result<()>) {
+    /// Decides the outcome, unless it already is, and stops the other threads; whether this
+    /// call decided it.
+    fn end(&self, outcome: wasmtime::Result<()>) -> bool {
         let mut slot = lock(&self.outcome);
         if self.ended.load(SeqCst) {
-            return;
+            return false;
         }
         *slot = Some(outcome);
         self.ended.store(true, SeqCst);
@@ -350,10 +436,41 @@ impl<T: Send + 'static> Shared<T> {
         // Never read: it stays readable. A full pipe (impossible: one byte) changes nothing.
         let _ = rustix::io::write(&self.ending.1, &[1]);
         self.decided.notify_all();
+        true
+    }
+
+    /// After the program ended: wakes the threads parked in the guest's own
+    /// `memory.atomic.wait` with no timeout, which neither the epoch nor the ending pipe
+    /// reaches. Woken, each returns to wasm and stops at its next epoch check. wasmtime can
+    /// only wake the waiters of one address, and which addresses have waiters is not known,
+    /// so every aligned address of the memory is notified: a few tens of milliseconds per
+    /// MiB, spent only when threads are still running, on the thread that ended the program,
+    /// in a few rounds of growing patience (a thread only just reaching its wait is caught by
+    /// a later round).
+    fn release_parked(&self) {
+        let Some((_, _, memory)) = &self.memory else {
+            return;
+        };
+        for pause in [1, 10, 100, 1000] {
+            if self.status.running() == 0 {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(pause));
+            if self.status.running() == 0 {
+                return;
+            }
+            let size = memory.data_size() as u64;
+            for addr in (0..size).step_by(4) {
+                // In bounds and aligned: cannot fail.
+                let _ = memory.atomic_notify(addr, u32::MAX);
+            }
+        }
     }
 
     /// The body of a spawned thread.
     fn thread_main(&self, mut store: Store<T>, instance: Instance, tid: u32, start_arg: u32) {
+        let serving = ending::serve(Arc::clone(&self.ending.0));
+        let mut decided = false;
         // A program that ended while this thread was being made: its epoch deadline may
         // predate the end.
         if !self.ended.load(SeqCst) {
@@ -363,11 +480,15 @@ impl<T: Send + 'static> Shared<T> {
             match outcome {
                 Ok(()) => {}
                 Err(e) if e.downcast_ref::<ThreadExit>().is_some() => {}
-                Err(e) => self.end(Err(e)),
+                Err(e) => decided = self.end(Err(e)),
             }
         }
+        drop(serving);
         drop(store);
-        self.live.fetch_sub(1, SeqCst);
+        self.status.thread_gone();
+        if decided {
+            self.release_parked();
+        }
     }
 }
 
@@ -381,12 +502,12 @@ impl<T: Send + 'static> Spawn for Shared<T> {
     }
 
     fn may_spawn(&self) -> bool {
-        !self.ended.load(SeqCst) && self.live.load(SeqCst) < self.options.max_threads
+        !self.ended.load(SeqCst) && self.status.live.load(SeqCst) < self.options.max_threads
     }
 
     fn spawn(self: Arc<Self>, mut ctx: WasiCtx, start_arg: u32) -> i32 {
-        if self.live.fetch_add(1, SeqCst) >= self.options.max_threads {
-            self.live.fetch_sub(1, SeqCst);
+        if self.status.live.fetch_add(1, SeqCst) >= self.options.max_threads {
+            self.status.thread_gone();
             return SPAWN_FAILED;
         }
         let tid = self.next_tid.fetch_add(1, SeqCst);
@@ -399,7 +520,7 @@ impl<T: Send + 'static> Spawn for Shared<T> {
             None
         };
         let Some((store, instance)) = made else {
-            self.live.fetch_sub(1, SeqCst);
+            self.status.thread_gone();
             return SPAWN_FAILED;
         };
         let me = Arc::clone(&self);
@@ -411,7 +532,7 @@ impl<T: Send + 'static> Spawn for Shared<T> {
             // `tid` is at most MAX_TID: positive as an i32.
             Ok(_) => tid as i32,
             Err(_) => {
-                self.live.fetch_sub(1, SeqCst);
+                self.status.thread_gone();
                 SPAWN_FAILED
             }
         }

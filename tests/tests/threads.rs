@@ -512,3 +512,54 @@ fn library_a_thread_in_futex_wait_ends_with_the_program() {
             .expect("a thread's store was never dropped");
     }
 }
+
+/// Runs `threads_blocked.wat` in-process with `args`: four threads blocked for ever (in
+/// `fd_read` of a pipe, `sock_accept`, `memory.atomic.wait32`, WASIX `thread_sleep`) when the
+/// program ends. Returns the outcome and whether every thread was gone within the bound.
+fn run_blocked(args: &[&str]) -> (wasmtime::Result<()>, bool, u32) {
+    let engine = engine();
+    let module = wasmtime::Module::from_file(&engine, wat("threads_blocked")).unwrap();
+    let linker = wasmtime::Linker::new(&engine);
+    // The write end stays open (and silent) until the test ends: the read never completes.
+    let (stdin, _writer) = std::io::pipe().unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let ctx = WasiCtx::builder()
+        .arg("blocked")
+        .args(args.iter().copied())
+        .stdin(Stdio::File(std::fs::File::from(
+            std::os::fd::OwnedFd::from(stdin),
+        )))
+        .tcp_listener(listener)
+        .build()
+        .unwrap();
+    let program = Program::new(
+        &engine,
+        &linker,
+        &module,
+        ProgramOptions::default(),
+        |ctx| ctx,
+        |ctx| ctx,
+    )
+    .unwrap();
+    let threads = program.threads();
+    let outcome = program.run(ctx);
+    // A hang guard, not a measurement: stopping takes milliseconds.
+    let stopped = threads.wait_stopped(std::time::Duration::from_secs(30));
+    (outcome, stopped, threads.running())
+}
+
+#[test]
+fn library_threads_blocked_anywhere_end_when_main_returns() {
+    let (outcome, stopped, running) = run_blocked(&[]);
+    outcome.unwrap();
+    assert!(stopped, "{running} threads still running");
+    assert_eq!(running, 0);
+}
+
+#[test]
+fn library_main_parked_in_a_wait_ends_when_a_thread_exits() {
+    let (outcome, stopped, running) = run_blocked(&["exit"]);
+    let e = outcome.unwrap_err();
+    assert_eq!(e.downcast_ref::<Exit>(), Some(&Exit(7)), "{e:?}");
+    assert!(stopped, "{running} threads still running");
+}

@@ -11,6 +11,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 
 use super::HostResult;
 use crate::ctx::WasiCtx;
+use crate::ctx::threads::ending;
 use crate::guest::{Iovecs, IovecsMut};
 use crate::preview1::*;
 use crate::table::{FdEntry, Kind, SOCKET_RIGHTS};
@@ -85,7 +86,10 @@ pub(crate) fn recv_msg_flags(ri_flags: Riflags, wait: bool) -> libc::c_int {
     if ri_flags.contains(Riflags::RECV_WAITALL) {
         msg_flags |= libc::MSG_WAITALL;
     }
-    if !wait {
+    // A thread of a threaded program waits in `retry`'s poll instead of in the kernel, so
+    // that the program's end wakes it (a `WAITALL` receive still waits in the kernel: with
+    // `MSG_DONTWAIT` it would return short).
+    if !wait || (ending::serving() && !ri_flags.contains(Riflags::RECV_WAITALL)) {
         msg_flags |= libc::MSG_DONTWAIT;
     }
     msg_flags
@@ -328,23 +332,18 @@ pub(crate) fn wait_for(fd: BorrowedFd<'_>, events: libc::c_short) -> io::Result<
     } else {
         rustix::event::PollFlags::OUT
     };
-    let mut fds = [rustix::event::PollFd::new(&fd, flags)];
-    loop {
-        match rustix::event::poll(&mut fds, None) {
-            Ok(_) => return Ok(()),
-            Err(rustix::io::Errno::INTR) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
+    // A threaded program's end interrupts the wait (`ECANCELED`).
+    ending::wait_ready(fd, flags, None).map(drop)
 }
 
 /// Takes one connection off `listener`, with the new socket's host `O_NONBLOCK` set to
 /// `nonblocking` (so reads through `fd_read` behave as its fdflags say). With `wait`, blocks
 /// until a connection arrives; without, `EAGAIN` when none is pending.
 fn accept_stream(listener: &TcpListener, wait: bool, nonblocking: bool) -> io::Result<TcpStream> {
-    if !wait {
+    if !wait || ending::serving() {
         // `accept` has no per-call "don't wait" flag: the listener itself must not block.
-        // Blocking accepts below cope with a nonblocking listener, so it can stay that way.
+        // Blocking accepts below cope with a nonblocking listener (they wait in `poll`, which
+        // a threaded program's end interrupts), so it can stay that way.
         listener.set_nonblocking(true)?;
     }
     loop {

@@ -315,6 +315,9 @@ pub(crate) fn read(ctx: &mut WasiCtx, fd: Fd, mut iovs: IovecsMut<'_>) -> HostRe
         return Ok(super::super::sock::recv(ctx, fd, iovs, Riflags::empty())?.0);
     }
     let host = host_fd(&entry.kind);
+    if ctx.threads.is_some() {
+        wait_in_program(entry, host, false)?;
+    }
     let n = match route {
         Route::NonblockNow => {
             stdio::ready_now(host, false)?;
@@ -336,6 +339,9 @@ pub(crate) fn write(ctx: &mut WasiCtx, fd: Fd, iovs: Iovecs<'_>) -> HostResult<S
     // `APPEND` needs nothing here: the host descriptor carries `O_APPEND` (see
     // `fdstat_set_flags`), so the kernel moves to the end atomically with each write.
     let host = host_fd(&entry.kind);
+    if ctx.threads.is_some() {
+        wait_in_program(entry, host, true)?;
+    }
     let n = match route {
         Route::NonblockNow => {
             stdio::ready_now(host, true)?;
@@ -346,6 +352,32 @@ pub(crate) fn write(ctx: &mut WasiCtx, fd: Fd, iovs: Iovecs<'_>) -> HostResult<S
         _ => write_once(host, &iovs, MAX_IO)?,
     };
     Ok(size(n))
+}
+
+/// In a threaded program, a blocking read (or write, `out`) of a stream that may wait (a
+/// pipe, a terminal, another character device on reads) first waits for readiness in `poll`,
+/// which the program's end interrupts (`ctx::threads::ending`), rather than in the kernel's
+/// read. Another thread may still take the data between the two and leave this one blocked;
+/// `docs/threads.md` lists that. Writes to character devices (a terminal, `/dev/null`) are
+/// taken as never blocking and pay no extra system call.
+fn wait_in_program(entry: &FdEntry, host: BorrowedFd<'_>, out: bool) -> io::Result<()> {
+    let Kind::File(f) = &*entry.kind else {
+        return Ok(());
+    };
+    let may_wait = match f.filetype {
+        Filetype::RegularFile | Filetype::Directory | Filetype::BlockDevice => false,
+        Filetype::CharacterDevice => !out,
+        _ => true,
+    };
+    if may_wait && !entry.flags.contains(Fdflags::NONBLOCK) {
+        let flags = if out {
+            rustix::event::PollFlags::OUT
+        } else {
+            rustix::event::PollFlags::IN
+        };
+        crate::ctx::threads::ending::wait_ready(host, flags, None)?;
+    }
+    Ok(())
 }
 
 /// The entry behind a positioned read or write: `EISDIR` for a directory, `ENOTCAPABLE`

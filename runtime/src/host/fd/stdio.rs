@@ -4,7 +4,7 @@
 use std::io;
 use std::os::fd::BorrowedFd;
 
-use rustix::event::{PollFd, PollFlags, Timespec};
+use rustix::event::{PollFlags, Timespec};
 
 use super::{HostResult, host_fd};
 use crate::ctx::WasiCtx;
@@ -67,15 +67,9 @@ fn set_flags(ctx: &mut WasiCtx, fd: Fd, flags: Fdflags) -> HostResult<()> {
 /// signal polls again.
 fn poll_one(fd: BorrowedFd<'_>, out: bool, timeout: Option<&Timespec>) -> io::Result<bool> {
     let flags = if out { PollFlags::OUT } else { PollFlags::IN };
-    let mut fds = [PollFd::new(&fd, flags)];
-    loop {
-        match rustix::event::poll(&mut fds, timeout) {
-            // Ready, or a hang-up or error, which the call itself then reports at once.
-            Ok(n) => return Ok(n > 0),
-            Err(rustix::io::Errno::INTR) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
+    // Ready, or a hang-up or error, which the call itself then reports at once; a threaded
+    // program's end interrupts the wait.
+    crate::ctx::threads::ending::wait_ready(fd, flags, timeout)
 }
 
 /// For a guest `NONBLOCK` on a stream that blocks on the host: `EAGAIN` unless a read (or a

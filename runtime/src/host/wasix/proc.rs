@@ -22,6 +22,7 @@ pub(crate) fn parent(pid: u32) -> R<u32> {
 /// `thread_sleep`: the calling thread sleeps in the kernel (a host signal does not cut the
 /// sleep short).
 pub(crate) fn sleep(ns: u64) -> R<()> {
-    std::thread::sleep(Duration::from_nanos(ns));
+    // A thread of a threaded program wakes when the program ends.
+    crate::ctx::threads::ending::sleep(Duration::from_nanos(ns))?;
     Ok(())
 }

@@ -210,9 +210,10 @@ pub(crate) fn accept(ctx: &mut WasiCtx, fd: Fd, flags: Fdflags) -> R<Fd> {
 }
 
 fn accept_one(listener: BorrowedFd<'_>, wait: bool, nonblocking: bool) -> io::Result<OwnedFd> {
-    if !wait {
+    if !wait || crate::ctx::threads::ending::serving() {
         // No per-call "don't wait" for accept: the listener itself must not block. Blocking
-        // accepts below cope with a nonblocking listener.
+        // accepts below cope with a nonblocking listener (and wait where a threaded program's
+        // end interrupts them).
         let mut fl = rustix::fs::fcntl_getfl(listener)?;
         fl.insert(rustix::fs::OFlags::NONBLOCK);
         rustix::fs::fcntl_setfl(listener, fl)?;
