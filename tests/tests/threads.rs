@@ -563,3 +563,29 @@ fn library_main_parked_in_a_wait_ends_when_a_thread_exits() {
     assert_eq!(e.downcast_ref::<Exit>(), Some(&Exit(7)), "{e:?}");
     assert!(stopped, "{running} threads still running");
 }
+
+#[test]
+fn cli_precompiled_threaded_module_runs_with_no_flag() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cwasm = tmp.path().join("foo_bar.cwasm");
+    let cwasm = cwasm.to_str().unwrap();
+    let out = cli(&["compile", &wat("threads_foo_bar"), "-o", cwasm]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Compiled for threads (shared memory, epoch checks) and loaded as such, with no flag.
+    let out = cli(&["run", "--allow-precompiled", "--max-threads", "1", cwasm]);
+    assert_eq!(out.status.code(), Some(42), "{}", stderr(&out));
+    let out = cli(&["run", "--allow-precompiled", "-S", "threads=n", cwasm]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("-S threads=n refuses"),
+        "{}",
+        stderr(&out)
+    );
+    // A single-threaded precompiled module still runs on the plain engine.
+    let plain = tmp.path().join("exit.cwasm");
+    let plain = plain.to_str().unwrap();
+    let out = cli(&["compile", &wat("cli_exit"), "-o", plain]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = cli(&["run", "--allow-precompiled", plain, "5"]);
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+}

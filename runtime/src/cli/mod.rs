@@ -415,9 +415,18 @@ fn compile(args: &CompileArgs) -> Result<ExitCode, SetupError> {
             )));
         }
     };
-    load::shape(program, &wasm)?;
-    let engine = Engine::new(&run::engine_config(&settings, None)?)
-        .map_err(|e| SetupError::Engine(chain(&e)))?;
+    let shape = load::shape(program, &wasm)?;
+    let mut config = run::engine_config(&settings, None)?;
+    // A threaded program is compiled as `wasi-host run` will run it (shared memory, epoch
+    // checks), unless `-W threads=n` says otherwise.
+    let threaded = shape
+        .imports
+        .iter()
+        .any(|(module, name)| crate::program::spawns_threads(module, name));
+    if threaded && settings.threads != Some(false) {
+        crate::program::configure(&mut config);
+    }
+    let engine = Engine::new(&config).map_err(|e| SetupError::Engine(chain(&e)))?;
     let compiled = engine
         .precompile_module(&wasm)
         .map_err(|e| SetupError::Invalid {

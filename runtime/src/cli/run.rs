@@ -160,21 +160,14 @@ pub fn run(run: &RunArgs, settings: &Settings) -> Result<ExitCode, SetupError> {
     let engine = Engine::new(&config).map_err(|e| SetupError::Engine(chain(&e)))?;
     let invoke = run.invoke.as_deref();
 
-    let module = match input {
+    let (engine, module) = match input {
         Program::Precompiled(bytes) => {
             if !run.allow_precompiled {
                 return Err(SetupError::PrecompiledRefused(program.to_string()));
             }
-            // SAFETY: the user vouched for this file with `--allow-precompiled`; wasmtime
-            // still checks its header and that it was compiled for this engine's settings.
-            let module = unsafe { Module::deserialize(&engine, &bytes) }.map_err(|e| {
-                SetupError::Invalid {
-                    path: program.to_string(),
-                    why: chain(&e),
-                }
-            })?;
+            let (engine, module) = precompiled(program, &bytes, engine, settings, run)?;
             check(program, &shape_of(&module), invoke)?;
-            module
+            (engine, module)
         }
         Program::Wasm(bytes) => {
             check(program, &load::shape(program, &bytes)?, invoke)?;
@@ -182,12 +175,19 @@ pub fn run(run: &RunArgs, settings: &Settings) -> Result<ExitCode, SetupError> {
                 .cache
                 .then(|| load::cache_dir(settings.cache_dir.as_deref()))
                 .flatten();
-            load::compile(&engine, &bytes, program, cache.as_ref())?
+            let module = load::compile(&engine, &bytes, program, cache.as_ref())?;
+            (engine, module)
         }
     };
 
     let (ctx, mount) = build_ctx(run, settings)?;
     if threaded || crate::program::is_threaded(&module) {
+        if settings.threads == Some(false) {
+            return Err(SetupError::Other(format!(
+                "`{program}` is a threaded program (it imports `wasi.thread-spawn` or WASIX's \
+                 `thread_spawn_v2`), which -S threads=n refuses"
+            )));
+        }
         if mount.is_some() || run.trace.is_some() {
             return Err(SetupError::Other(format!(
                 "`{program}` is a wasi-threads program: --trace and --mem-dir serve \
@@ -329,6 +329,41 @@ where
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => Ok(guest_failed(&e, settings)),
+    }
+}
+
+/// Loads a precompiled module. A threaded program is compiled with what threads need (shared
+/// memory, epoch checks: `wasi-host compile` sees its imports), which an engine must match, and
+/// which cannot be known before loading: a module the run's engine refuses is tried again on
+/// one configured for threads, and kept there if it is a threaded program (which `-S threads=n`
+/// then refuses by name). Otherwise the first refusal is the error.
+fn precompiled(
+    program: &str,
+    bytes: &[u8],
+    engine: Engine,
+    settings: &Settings,
+    run: &RunArgs,
+) -> Result<(Engine, Module), SetupError> {
+    // SAFETY: the user vouched for this file with `--allow-precompiled`; wasmtime still
+    // checks its header and that it was compiled for this engine's settings.
+    let refused = match unsafe { Module::deserialize(&engine, bytes) } {
+        Ok(module) => return Ok((engine, module)),
+        Err(e) => SetupError::Invalid {
+            path: program.to_string(),
+            why: chain(&e),
+        },
+    };
+    if settings.threads == Some(true) {
+        // The engine was configured for threads already.
+        return Err(refused);
+    }
+    let mut config = engine_config(settings, run.profile)?;
+    crate::program::configure(&mut config);
+    let threaded = Engine::new(&config).map_err(|e| SetupError::Engine(chain(&e)))?;
+    // SAFETY: as above.
+    match unsafe { Module::deserialize(&threaded, bytes) } {
+        Ok(module) if crate::program::is_threaded(&module) => Ok((threaded, module)),
+        _ => Err(refused),
     }
 }
 
