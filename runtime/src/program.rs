@@ -443,9 +443,9 @@ impl<T: Send + 'static> Shared<T> {
     /// `memory.atomic.wait` with no timeout, which neither the epoch nor the ending pipe
     /// reaches. Woken, each returns to wasm and stops at its next epoch check. wasmtime can
     /// only wake the waiters of one address, and which addresses have waiters is not known,
-    /// so every aligned address of the memory is notified: about 7 ms per MiB, spent only when threads are still running, on the thread that ended the program,
-    /// in a few rounds of growing patience (a thread only just reaching its wait is caught by
-    /// a later round).
+    /// so every aligned address of the memory is notified: about 7 ms per MiB, spent only
+    /// when threads are still running, on the thread that ended the program, in a few rounds
+    /// of growing patience (a thread only just reaching its wait is caught by a later round).
     fn release_parked(&self) {
         let Some((_, _, memory)) = &self.memory else {
             return;
