@@ -6,6 +6,7 @@
 //! `fd_filestat_get`) make one system call, allocate nothing for iovec lists of up to 16
 //! entries and take no lock. The semantics chosen here are described in `docs/descriptors.md`.
 
+mod custom;
 mod rw;
 mod stat;
 mod stdio;
@@ -25,7 +26,7 @@ pub(crate) use stat::{
     advise, allocate, datasync, filestat_from, filestat_get, filestat_set_size, filestat_set_times,
     sync, timestamps,
 };
-pub(crate) use stdio::fdstat_set_flags;
+pub(crate) use stdio::{fdstat_set_flags, set_flags_in};
 
 pub(crate) use crate::table::host_fd;
 
@@ -43,11 +44,14 @@ fn dir_handle(dir: &cap_std::fs::Dir) -> io::Result<std::os::fd::OwnedFd> {
 }
 
 /// Runs `f` on a descriptor of `kind` that supports every data and metadata call; see
-/// [`dir_handle`].
+/// [`dir_handle`]. A host-defined kind has none: `ENOTSUP` (its callers route it first).
 fn with_full_fd<R>(kind: &Kind, f: impl FnOnce(BorrowedFd<'_>) -> io::Result<R>) -> io::Result<R> {
     match kind {
         Kind::Dir(d) => f(dir_handle(&d.dir)?.as_fd()),
-        other => f(host_fd(other)),
+        other => match host_fd(other) {
+            Some(fd) => f(fd),
+            None => Err(io::Error::from_raw_os_error(libc::ENOTSUP)),
+        },
     }
 }
 

@@ -8,7 +8,7 @@ use std::os::fd::BorrowedFd;
 use rustix::fs::SeekFrom;
 use smallvec::SmallVec;
 
-use super::{HostResult, host_fd, not_dir, stdio};
+use super::{HostResult, custom, host_fd, not_dir, stdio};
 use crate::ctx::WasiCtx;
 use crate::guest::{GuestBuf, GuestBufMut, Iovecs, IovecsMut};
 use crate::preview1::*;
@@ -275,7 +275,8 @@ fn route(entry: &FdEntry, need: Rights) -> Result<Route, Errno> {
             }
             _ => Route::Plain,
         },
-        Kind::Listener(_) => Route::Plain,
+        // A host-defined kind takes the plain route to where `host_fd` has nothing for it.
+        Kind::Listener(_) | Kind::Host(_) => Route::Plain,
     };
     if entry.rights.contains(need) {
         Ok(route)
@@ -314,7 +315,9 @@ pub(crate) fn read(ctx: &mut WasiCtx, fd: Fd, mut iovs: IovecsMut<'_>) -> HostRe
     if route == Route::Socket {
         return Ok(super::super::sock::recv(ctx, fd, iovs, Riflags::empty())?.0);
     }
-    let host = host_fd(&entry.kind);
+    let Some(host) = host_fd(&entry.kind) else {
+        return Ok(custom::read(entry, iovs)?);
+    };
     let n = match route {
         Route::NonblockNow => {
             stdio::ready_now(host, false)?;
@@ -335,7 +338,9 @@ pub(crate) fn write(ctx: &mut WasiCtx, fd: Fd, iovs: Iovecs<'_>) -> HostResult<S
     }
     // `APPEND` needs nothing here: the host descriptor carries `O_APPEND` (see
     // `fdstat_set_flags`), so the kernel moves to the end atomically with each write.
-    let host = host_fd(&entry.kind);
+    let Some(host) = host_fd(&entry.kind) else {
+        return Ok(custom::write(entry, &iovs)?);
+    };
     let n = match route {
         Route::NonblockNow => {
             stdio::ready_now(host, true)?;
@@ -373,8 +378,10 @@ pub(crate) fn pread(
 ) -> HostResult<Size> {
     let mut held = None;
     let entry = positioned(ctx, fd, Rights::FD_READ | Rights::FD_SEEK, &mut held)?;
-    let fd = host_fd(&entry.kind);
     let at = offset(at)?;
+    let Some(fd) = host_fd(&entry.kind) else {
+        return Ok(custom::pread(entry, iovs, at as u64)?);
+    };
     if let Some(bytes) = single_mut(&mut iovs)
         .as_mut()
         .and_then(|b| b.as_mut_slice())
@@ -396,8 +403,10 @@ pub(crate) fn pwrite(
 ) -> HostResult<Size> {
     let mut held = None;
     let entry = positioned(ctx, fd, Rights::FD_WRITE | Rights::FD_SEEK, &mut held)?;
-    let fd = host_fd(&entry.kind);
     let at = offset(at)?;
+    let Some(fd) = host_fd(&entry.kind) else {
+        return Ok(custom::pwrite(entry, &iovs, at as u64)?);
+    };
     // On an `APPEND` descriptor Linux appends and ignores `at`; we keep that (documented in
     // docs/descriptors.md) rather than emulate POSIX with a racy flag toggle.
     if let Some(bytes) = single(&iovs, MAX_IO).as_ref().and_then(|b| b.as_slice()) {
@@ -455,12 +464,15 @@ pub(crate) fn seek(
         // A directory's host offset means nothing to the guest (listings use cookies).
         return Err(Errno::Spipe.into());
     }
+    let Some(host) = host_fd(&entry.kind) else {
+        return Ok(custom::seek(entry, delta, whence)?);
+    };
     let pos = match whence {
         Whence::Set => SeekFrom::Start(u64::try_from(delta).map_err(|_| Errno::Inval)?),
         Whence::Cur => SeekFrom::Current(delta),
         Whence::End => SeekFrom::End(delta),
     };
-    Ok(rustix::fs::seek(host_fd(&entry.kind), pos)?)
+    Ok(rustix::fs::seek(host, pos)?)
 }
 
 pub(crate) fn tell(ctx: &mut WasiCtx, fd: Fd) -> HostResult<Filesize> {
@@ -472,5 +484,8 @@ pub(crate) fn tell(ctx: &mut WasiCtx, fd: Fd) -> HostResult<Filesize> {
     if let Kind::Dir(_) = *entry.kind {
         return Err(Errno::Spipe.into());
     }
-    Ok(rustix::fs::tell(host_fd(&entry.kind))?)
+    let Some(host) = host_fd(&entry.kind) else {
+        return Ok(custom::seek(entry, 0, Whence::Cur)?);
+    };
+    Ok(rustix::fs::tell(host)?)
 }
