@@ -159,6 +159,8 @@ pub(crate) fn renumber(ctx: &mut WasiCtx, fd: Fd, to: Fd) -> HostResult<()> {
 pub(crate) mod testing;
 
 #[cfg(test)]
+mod custom_tests;
+#[cfg(test)]
 mod stdio_tests;
 #[cfg(test)]
 mod tests;
