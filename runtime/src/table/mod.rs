@@ -17,6 +17,15 @@
 //! `fd_pread`, `fd_pwrite`, `fd_fdstat_get`, `fd_filestat_get`) use the latter: with
 //! `EntryRef` every use of the entry tests which variant it holds, and `fd_seek` measured
 //! 7% slower for it (`docs/threads.md`).
+//!
+//! What an entry refers to is a [`Kind`]: the OS objects this host creates (files and the
+//! streams held as files, directories, sockets, listeners), and [`Kind::Host`], a descriptor
+//! the embedder implements ([`HostDescriptor`], `docs/extensions.md`). Every kind but that
+//! one has a host descriptor ([`host_fd`]); calls that make a system call on it take the
+//! host kind's `None` as the branch to its trait method (or to the errno of an object
+//! without the ability), so the OS never sees a descriptor that is not the entry's own, and
+//! an ordinary file pays one test of the variant for it. A new kind of OS object is a
+//! variant here plus an arm in the matches that the compiler then lists.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
