@@ -233,7 +233,7 @@ impl Descriptors<'_> {
     /// (and emulated per call) for standard streams it shares, where a change of `APPEND`
     /// is `ENOTSUP`; a change of the sync flags is `ENOTSUP`; `EBADF` if `fd` is not open.
     pub fn set_flags(&mut self, fd: Fd, flags: Fdflags) -> Result<(), Errno> {
-        crate::host::fd::set_flags_in(self.table, fd, flags, Rights::empty())
+        super::flags::set_flags(self.table, fd, flags, Rights::empty())
     }
 
     /// The descriptor `fd` if it holds every right in `need`: `EBADF` if it is not open,

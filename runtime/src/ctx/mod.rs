@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use cap_std::ambient_authority;
 
 mod descriptors;
+pub(crate) mod flags;
 pub(crate) mod net_policy;
 pub(crate) mod os;
 pub(crate) mod strings;

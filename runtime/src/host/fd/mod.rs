@@ -26,7 +26,7 @@ pub(crate) use stat::{
     advise, allocate, datasync, filestat_from, filestat_get, filestat_set_size, filestat_set_times,
     sync, timestamps,
 };
-pub(crate) use stdio::{fdstat_set_flags, set_flags_in};
+pub(crate) use stdio::fdstat_set_flags;
 
 pub(crate) use crate::table::host_fd;
 

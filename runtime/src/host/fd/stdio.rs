@@ -1,84 +1,23 @@
-//! Descriptor flags (`fd_fdstat_set_flags`) and what a host stream is: its filetype, its
-//! flags and whether it seeks.
+//! Descriptor flags (`fd_fdstat_set_flags`, whose rules live in `ctx::flags`) and what a
+//! host stream is: its filetype, its flags and whether it seeks.
 
 use std::io;
 use std::os::fd::BorrowedFd;
 
 use rustix::event::{PollFd, PollFlags, Timespec};
 
-use super::{HostResult, host_fd};
+use super::HostResult;
 use crate::ctx::WasiCtx;
+use crate::ctx::flags::set_flags;
 use crate::preview1::*;
-use crate::table::{FileEntry, Kind, Table};
-
-/// The flags that select synchronous I/O, fixed when a file is opened.
-pub(super) const SYNC_FLAGS: Fdflags = Fdflags::DSYNC.union(Fdflags::RSYNC).union(Fdflags::SYNC);
 
 pub(crate) fn fdstat_set_flags(ctx: &mut WasiCtx, fd: Fd, flags: Fdflags) -> HostResult<()> {
-    Ok(set_flags_in(
+    Ok(set_flags(
         &mut ctx.table,
         fd,
         flags,
         Rights::FD_FDSTAT_SET_FLAGS,
     )?)
-}
-
-/// `fd_fdstat_set_flags` on `table`, for an entry holding `need`: the guest's call, and the
-/// embedder's (`Descriptors::set_flags`, which needs no right).
-pub(crate) fn set_flags_in(
-    table: &mut Table,
-    fd: Fd,
-    flags: Fdflags,
-    need: Rights,
-) -> Result<(), Errno> {
-    let entry = table.get(fd, need)?;
-    if flags == entry.flags {
-        return Ok(());
-    }
-    // Linux's F_SETFL silently ignores O_DSYNC/O_SYNC, so a change could not be honoured;
-    // say so rather than report flags the descriptor does not have.
-    if !(flags ^ entry.flags).intersection(SYNC_FLAGS).is_empty() {
-        return Err(Errno::Notsup);
-    }
-    match &*entry.kind {
-        // Neither flag affects anything a directory descriptor can do; record them, as an
-        // `fcntl` on a real directory descriptor would. A host-defined kind has no host
-        // description to set them on: it gets them with each read and write.
-        Kind::Dir(_) | Kind::Host(_) => {
-            drop(entry);
-            return set_flags(table, fd, flags);
-        }
-        // A description shared with the host (stdio): changing its status flags would change
-        // them for the host and whoever else shares it (the shell's terminal). `NONBLOCK` is
-        // kept here and emulated per call (`rw::route`); `APPEND` cannot be emulated without
-        // racing other writers, so a change of it is refused.
-        Kind::File(FileEntry {
-            shared_nonblock: Some(_),
-            ..
-        }) => {
-            if (flags ^ entry.flags).contains(Fdflags::APPEND) {
-                return Err(Errno::Notsup);
-            }
-            drop(entry);
-            return set_flags(table, fd, flags);
-        }
-        _ => {}
-    }
-    let host = host_fd(&entry.kind).ok_or(Errno::Badf)?;
-    let mut oflags = rustix::fs::fcntl_getfl(host)?;
-    oflags.set(rustix::fs::OFlags::APPEND, flags.contains(Fdflags::APPEND));
-    oflags.set(
-        rustix::fs::OFlags::NONBLOCK,
-        flags.contains(Fdflags::NONBLOCK),
-    );
-    rustix::fs::fcntl_setfl(host, oflags)?;
-    drop(entry);
-    set_flags(table, fd, flags)
-}
-
-/// Records the guest's view of `fd`'s flags.
-fn set_flags(table: &mut Table, fd: Fd, flags: Fdflags) -> Result<(), Errno> {
-    table.update(fd, Rights::empty(), |entry| entry.flags = flags)
 }
 
 /// Readiness of `fd` for reading (or writing, with `out`), waiting at most `timeout`; a host
