@@ -206,8 +206,6 @@ fn clock_wait(ctx: &WasiCtx, clock: &SubscriptionClock, start: u64, userdata: Us
     Wait::Clock(start.saturating_add(remaining))
 }
 
-/// An fd subscription: decided at once for errors, regular files and directories, otherwise
-/// added to the poll set.
 /// The descriptor `poll(2)` waits on for `kind`: its own, or the one a host-defined kind
 /// names for its readiness.
 fn poll_fd(kind: &Kind) -> Option<BorrowedFd<'_>> {
@@ -217,6 +215,8 @@ fn poll_fd(kind: &Kind) -> Option<BorrowedFd<'_>> {
     }
 }
 
+/// An fd subscription: decided at once for errors, regular files, directories and host-defined
+/// descriptors that are always ready, otherwise added to the poll set.
 fn fd_wait(
     ctx: &mut WasiCtx,
     fd: Fd,
