@@ -23,8 +23,9 @@
 //! the embedder implements ([`HostDescriptor`], `docs/extensions.md`). Every kind but that
 //! one has a host descriptor ([`host_fd`]); calls that make a system call on it take the
 //! host kind's `None` as the branch to its trait method (or to the errno of an object
-//! without the ability), so the OS never sees a descriptor that is not the entry's own, and
-//! an ordinary file pays one test of the variant for it. A new kind of OS object is a
+//! without the ability), so the OS never sees a descriptor that is not the entry's own. An
+//! ordinary file pays an arm of a match it already made for it (`fd_read` and `fd_write` pick
+//! their route and the host descriptor in one match). A new kind of OS object is a
 //! variant here plus an arm in the matches that the compiler then lists.
 
 use std::cmp::Reverse;

@@ -3,7 +3,7 @@
 //! `sock_send`; standard streams whose guest `NONBLOCK` differs from the host's add a `poll`).
 
 use std::io;
-use std::os::fd::BorrowedFd;
+use std::os::fd::{AsFd, BorrowedFd};
 
 use rustix::fs::SeekFrom;
 use smallvec::SmallVec;
@@ -238,26 +238,29 @@ pub(super) mod sys {
     }
 }
 
-/// What byte I/O on a descriptor takes besides the plain system call.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Route {
+/// What byte I/O on a descriptor takes besides the plain system call, with the host
+/// descriptor it is made on: found in one match on the entry's kind.
+#[derive(Clone, Copy)]
+enum Route<'a> {
     /// One `read`/`write` on the host descriptor.
-    Plain,
+    Plain(BorrowedFd<'a>),
     /// A socket: `recvmsg`/`sendmsg` (`sock_recv`/`sock_send`), which take the guest's
     /// `NONBLOCK` per call and never raise `SIGPIPE`.
     Socket,
     /// A stream shared with the host, blocking there, that the guest made non-blocking: a
     /// readiness check without waiting comes first ([`stdio::ready_now`]).
-    NonblockNow,
+    NonblockNow(BorrowedFd<'a>),
     /// A stream shared with the host, non-blocking there, that the guest wants blocking:
     /// `EAGAIN` waits and tries again ([`stdio::blocking`]).
-    BlockOnAgain,
+    BlockOnAgain(BorrowedFd<'a>),
+    /// A host-defined descriptor: its trait's `read` or `write` (`custom`).
+    Host,
 }
 
 /// The route for byte I/O needing `need` on `entry`: `EISDIR` for a directory (whatever its
 /// rights: POSIX's answer to reading one), then `ENOTCAPABLE` without `need`.
 #[inline]
-fn route(entry: &FdEntry, need: Rights) -> Result<Route, Errno> {
+fn route(entry: &FdEntry, need: Rights) -> Result<Route<'_>, Errno> {
     let route = match &*entry.kind {
         Kind::Dir(_) => return Err(Errno::Isdir),
         Kind::Socket(_) | Kind::Net(_) => Route::Socket,
@@ -268,15 +271,15 @@ fn route(entry: &FdEntry, need: Rights) -> Result<Route, Errno> {
             // Regular files never block: nothing to emulate.
             Some(host) if host != entry.flags.contains(Fdflags::NONBLOCK) => {
                 match (host, f.filetype) {
-                    (_, Filetype::RegularFile) => Route::Plain,
-                    (false, _) => Route::NonblockNow,
-                    (true, _) => Route::BlockOnAgain,
+                    (_, Filetype::RegularFile) => Route::Plain(f.file.as_fd()),
+                    (false, _) => Route::NonblockNow(f.file.as_fd()),
+                    (true, _) => Route::BlockOnAgain(f.file.as_fd()),
                 }
             }
-            _ => Route::Plain,
+            _ => Route::Plain(f.file.as_fd()),
         },
-        // A host-defined kind takes the plain route to where `host_fd` has nothing for it.
-        Kind::Listener(_) | Kind::Host(_) => Route::Plain,
+        Kind::Listener(l) => Route::Plain(l.as_fd()),
+        Kind::Host(_) => Route::Host,
     };
     if entry.rights.contains(need) {
         Ok(route)
@@ -311,20 +314,15 @@ fn write_once(fd: BorrowedFd<'_>, iovs: &Iovecs<'_>, budget: usize) -> io::Resul
 pub(crate) fn read(ctx: &mut WasiCtx, fd: Fd, mut iovs: IovecsMut<'_>) -> HostResult<Size> {
     let mut held = None;
     let entry = ctx.table.get_in(fd, Rights::empty(), &mut held)?;
-    let route = route(entry, Rights::FD_READ)?;
-    if route == Route::Socket {
-        return Ok(super::super::sock::recv(ctx, fd, iovs, Riflags::empty())?.0);
-    }
-    let Some(host) = host_fd(&entry.kind) else {
-        return Ok(custom::read(entry, iovs)?);
-    };
-    let n = match route {
-        Route::NonblockNow => {
+    let n = match route(entry, Rights::FD_READ)? {
+        Route::Plain(host) => read_once(host, &mut iovs)?,
+        Route::NonblockNow(host) => {
             stdio::ready_now(host, false)?;
             read_once(host, &mut iovs)?
         }
-        Route::BlockOnAgain => stdio::blocking(host, false, || read_once(host, &mut iovs))?,
-        _ => read_once(host, &mut iovs)?,
+        Route::BlockOnAgain(host) => stdio::blocking(host, false, || read_once(host, &mut iovs))?,
+        Route::Socket => return Ok(super::super::sock::recv(ctx, fd, iovs, Riflags::empty())?.0),
+        Route::Host => return Ok(custom::read(entry, iovs)?),
     };
     Ok(size(n))
 }
@@ -332,23 +330,20 @@ pub(crate) fn read(ctx: &mut WasiCtx, fd: Fd, mut iovs: IovecsMut<'_>) -> HostRe
 pub(crate) fn write(ctx: &mut WasiCtx, fd: Fd, iovs: Iovecs<'_>) -> HostResult<Size> {
     let mut held = None;
     let entry = ctx.table.get_in(fd, Rights::empty(), &mut held)?;
-    let route = route(entry, Rights::FD_WRITE)?;
-    if route == Route::Socket {
-        return super::super::sock::send(ctx, fd, iovs, 0);
-    }
     // `APPEND` needs nothing here: the host descriptor carries `O_APPEND` (see
-    // `fdstat_set_flags`), so the kernel moves to the end atomically with each write.
-    let Some(host) = host_fd(&entry.kind) else {
-        return Ok(custom::write(entry, &iovs)?);
-    };
-    let n = match route {
-        Route::NonblockNow => {
+    // `ctx::flags`), so the kernel moves to the end atomically with each write.
+    let n = match route(entry, Rights::FD_WRITE)? {
+        Route::Plain(host) => write_once(host, &iovs, MAX_IO)?,
+        Route::NonblockNow(host) => {
             stdio::ready_now(host, true)?;
             // A writable pipe takes this much without blocking; more could wait.
             write_once(host, &iovs, crate::limits::EMULATED_NONBLOCK_WRITE)?
         }
-        Route::BlockOnAgain => stdio::blocking(host, true, || write_once(host, &iovs, MAX_IO))?,
-        _ => write_once(host, &iovs, MAX_IO)?,
+        Route::BlockOnAgain(host) => {
+            stdio::blocking(host, true, || write_once(host, &iovs, MAX_IO))?
+        }
+        Route::Socket => return super::super::sock::send(ctx, fd, iovs, 0),
+        Route::Host => return Ok(custom::write(entry, &iovs)?),
     };
     Ok(size(n))
 }
