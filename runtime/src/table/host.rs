@@ -24,6 +24,44 @@ use crate::preview1::{Errno, Fdflags, Filestat, Filetype};
 /// `write` receive them with each call, and honouring them is up to the implementation
 /// (`Errno::Again` is the answer to a `NONBLOCK` read with nothing to read). Path calls on the
 /// descriptor are `ENOTDIR`, socket calls `ENOTSOCK`.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use wasi_host::preview1::{Errno, Fdflags, Filetype, Rights};
+/// use wasi_host::{DescriptorRights, HostDescriptor, WasiCtx};
+///
+/// /// Everything written is read back, in order.
+/// #[derive(Default)]
+/// struct Loopback(Mutex<Vec<u8>>);
+///
+/// impl HostDescriptor for Loopback {
+///     fn filetype(&self) -> Filetype {
+///         Filetype::CharacterDevice
+///     }
+///     fn read(&self, buf: &mut [u8], flags: Fdflags) -> Result<usize, Errno> {
+///         let mut bytes = self.0.lock().unwrap();
+///         if bytes.is_empty() && flags.contains(Fdflags::NONBLOCK) {
+///             return Err(Errno::Again);
+///         }
+///         let n = buf.len().min(bytes.len());
+///         buf[..n].copy_from_slice(&bytes[..n]);
+///         bytes.drain(..n);
+///         Ok(n)
+///     }
+///     fn write(&self, buf: &[u8], _flags: Fdflags) -> Result<usize, Errno> {
+///         self.0.lock().unwrap().extend_from_slice(buf);
+///         Ok(buf.len())
+///     }
+/// }
+///
+/// let mut ctx = WasiCtx::builder().build()?;
+/// let mut fds = ctx.descriptors();
+/// let fd = fds.insert_host(Arc::new(Loopback::default()), DescriptorRights::HOST)?;
+/// let view = fds.get(fd, Rights::FD_READ)?;
+/// assert_eq!(view.filetype(), Filetype::CharacterDevice);
+/// assert!(view.host().unwrap().downcast_ref::<Loopback>().is_some());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait HostDescriptor: Any + Send + Sync {
     /// What `fd_fdstat_get` and (by default) `fd_filestat_get` report. `Unknown`, preview1's
     /// type for a FIFO, unless the implementation says otherwise.

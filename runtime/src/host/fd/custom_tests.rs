@@ -202,6 +202,15 @@ fn path_and_socket_calls_say_what_it_is_not() {
         crate::host::wasmedge::sockets::net(&mut ctx, Fd(3), Rights::empty()).err(),
         Some(Errno::Notsock)
     );
+    assert_eq!(
+        errno(crate::host::wasix::net::status(&mut ctx, Fd(3))),
+        Errno::Notsock
+    );
+    // A WASIX duplicate is the same object: closing one leaves the other working.
+    let dup = crate::host::wasix::fd::dup(&mut ctx, Fd(3), 0).unwrap();
+    close(&mut ctx, Fd(3)).unwrap();
+    let iovs = m.iovecs(&[(DATA, 2)]);
+    assert_eq!(write(&mut ctx, dup, iovs).unwrap(), 2);
 }
 
 #[test]
