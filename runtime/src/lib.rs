@@ -49,6 +49,7 @@ pub use ctx::{
     WasiCtx, WasiCtxBuilder,
 };
 pub use layers::Delegate;
+pub use table::HostDescriptor;
 pub use wasi_host_macros::bindings;
 
 /// Items generated code refers to; not a stable API.

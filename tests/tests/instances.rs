@@ -172,4 +172,7 @@ fn guest_views_cannot_cross_threads_and_hosts_can() {
     assert_send::<Store<WasiCtx>>();
     assert_send_sync::<wasi_host::guest::MemoryBinding>();
     assert_send_sync::<Linker<WasiCtx>>();
+    // The table hands a host-defined descriptor to every thread of a program.
+    assert_send_sync::<dyn wasi_host::HostDescriptor>();
+    assert_send_sync::<std::sync::Arc<dyn wasi_host::HostDescriptor>>();
 }

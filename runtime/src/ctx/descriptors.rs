@@ -3,13 +3,18 @@
 //! guest descriptors under the same rules as preview1's calls (`docs/extensions.md`).
 
 use std::fs::File;
-use std::net::TcpStream;
+use std::net::{TcpListener, TcpStream};
 use std::os::fd::BorrowedFd;
+use std::path::Path;
+use std::sync::Arc;
 
 use super::WasiCtx;
 use super::os::{fdflags_of, filetype_of, is_seekable};
 use crate::preview1::{Errno, Fd, Fdflags, Filetype, Rights};
-use crate::table::{EntryRef, FILE_RIGHTS, FdEntry, FileEntry, Kind, SOCKET_RIGHTS, Table};
+use crate::table::{
+    DIR_RIGHTS, DIR_WRITE_RIGHTS, EntryRef, FILE_RIGHTS, FILE_WRITE_RIGHTS, FdEntry, FileEntry,
+    HOST_RIGHTS, HostDescriptor, Kind, LISTENER_RIGHTS, SOCKET_RIGHTS, Table,
+};
 
 /// The rights a new descriptor gets: `base` for calls on it, `inheriting` for descriptors
 /// opened through it (empty for anything but a directory).
@@ -42,6 +47,45 @@ impl DescriptorRights {
         base: SOCKET_RIGHTS,
         inheriting: Rights::empty(),
     };
+    /// What a preopened directory holds: every directory right, and every directory and file
+    /// right for what is opened beneath it.
+    pub const DIR: DescriptorRights = DescriptorRights {
+        base: DIR_RIGHTS,
+        inheriting: DIR_RIGHTS.union(FILE_RIGHTS),
+    };
+    /// What a read-only preopen (`--dir host::guest:ro`) holds.
+    pub const DIR_READ_ONLY: DescriptorRights = DescriptorRights {
+        base: DIR_RIGHTS.difference(DIR_WRITE_RIGHTS),
+        inheriting: DIR_RIGHTS
+            .union(FILE_RIGHTS)
+            .difference(DIR_WRITE_RIGHTS.union(FILE_WRITE_RIGHTS)),
+    };
+    /// What a preopened listener (`--tcplisten`) holds: accepting, and socket rights for the
+    /// connections it accepts.
+    pub const LISTENER: DescriptorRights = DescriptorRights {
+        base: LISTENER_RIGHTS,
+        inheriting: SOCKET_RIGHTS,
+    };
+    /// Every right a host-defined descriptor may hold ([`HostDescriptor`]): read, write,
+    /// seek, tell, flags, `fd_filestat_get`, sync and polling. The guest is told
+    /// `ENOTCAPABLE` for a right it lacks before the implementation is asked.
+    pub const HOST: DescriptorRights = DescriptorRights {
+        base: HOST_RIGHTS,
+        inheriting: Rights::empty(),
+    };
+
+    /// `self` if it is within `allowed` (`ENOTCAPABLE`; `EINVAL` for inheriting rights on a
+    /// kind that opens nothing).
+    fn within(self, allowed: DescriptorRights) -> Result<Self, Errno> {
+        if !self.inheriting.is_empty() && allowed.inheriting.is_empty() {
+            return Err(Errno::Inval);
+        }
+        if allowed.base.contains(self.base) && allowed.inheriting.contains(self.inheriting) {
+            Ok(self)
+        } else {
+            Err(Errno::Notcapable)
+        }
+    }
 }
 
 /// A context's descriptors, borrowed from [`WasiCtx::descriptors`]. Every change goes
@@ -101,20 +145,20 @@ fn file_entry(file: File, asked: DescriptorRights) -> Result<FdEntry, Errno> {
 
 /// The entry for a connected socket with the rights `asked` (at most [`SOCKET_RIGHTS`]).
 fn socket_entry(socket: TcpStream, asked: DescriptorRights) -> Result<FdEntry, Errno> {
-    if !SOCKET_RIGHTS.contains(asked.base) {
-        return Err(Errno::Notcapable);
-    }
-    if !asked.inheriting.is_empty() {
-        return Err(Errno::Inval);
-    }
+    let rights = asked.within(DescriptorRights::SOCKET)?;
     let flags = fdflags_of(&socket);
-    Ok(FdEntry {
-        kind: Kind::Socket(socket).into(),
-        rights: asked.base,
-        inheriting: Rights::empty(),
+    Ok(entry(Kind::Socket(socket), rights, flags, None))
+}
+
+/// An entry with `rights` and `flags`.
+fn entry(kind: Kind, rights: DescriptorRights, flags: Fdflags, name: Option<&str>) -> FdEntry {
+    FdEntry {
+        kind: kind.into(),
+        rights: rights.base,
+        inheriting: rights.inheriting,
         flags,
-        preopen: None,
-    })
+        preopen: name.map(Arc::from),
+    }
 }
 
 impl Descriptors<'_> {
@@ -135,6 +179,61 @@ impl Descriptors<'_> {
     ) -> Result<Fd, Errno> {
         let entry = socket_entry(socket, rights)?;
         self.table.insert(entry)
+    }
+
+    /// Adds a descriptor the embedder implements (see [`HostDescriptor`]) with `rights` (at
+    /// most [`DescriptorRights::HOST`]), no flags set. The table holds `descriptor` until the
+    /// guest closes the number (or the context ends); a clone the caller keeps stays usable.
+    pub fn insert_host(
+        &mut self,
+        descriptor: Arc<dyn HostDescriptor>,
+        rights: DescriptorRights,
+    ) -> Result<Fd, Errno> {
+        let rights = rights.within(DescriptorRights::HOST)?;
+        let entry = entry(Kind::Host(descriptor), rights, Fdflags::empty(), None);
+        self.table.insert(entry)
+    }
+
+    /// Opens the host directory `path` and adds it as a directory the guest's path calls are
+    /// confined beneath, exactly as a preopen's (`..`, absolute paths and symlinks leading out
+    /// are refused, and its listings stop at it). `name`, when given, is the guest name
+    /// `fd_prestat_get` reports, making it a preopen; without one it is a plain directory
+    /// descriptor. `rights` at most [`DescriptorRights::DIR`]; the host's error (`ENOENT`,
+    /// `ENOTDIR`, `EACCES`) if it cannot be opened.
+    pub fn insert_dir(
+        &mut self,
+        path: &Path,
+        name: Option<&str>,
+        rights: DescriptorRights,
+    ) -> Result<Fd, Errno> {
+        let rights = rights.within(DescriptorRights::DIR)?;
+        let dir = cap_std::fs::Dir::open_ambient_dir(path, cap_std::ambient_authority())?;
+        let kind = super::root_dir(dir)?;
+        self.table
+            .insert(entry(kind, rights, Fdflags::empty(), name))
+    }
+
+    /// Adds a listening TCP socket the guest accepts connections from with `sock_accept`, as
+    /// a `--tcplisten` one; `rights` at most [`DescriptorRights::LISTENER`], whose
+    /// inheriting rights are what each accepted connection gets.
+    pub fn insert_listener(
+        &mut self,
+        listener: TcpListener,
+        rights: DescriptorRights,
+    ) -> Result<Fd, Errno> {
+        let rights = rights.within(DescriptorRights::LISTENER)?;
+        let flags = fdflags_of(&listener);
+        self.table
+            .insert(entry(Kind::Listener(listener), rights, flags, None))
+    }
+
+    /// Sets `fd`'s fdflags as the guest's `fd_fdstat_set_flags` does, without needing its
+    /// `FD_FDSTAT_SET_FLAGS` right (the embedder is not the guest): `APPEND` and `NONBLOCK`
+    /// applied to the host's open file description where the host owns it alone, recorded
+    /// (and emulated per call) for standard streams it shares, where a change of `APPEND`
+    /// is `ENOTSUP`; a change of the sync flags is `ENOTSUP`; `EBADF` if `fd` is not open.
+    pub fn set_flags(&mut self, fd: Fd, flags: Fdflags) -> Result<(), Errno> {
+        super::flags::set_flags(self.table, fd, flags, Rights::empty())
     }
 
     /// The descriptor `fd` if it holds every right in `need`: `EBADF` if it is not open,
@@ -193,8 +292,18 @@ impl Descriptor<'_> {
         self.0.preopen.as_deref()
     }
 
-    /// The host's descriptor, valid while this view lives.
-    pub fn as_fd(&self) -> BorrowedFd<'_> {
+    /// The host's descriptor, valid while this view lives; `None` for a host-defined
+    /// descriptor, which has none of its own.
+    pub fn as_fd(&self) -> Option<BorrowedFd<'_>> {
         crate::table::host_fd(&self.0.kind)
+    }
+
+    /// The implementation of a host-defined descriptor ([`Descriptors::insert_host`]);
+    /// `downcast_ref` finds the embedder's own type in it.
+    pub fn host(&self) -> Option<&Arc<dyn HostDescriptor>> {
+        match &*self.0.kind {
+            Kind::Host(h) => Some(h),
+            _ => None,
+        }
     }
 }

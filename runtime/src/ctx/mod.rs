@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use cap_std::ambient_authority;
 
 mod descriptors;
+pub(crate) mod flags;
 pub(crate) mod net_policy;
 pub(crate) mod os;
 pub(crate) mod strings;
@@ -25,8 +26,7 @@ use self::net_policy::{NetPolicy, NetRule};
 use self::strings::GuestStrings;
 use crate::preview1::{Clockid, Errno, Fdflags, Timestamp};
 use crate::table::{
-    DIR_RIGHTS, DIR_WRITE_RIGHTS, DirEntry, FILE_RIGHTS, FILE_WRITE_RIGHTS, FdEntry, FileEntry,
-    Kind, LISTENER_RIGHTS, STDIO_RIGHTS, Table,
+    DirEntry, FILE_RIGHTS, FdEntry, FileEntry, Kind, LISTENER_RIGHTS, STDIO_RIGHTS, Table,
 };
 
 /// Where the guest's clocks come from.
@@ -321,19 +321,17 @@ impl WasiCtxBuilder {
                         format!("cannot open directory {}: {e}", p.host.display()),
                     )
                 })?;
-            let (mut rights, mut inheriting) = (DIR_RIGHTS, DIR_RIGHTS | FILE_RIGHTS);
-            if p.read_only {
-                rights.remove(DIR_WRITE_RIGHTS);
-                inheriting.remove(DIR_WRITE_RIGHTS | FILE_WRITE_RIGHTS);
-            }
+            let DescriptorRights {
+                base: rights,
+                inheriting,
+            } = if p.read_only {
+                DescriptorRights::DIR_READ_ONLY
+            } else {
+                DescriptorRights::DIR
+            };
             table
                 .insert(FdEntry {
-                    kind: Kind::Dir(DirEntry {
-                        root: os::dev_ino(&dir)?,
-                        dir,
-                        listing: Default::default(),
-                    })
-                    .into(),
+                    kind: root_dir(dir)?.into(),
                     rights,
                     inheriting,
                     flags: Fdflags::empty(),
@@ -366,6 +364,16 @@ impl WasiCtxBuilder {
             threads: None,
         })
     }
+}
+
+/// A directory the guest's path calls are confined beneath, its listings included: a
+/// preopen, or a directory an extension inserts (`Descriptors::insert_dir`).
+pub(crate) fn root_dir(dir: cap_std::fs::Dir) -> io::Result<Kind> {
+    Ok(Kind::Dir(DirEntry {
+        root: os::dev_ino(&dir)?,
+        dir,
+        listing: Default::default(),
+    }))
 }
 
 /// The entry of a [`Stdio::GuestFile`]: what `path_open` would have made of it.

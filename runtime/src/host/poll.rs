@@ -107,10 +107,13 @@ pub(crate) fn oneoff(
                 })
                 .min()
         };
+        // Only kinds with a descriptor to poll are in `fds`; a host-defined one that stopped
+        // having one (against its contract) fails the call rather than a subscription's slot.
         let mut pollfds: SmallVec<[PollFd<'_>; INLINE]> = fds
             .iter()
-            .map(|(kind, flags)| PollFd::from_borrowed_fd(host_fd(kind), *flags))
-            .collect();
+            .map(|(kind, flags)| poll_fd(kind).map(|fd| PollFd::from_borrowed_fd(fd, *flags)))
+            .collect::<Option<_>>()
+            .ok_or(Errno::Badf)?;
         // In a threaded program, the descriptor that becomes readable when the program ends
         // wakes this wait too (after the guest's own, so that their slots stay put).
         if let Some(program) = &program {
@@ -203,8 +206,17 @@ fn clock_wait(ctx: &WasiCtx, clock: &SubscriptionClock, start: u64, userdata: Us
     Wait::Clock(start.saturating_add(remaining))
 }
 
-/// An fd subscription: decided at once for errors, regular files and directories, otherwise
-/// added to the poll set.
+/// The descriptor `poll(2)` waits on for `kind`: its own, or the one a host-defined kind
+/// names for its readiness.
+fn poll_fd(kind: &Kind) -> Option<BorrowedFd<'_>> {
+    match kind {
+        Kind::Host(h) => h.poll_fd(),
+        other => host_fd(other),
+    }
+}
+
+/// An fd subscription: decided at once for errors, regular files, directories and host-defined
+/// descriptors that are always ready, otherwise added to the poll set.
 fn fd_wait(
     ctx: &mut WasiCtx,
     fd: Fd,
@@ -246,11 +258,16 @@ fn fd_wait(
             }
         }
         Kind::Dir(_) => done(Errno::Success, 0),
+        // "Always ready" (`HostDescriptor::poll_fd`): like a regular file, with no count.
+        Kind::Host(h) if h.poll_fd().is_none() => done(Errno::Success, 0),
         _ => {
-            let socket = matches!(
-                entry.filetype(),
-                Filetype::SocketStream | Filetype::SocketDgram
-            );
+            // A host-defined kind's poll descriptor is only a signal, whatever type it claims:
+            // no socket error to ask it for.
+            let socket = !matches!(*entry.kind, Kind::Host(_))
+                && matches!(
+                    entry.filetype(),
+                    Filetype::SocketStream | Filetype::SocketDgram
+                );
             let mut flags = if read { PollFlags::IN } else { PollFlags::OUT };
             // A peer's close shows up on a socket as RDHUP, not HUP (which needs both
             // directions shut); ask for it so the guest sees the hangup.

@@ -36,7 +36,7 @@ pub(crate) fn accept(ctx: &mut WasiCtx, fd: Fd, flags: Fdflags) -> HostResult<Fd
         // A socket the guest created: the WasmEdge accept, with preview1's errno.
         Kind::Net(_) => return super::wasmedge::sockets::accept(ctx, fd, flags),
         Kind::File(f) if is_socket(f.filetype) => return Err(Errno::Inval.into()),
-        Kind::File(_) | Kind::Dir(_) => return Err(Errno::Notsock.into()),
+        Kind::File(_) | Kind::Dir(_) | Kind::Host(_) => return Err(Errno::Notsock.into()),
     };
     if !entry.rights.contains(Rights::SOCK_ACCEPT) {
         return Err(Errno::Notcapable.into());
@@ -252,7 +252,7 @@ pub(crate) fn connected_socket(entry: &FdEntry, need: Rights) -> Result<Borrowed
         Kind::Net(n) => n.fd.as_fd(),
         Kind::File(f) if is_socket(f.filetype) => f.file.as_fd(),
         Kind::Listener(_) => return Err(Errno::Notconn),
-        Kind::File(_) | Kind::Dir(_) => return Err(Errno::Notsock),
+        Kind::File(_) | Kind::Dir(_) | Kind::Host(_) => return Err(Errno::Notsock),
     };
     if !entry.rights.contains(need) {
         return Err(Errno::Notcapable);

@@ -17,6 +17,16 @@
 //! `fd_pread`, `fd_pwrite`, `fd_fdstat_get`, `fd_filestat_get`) use the latter: with
 //! `EntryRef` every use of the entry tests which variant it holds, and `fd_seek` measured
 //! 7% slower for it (`docs/threads.md`).
+//!
+//! What an entry refers to is a [`Kind`]: the OS objects this host creates (files and the
+//! streams held as files, directories, sockets, listeners), and [`Kind::Host`], a descriptor
+//! the embedder implements ([`HostDescriptor`], `docs/extensions.md`). Every kind but that
+//! one has a host descriptor ([`host_fd`]); calls that make a system call on it take the
+//! host kind's `None` as the branch to its trait method (or to the errno of an object
+//! without the ability), so the OS never sees a descriptor that is not the entry's own. An
+//! ordinary file pays an arm of a match it already made for it (`fd_read` and `fd_write` pick
+//! their route and the host descriptor in one match). A new kind of OS object is a
+//! variant here plus an arm in the matches that the compiler then lists.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -28,7 +38,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::preview1::{Errno, Fd, Fdflags, Filetype, Rights};
 
+pub(crate) mod host;
 pub(crate) mod listing;
+
+pub use host::HostDescriptor;
 
 /// What a descriptor refers to.
 pub(crate) enum Kind {
@@ -44,6 +57,9 @@ pub(crate) enum Kind {
     /// A socket the guest created through the WasmEdge socket calls, in any state (new,
     /// bound, listening, connected), or one accepted from such a listener.
     Net(NetSocket),
+    /// A descriptor the embedder implements ([`HostDescriptor`]); it has no host descriptor
+    /// of its own, so [`host_fd`] gives none and each call routes it to the trait first.
+    Host(Arc<dyn HostDescriptor>),
 }
 
 /// A guest-created socket (`host::wasmedge`).
@@ -114,20 +130,24 @@ impl FdEntry {
             Kind::Socket(_) | Kind::Listener(_) => Filetype::SocketStream,
             Kind::Net(n) if n.dgram => Filetype::SocketDgram,
             Kind::Net(_) => Filetype::SocketStream,
+            Kind::Host(h) => h.filetype(),
         }
     }
 }
 
-/// The host descriptor behind a table entry, whatever its kind.
+/// The host descriptor behind a table entry: `None` exactly for a host-defined kind, which
+/// callers route to its [`HostDescriptor`] methods (the `else` of their `let Some(fd)`), so
+/// an OS call never sees a descriptor that is not the entry's own.
 #[inline]
-pub(crate) fn host_fd(kind: &Kind) -> BorrowedFd<'_> {
-    match kind {
+pub(crate) fn host_fd(kind: &Kind) -> Option<BorrowedFd<'_>> {
+    Some(match kind {
         Kind::File(f) => f.file.as_fd(),
         Kind::Dir(d) => d.dir.as_fd(),
         Kind::Socket(s) => s.as_fd(),
         Kind::Listener(l) => l.as_fd(),
         Kind::Net(n) => n.fd.as_fd(),
-    }
+        Kind::Host(_) => return None,
+    })
 }
 
 /// Rights of a regular file or other byte stream.
@@ -211,6 +231,20 @@ pub(crate) const SOCKET_RIGHTS: Rights = Rights::FD_READ
 
 /// Rights of a socket the guest created: it may come to listen or to connect.
 pub(crate) const NET_RIGHTS: Rights = SOCKET_RIGHTS.union(Rights::SOCK_ACCEPT);
+
+/// Rights a host-defined descriptor may hold: byte I/O, position, flags, `fstat`, sync and
+/// polling, the calls [`HostDescriptor`] has a method (or the entry a field) for. Anything
+/// else (truncate, set-times, allocate, advise) the guest is refused with `ENOTCAPABLE`, as
+/// it is on a standard stream.
+pub(crate) const HOST_RIGHTS: Rights = Rights::FD_READ
+    .union(Rights::FD_WRITE)
+    .union(Rights::FD_SEEK)
+    .union(Rights::FD_TELL)
+    .union(Rights::FD_FDSTAT_SET_FLAGS)
+    .union(Rights::FD_FILESTAT_GET)
+    .union(Rights::FD_SYNC)
+    .union(Rights::FD_DATASYNC)
+    .union(Rights::POLL_FD_READWRITE);
 
 /// Rights of a listening socket.
 pub(crate) const LISTENER_RIGHTS: Rights = Rights::SOCK_ACCEPT

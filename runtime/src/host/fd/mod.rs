@@ -6,6 +6,7 @@
 //! `fd_filestat_get`) make one system call, allocate nothing for iovec lists of up to 16
 //! entries and take no lock. The semantics chosen here are described in `docs/descriptors.md`.
 
+mod custom;
 mod rw;
 mod stat;
 mod stdio;
@@ -43,11 +44,14 @@ fn dir_handle(dir: &cap_std::fs::Dir) -> io::Result<std::os::fd::OwnedFd> {
 }
 
 /// Runs `f` on a descriptor of `kind` that supports every data and metadata call; see
-/// [`dir_handle`].
+/// [`dir_handle`]. A host-defined kind has none: `ENOTSUP` (its callers route it first).
 fn with_full_fd<R>(kind: &Kind, f: impl FnOnce(BorrowedFd<'_>) -> io::Result<R>) -> io::Result<R> {
     match kind {
         Kind::Dir(d) => f(dir_handle(&d.dir)?.as_fd()),
-        other => f(host_fd(other)),
+        other => match host_fd(other) {
+            Some(fd) => f(fd),
+            None => Err(io::Error::from_raw_os_error(libc::ENOTSUP)),
+        },
     }
 }
 
@@ -154,6 +158,8 @@ pub(crate) fn renumber(ctx: &mut WasiCtx, fd: Fd, to: Fd) -> HostResult<()> {
 #[cfg(test)]
 pub(crate) mod testing;
 
+#[cfg(test)]
+mod custom_tests;
 #[cfg(test)]
 mod stdio_tests;
 #[cfg(test)]

@@ -3,12 +3,12 @@
 //! `sock_send`; standard streams whose guest `NONBLOCK` differs from the host's add a `poll`).
 
 use std::io;
-use std::os::fd::BorrowedFd;
+use std::os::fd::{AsFd, BorrowedFd};
 
 use rustix::fs::SeekFrom;
 use smallvec::SmallVec;
 
-use super::{HostResult, host_fd, not_dir, stdio};
+use super::{HostResult, custom, host_fd, not_dir, stdio};
 use crate::ctx::WasiCtx;
 use crate::guest::{GuestBuf, GuestBufMut, Iovecs, IovecsMut};
 use crate::preview1::*;
@@ -238,26 +238,29 @@ pub(super) mod sys {
     }
 }
 
-/// What byte I/O on a descriptor takes besides the plain system call.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Route {
+/// What byte I/O on a descriptor takes besides the plain system call, with the host
+/// descriptor it is made on: found in one match on the entry's kind.
+#[derive(Clone, Copy)]
+enum Route<'a> {
     /// One `read`/`write` on the host descriptor.
-    Plain,
+    Plain(BorrowedFd<'a>),
     /// A socket: `recvmsg`/`sendmsg` (`sock_recv`/`sock_send`), which take the guest's
     /// `NONBLOCK` per call and never raise `SIGPIPE`.
     Socket,
     /// A stream shared with the host, blocking there, that the guest made non-blocking: a
     /// readiness check without waiting comes first ([`stdio::ready_now`]).
-    NonblockNow,
+    NonblockNow(BorrowedFd<'a>),
     /// A stream shared with the host, non-blocking there, that the guest wants blocking:
     /// `EAGAIN` waits and tries again ([`stdio::blocking`]).
-    BlockOnAgain,
+    BlockOnAgain(BorrowedFd<'a>),
+    /// A host-defined descriptor: its trait's `read` or `write` (`custom`).
+    Host,
 }
 
 /// The route for byte I/O needing `need` on `entry`: `EISDIR` for a directory (whatever its
 /// rights: POSIX's answer to reading one), then `ENOTCAPABLE` without `need`.
 #[inline]
-fn route(entry: &FdEntry, need: Rights) -> Result<Route, Errno> {
+fn route(entry: &FdEntry, need: Rights) -> Result<Route<'_>, Errno> {
     let route = match &*entry.kind {
         Kind::Dir(_) => return Err(Errno::Isdir),
         Kind::Socket(_) | Kind::Net(_) => Route::Socket,
@@ -268,14 +271,15 @@ fn route(entry: &FdEntry, need: Rights) -> Result<Route, Errno> {
             // Regular files never block: nothing to emulate.
             Some(host) if host != entry.flags.contains(Fdflags::NONBLOCK) => {
                 match (host, f.filetype) {
-                    (_, Filetype::RegularFile) => Route::Plain,
-                    (false, _) => Route::NonblockNow,
-                    (true, _) => Route::BlockOnAgain,
+                    (_, Filetype::RegularFile) => Route::Plain(f.file.as_fd()),
+                    (false, _) => Route::NonblockNow(f.file.as_fd()),
+                    (true, _) => Route::BlockOnAgain(f.file.as_fd()),
                 }
             }
-            _ => Route::Plain,
+            _ => Route::Plain(f.file.as_fd()),
         },
-        Kind::Listener(_) => Route::Plain,
+        Kind::Listener(l) => Route::Plain(l.as_fd()),
+        Kind::Host(_) => Route::Host,
     };
     if entry.rights.contains(need) {
         Ok(route)
@@ -310,21 +314,20 @@ fn write_once(fd: BorrowedFd<'_>, iovs: &Iovecs<'_>, budget: usize) -> io::Resul
 pub(crate) fn read(ctx: &mut WasiCtx, fd: Fd, mut iovs: IovecsMut<'_>) -> HostResult<Size> {
     let mut held = None;
     let entry = ctx.table.get_in(fd, Rights::empty(), &mut held)?;
-    let route = route(entry, Rights::FD_READ)?;
-    if route == Route::Socket {
-        return Ok(super::super::sock::recv(ctx, fd, iovs, Riflags::empty())?.0);
-    }
-    let host = host_fd(&entry.kind);
-    if ctx.threads.is_some() {
-        wait_in_program(entry, host, false)?;
-    }
-    let n = match route {
-        Route::NonblockNow => {
+    let n = match route(entry, Rights::FD_READ)? {
+        Route::Plain(host) => {
+            if ctx.threads.is_some() {
+                wait_in_program(entry, host, false)?;
+            }
+            read_once(host, &mut iovs)?
+        }
+        Route::NonblockNow(host) => {
             stdio::ready_now(host, false)?;
             read_once(host, &mut iovs)?
         }
-        Route::BlockOnAgain => stdio::blocking(host, false, || read_once(host, &mut iovs))?,
-        _ => read_once(host, &mut iovs)?,
+        Route::BlockOnAgain(host) => stdio::blocking(host, false, || read_once(host, &mut iovs))?,
+        Route::Socket => return Ok(super::super::sock::recv(ctx, fd, iovs, Riflags::empty())?.0),
+        Route::Host => return Ok(custom::read(entry, iovs)?),
     };
     Ok(size(n))
 }
@@ -332,24 +335,25 @@ pub(crate) fn read(ctx: &mut WasiCtx, fd: Fd, mut iovs: IovecsMut<'_>) -> HostRe
 pub(crate) fn write(ctx: &mut WasiCtx, fd: Fd, iovs: Iovecs<'_>) -> HostResult<Size> {
     let mut held = None;
     let entry = ctx.table.get_in(fd, Rights::empty(), &mut held)?;
-    let route = route(entry, Rights::FD_WRITE)?;
-    if route == Route::Socket {
-        return super::super::sock::send(ctx, fd, iovs, 0);
-    }
     // `APPEND` needs nothing here: the host descriptor carries `O_APPEND` (see
-    // `fdstat_set_flags`), so the kernel moves to the end atomically with each write.
-    let host = host_fd(&entry.kind);
-    if ctx.threads.is_some() {
-        wait_in_program(entry, host, true)?;
-    }
-    let n = match route {
-        Route::NonblockNow => {
+    // `ctx::flags`), so the kernel moves to the end atomically with each write.
+    let n = match route(entry, Rights::FD_WRITE)? {
+        Route::Plain(host) => {
+            if ctx.threads.is_some() {
+                wait_in_program(entry, host, true)?;
+            }
+            write_once(host, &iovs, MAX_IO)?
+        }
+        Route::NonblockNow(host) => {
             stdio::ready_now(host, true)?;
             // A writable pipe takes this much without blocking; more could wait.
             write_once(host, &iovs, crate::limits::EMULATED_NONBLOCK_WRITE)?
         }
-        Route::BlockOnAgain => stdio::blocking(host, true, || write_once(host, &iovs, MAX_IO))?,
-        _ => write_once(host, &iovs, MAX_IO)?,
+        Route::BlockOnAgain(host) => {
+            stdio::blocking(host, true, || write_once(host, &iovs, MAX_IO))?
+        }
+        Route::Socket => return super::super::sock::send(ctx, fd, iovs, 0),
+        Route::Host => return Ok(custom::write(entry, &iovs)?),
     };
     Ok(size(n))
 }
@@ -405,8 +409,10 @@ pub(crate) fn pread(
 ) -> HostResult<Size> {
     let mut held = None;
     let entry = positioned(ctx, fd, Rights::FD_READ | Rights::FD_SEEK, &mut held)?;
-    let fd = host_fd(&entry.kind);
     let at = offset(at)?;
+    let Some(fd) = host_fd(&entry.kind) else {
+        return Ok(custom::pread(entry, iovs, at as u64)?);
+    };
     if let Some(bytes) = single_mut(&mut iovs)
         .as_mut()
         .and_then(|b| b.as_mut_slice())
@@ -428,8 +434,10 @@ pub(crate) fn pwrite(
 ) -> HostResult<Size> {
     let mut held = None;
     let entry = positioned(ctx, fd, Rights::FD_WRITE | Rights::FD_SEEK, &mut held)?;
-    let fd = host_fd(&entry.kind);
     let at = offset(at)?;
+    let Some(fd) = host_fd(&entry.kind) else {
+        return Ok(custom::pwrite(entry, &iovs, at as u64)?);
+    };
     // On an `APPEND` descriptor Linux appends and ignores `at`; we keep that (documented in
     // docs/descriptors.md) rather than emulate POSIX with a racy flag toggle.
     if let Some(bytes) = single(&iovs, MAX_IO).as_ref().and_then(|b| b.as_slice()) {
@@ -487,12 +495,15 @@ pub(crate) fn seek(
         // A directory's host offset means nothing to the guest (listings use cookies).
         return Err(Errno::Spipe.into());
     }
+    let Some(host) = host_fd(&entry.kind) else {
+        return Ok(custom::seek(entry, delta, whence)?);
+    };
     let pos = match whence {
         Whence::Set => SeekFrom::Start(u64::try_from(delta).map_err(|_| Errno::Inval)?),
         Whence::Cur => SeekFrom::Current(delta),
         Whence::End => SeekFrom::End(delta),
     };
-    Ok(rustix::fs::seek(host_fd(&entry.kind), pos)?)
+    Ok(rustix::fs::seek(host, pos)?)
 }
 
 pub(crate) fn tell(ctx: &mut WasiCtx, fd: Fd) -> HostResult<Filesize> {
@@ -504,5 +515,8 @@ pub(crate) fn tell(ctx: &mut WasiCtx, fd: Fd) -> HostResult<Filesize> {
     if let Kind::Dir(_) = *entry.kind {
         return Err(Errno::Spipe.into());
     }
-    Ok(rustix::fs::tell(host_fd(&entry.kind))?)
+    let Some(host) = host_fd(&entry.kind) else {
+        return Ok(custom::seek(entry, 0, Whence::Cur)?);
+    };
+    Ok(rustix::fs::tell(host)?)
 }

@@ -7,7 +7,7 @@ use std::os::fd::BorrowedFd;
 use rustix::fs::{Timespec, Timestamps};
 
 use super::rw::offset;
-use super::{HostResult, host_fd, not_dir, with_full_fd};
+use super::{HostResult, custom, host_fd, not_dir, with_full_fd};
 use crate::ctx::WasiCtx;
 use crate::preview1::*;
 use crate::table::Kind;
@@ -26,7 +26,13 @@ pub(crate) fn advise(
         // Advice about a directory's bytes has nothing to act on.
         return Ok(());
     }
-    sys_advise(host_fd(&entry.kind), at, len, advice)?;
+    // A host-defined kind has no bytes the host could prefetch or drop: the hint is
+    // accepted and ignored (its rights never include `FD_ADVISE`, so only the host's own
+    // code could get here).
+    let Some(fd) = host_fd(&entry.kind) else {
+        return Ok(());
+    };
+    sys_advise(fd, at, len, advice)?;
     Ok(())
 }
 
@@ -79,7 +85,8 @@ pub(crate) fn allocate(ctx: &mut WasiCtx, fd: Fd, at: Filesize, len: Filesize) -
         .checked_add(len)
         .filter(|&end| end <= i64::MAX as u64)
         .ok_or(Errno::Fbig)?;
-    let fd = host_fd(&entry.kind);
+    // Nothing to reserve storage in: what `posix_fallocate` says of a pipe.
+    let fd = host_fd(&entry.kind).ok_or(Errno::Spipe)?;
     match rustix::fs::fallocate(fd, rustix::fs::FallocateFlags::empty(), at, len) {
         Ok(()) => Ok(()),
         // Filesystems without preallocation (NFSv3, some FUSE): still guarantee the size
@@ -97,6 +104,9 @@ pub(crate) fn allocate(ctx: &mut WasiCtx, fd: Fd, at: Filesize, len: Filesize) -
 
 pub(crate) fn datasync(ctx: &mut WasiCtx, fd: Fd) -> HostResult<()> {
     let entry = ctx.table.get(fd, Rights::FD_DATASYNC)?;
+    if let Kind::Host(_) = *entry.kind {
+        return Ok(custom::sync(&entry, true)?);
+    }
     with_full_fd(&entry.kind, |fd| {
         #[cfg(not(target_vendor = "apple"))]
         rustix::fs::fdatasync(fd)?;
@@ -109,6 +119,9 @@ pub(crate) fn datasync(ctx: &mut WasiCtx, fd: Fd) -> HostResult<()> {
 
 pub(crate) fn sync(ctx: &mut WasiCtx, fd: Fd) -> HostResult<()> {
     let entry = ctx.table.get(fd, Rights::FD_SYNC)?;
+    if let Kind::Host(_) = *entry.kind {
+        return Ok(custom::sync(&entry, false)?);
+    }
     with_full_fd(&entry.kind, |fd| Ok(rustix::fs::fsync(fd)?))?;
     Ok(())
 }
@@ -116,7 +129,10 @@ pub(crate) fn sync(ctx: &mut WasiCtx, fd: Fd) -> HostResult<()> {
 pub(crate) fn filestat_get(ctx: &mut WasiCtx, fd: Fd) -> HostResult<Filestat> {
     let mut held = None;
     let entry = ctx.table.get_in(fd, Rights::FD_FILESTAT_GET, &mut held)?;
-    let stat = rustix::fs::fstat(host_fd(&entry.kind))?;
+    let Some(host) = host_fd(&entry.kind) else {
+        return Ok(custom::filestat(entry)?);
+    };
+    let stat = rustix::fs::fstat(host)?;
     let mut filestat = filestat_from(&stat);
     if let Kind::Socket(_) | Kind::Listener(_) | Kind::Net(_) = *entry.kind {
         // fstat says "socket"; the entry knows which kind.
@@ -129,7 +145,8 @@ pub(crate) fn filestat_set_size(ctx: &mut WasiCtx, fd: Fd, len: Filesize) -> Hos
     let entry = ctx.table.get(fd, Rights::FD_FILESTAT_SET_SIZE)?;
     not_dir(&entry.kind)?;
     offset(len)?;
-    rustix::fs::ftruncate(host_fd(&entry.kind), len)?;
+    // `ftruncate(2)` on something that is not a regular file.
+    rustix::fs::ftruncate(host_fd(&entry.kind).ok_or(Errno::Inval)?, len)?;
     Ok(())
 }
 

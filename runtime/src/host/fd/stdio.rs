@@ -1,66 +1,23 @@
-//! Descriptor flags (`fd_fdstat_set_flags`) and what a host stream is: its filetype, its
-//! flags and whether it seeks.
+//! Descriptor flags (`fd_fdstat_set_flags`, whose rules live in `ctx::flags`) and what a
+//! host stream is: its filetype, its flags and whether it seeks.
 
 use std::io;
 use std::os::fd::BorrowedFd;
 
 use rustix::event::{PollFlags, Timespec};
 
-use super::{HostResult, host_fd};
+use super::HostResult;
 use crate::ctx::WasiCtx;
+use crate::ctx::flags::set_flags;
 use crate::preview1::*;
-use crate::table::{FileEntry, Kind};
-
-/// The flags that select synchronous I/O, fixed when a file is opened.
-pub(super) const SYNC_FLAGS: Fdflags = Fdflags::DSYNC.union(Fdflags::RSYNC).union(Fdflags::SYNC);
 
 pub(crate) fn fdstat_set_flags(ctx: &mut WasiCtx, fd: Fd, flags: Fdflags) -> HostResult<()> {
-    let entry = ctx.table.get(fd, Rights::FD_FDSTAT_SET_FLAGS)?;
-    if flags == entry.flags {
-        return Ok(());
-    }
-    // Linux's F_SETFL silently ignores O_DSYNC/O_SYNC, so a change could not be honoured;
-    // say so rather than report flags the descriptor does not have.
-    if !(flags ^ entry.flags).intersection(SYNC_FLAGS).is_empty() {
-        return Err(Errno::Notsup.into());
-    }
-    match &*entry.kind {
-        // Neither flag affects anything a directory descriptor can do; record them, as an
-        // `fcntl` on a real directory descriptor would.
-        Kind::Dir(_) => {
-            return set_flags(ctx, fd, flags);
-        }
-        // A description shared with the host (stdio): changing its status flags would change
-        // them for the host and whoever else shares it (the shell's terminal). `NONBLOCK` is
-        // kept here and emulated per call (`rw::route`); `APPEND` cannot be emulated without
-        // racing other writers, so a change of it is refused.
-        Kind::File(FileEntry {
-            shared_nonblock: Some(_),
-            ..
-        }) => {
-            if (flags ^ entry.flags).contains(Fdflags::APPEND) {
-                return Err(Errno::Notsup.into());
-            }
-            return set_flags(ctx, fd, flags);
-        }
-        _ => {}
-    }
-    let host = host_fd(&entry.kind);
-    let mut oflags = rustix::fs::fcntl_getfl(host)?;
-    oflags.set(rustix::fs::OFlags::APPEND, flags.contains(Fdflags::APPEND));
-    oflags.set(
-        rustix::fs::OFlags::NONBLOCK,
-        flags.contains(Fdflags::NONBLOCK),
-    );
-    rustix::fs::fcntl_setfl(host, oflags)?;
-    set_flags(ctx, fd, flags)
-}
-
-/// Records the guest's view of `fd`'s flags.
-fn set_flags(ctx: &mut WasiCtx, fd: Fd, flags: Fdflags) -> HostResult<()> {
-    Ok(ctx
-        .table
-        .update(fd, Rights::empty(), |entry| entry.flags = flags)?)
+    Ok(set_flags(
+        &mut ctx.table,
+        fd,
+        flags,
+        Rights::FD_FDSTAT_SET_FLAGS,
+    )?)
 }
 
 /// Readiness of `fd` for reading (or writing, with `out`), waiting at most `timeout`; a host

@@ -285,9 +285,9 @@ fn nonblock_flag_makes_an_empty_pipe_say_eagain() {
     let iovs = m.iovecs_mut(&[(DATA, 4)]);
     assert_eq!(read(&mut ctx, Fd(0), iovs).unwrap(), 2);
     fdstat_set_flags(&mut ctx, Fd(0), Fdflags::empty()).unwrap();
-    let host = rustix::fs::fcntl_getfl(host_fd(
-        &ctx.table.get(Fd(0), Rights::empty()).unwrap().kind,
-    ))
+    let host = rustix::fs::fcntl_getfl(
+        host_fd(&ctx.table.get(Fd(0), Rights::empty()).unwrap().kind).unwrap(),
+    )
     .unwrap();
     assert!(!host.contains(rustix::fs::OFlags::NONBLOCK));
 }

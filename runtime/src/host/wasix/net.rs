@@ -181,7 +181,7 @@ pub(crate) fn status(ctx: &mut WasiCtx, fd: Fd) -> R<SockStatus> {
     match &*entry.kind {
         Kind::Net(_) | Kind::Socket(_) | Kind::Listener(_) => Ok(SockStatus::Opened),
         Kind::File(f) if crate::host::sock::is_socket(f.filetype) => Ok(SockStatus::Opened),
-        Kind::File(_) | Kind::Dir(_) => Err(Errno::Notsock.into()),
+        Kind::File(_) | Kind::Dir(_) | Kind::Host(_) => Err(Errno::Notsock.into()),
     }
 }
 

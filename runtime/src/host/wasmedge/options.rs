@@ -22,7 +22,7 @@ fn socket_fd(kind: &Kind) -> Result<BorrowedFd<'_>, Errno> {
         Kind::Socket(s) => s.as_fd(),
         Kind::Listener(l) => l.as_fd(),
         Kind::File(f) if is_socket(f.filetype) => f.file.as_fd(),
-        Kind::File(_) | Kind::Dir(_) => return Err(Errno::Notsock),
+        Kind::File(_) | Kind::Dir(_) | Kind::Host(_) => return Err(Errno::Notsock),
     })
 }
 

@@ -27,7 +27,7 @@ pub(crate) fn net(ctx: &mut WasiCtx, fd: Fd, need: Rights) -> Result<EntryRef<'_
         Kind::Net(_) => {}
         Kind::Socket(_) | Kind::Listener(_) => return Err(Errno::Notsup),
         Kind::File(f) if p1sock::is_socket(f.filetype) => return Err(Errno::Notsup),
-        Kind::File(_) | Kind::Dir(_) => return Err(Errno::Notsock),
+        Kind::File(_) | Kind::Dir(_) | Kind::Host(_) => return Err(Errno::Notsock),
     }
     if !entry.rights.contains(need) {
         return Err(Errno::Notcapable);
@@ -431,7 +431,7 @@ pub(crate) fn name_of_fd(ctx: &mut WasiCtx, fd: Fd, peer: bool) -> R<SocketAddr>
         Kind::Socket(s) => s.as_fd(),
         Kind::Listener(l) => l.as_fd(),
         Kind::File(f) if p1sock::is_socket(f.filetype) => f.file.as_fd(),
-        Kind::File(_) | Kind::Dir(_) => return Err(Errno::Notsock.into()),
+        Kind::File(_) | Kind::Dir(_) | Kind::Host(_) => return Err(Errno::Notsock.into()),
     };
     Ok(addr::name_of(host, peer)?)
 }
