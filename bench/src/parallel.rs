@@ -4,6 +4,15 @@
 //! is timed as a whole process, from `fork` to `wait`; both wasm builds are loaded precompiled
 //! (`wasi-host compile`), so the time is start-up, loading and the search. A parallel search
 //! prints files in the order they finish, so outputs are compared as sorted lines.
+//!
+//! The wasm peers search the tree mapped at `/d` by its absolute name (`rg -jN needle /d`),
+//! native ripgrep searches `.` from inside it; a wasm line's leading `/d/` is read as `./` for
+//! the comparison. A relative path would do in wasm too but for a race in the guest's libc:
+//! wasi-libc (wasi-sdk 30, as linked into the `wasm32-wasip1-threads` build) makes a relative
+//! path absolute in one static buffer shared by all threads, so two threads opening relative
+//! paths at once can open each other's (`rg -j2 needle .` then fails now and then with
+//! "Not a directory" or "Is a directory" for paths that are neither). Absolute paths skip that
+//! buffer.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -108,18 +117,18 @@ pub fn run(cli: &Path, rg: &Ripgreps<'_>, tree: &Path, runs: usize, tmp: &Path) 
                     }
                     cmd.arg("--allow-precompiled")
                         .arg("--dir")
-                        .arg(format!("{}::.", tree.display()))
-                        .arg(cwasm);
+                        .arg(format!("{}::/d", tree.display()))
+                        .arg(cwasm)
+                        .args([peer.jobs, "needle", "/d"]);
                     cmd
                 }
                 None => {
                     let mut cmd = Command::new(rg.native.expect("native peers need rg"));
-                    cmd.current_dir(tree);
+                    cmd.current_dir(tree).args([peer.jobs, "needle", "."]);
                     cmd
                 }
             };
-            cmd.args([peer.jobs, "needle", "."])
-                .env_remove("RUST_BACKTRACE")
+            cmd.env_remove("RUST_BACKTRACE")
                 .env_remove("RUST_LIB_BACKTRACE")
                 .stdin(Stdio::null());
             let start = Instant::now();
@@ -135,9 +144,7 @@ pub fn run(cli: &Path, rg: &Ripgreps<'_>, tree: &Path, runs: usize, tmp: &Path) 
                     String::from_utf8_lossy(&out.stderr).trim()
                 );
             }
-            let mut lines: Vec<&[u8]> = out.stdout.split(|&b| b == b'\n').collect();
-            lines.sort_unstable();
-            outputs[p] = Some(lines.join(&b'\n'));
+            outputs[p] = Some(sorted_lines(&out.stdout));
             walls[p].push(ms);
         }
     }
@@ -152,7 +159,7 @@ pub fn run(cli: &Path, rg: &Ripgreps<'_>, tree: &Path, runs: usize, tmp: &Path) 
     }
     let stats: Vec<Stats> = walls.iter().map(|w| Stats::of(w)).collect();
     println!(
-        "parallel ripgrep `rg -jN needle .` over {}, whole process wall time, median of {runs} \
+        "parallel ripgrep `rg -jN needle /d` (native: `.`) over {}, whole process wall time, median of {runs} \
          (outputs identical as sorted lines, {} matching lines):",
         tree.display(),
         reference
@@ -185,4 +192,33 @@ pub fn run(cli: &Path, rg: &Ripgreps<'_>, tree: &Path, runs: usize, tmp: &Path) 
         );
     }
     Ok(())
+}
+
+/// `out`'s lines with a leading `/d/` (the wasm peers' name for the tree) read as `./` (the
+/// native peers'), sorted, joined with newlines.
+fn sorted_lines(out: &[u8]) -> Vec<u8> {
+    let mut lines: Vec<Vec<u8>> = out
+        .split(|&b| b == b'\n')
+        .map(|line| match line.strip_prefix(b"/d/") {
+            Some(rest) => [&b"./"[..], rest].concat(),
+            None => line.to_vec(),
+        })
+        .collect();
+    lines.sort_unstable();
+    lines.join(&b'\n')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sorted_lines;
+
+    #[test]
+    fn wasm_and_native_names_compare_equal_in_any_order() {
+        let wasm = b"/d/b/x.txt:needle 2\n/d/a/y.txt:needle 1\n";
+        let native = b"./a/y.txt:needle 1\n./b/x.txt:needle 2\n";
+        assert_eq!(sorted_lines(wasm), sorted_lines(native));
+        assert_ne!(sorted_lines(b"/d/a:1\n"), sorted_lines(b"./a:2\n"));
+        // Only a leading `/d/` is renamed.
+        assert_ne!(sorted_lines(b"x/d/a:1\n"), sorted_lines(b"x./a:1\n"));
+    }
 }
