@@ -103,6 +103,9 @@ pub fn run(cli: &Path, rg: &Ripgreps<'_>, tree: &Path, runs: usize, tmp: &Path) 
         }
     }
     let mut walls = vec![Vec::new(); peers.len()];
+    // User plus system CPU time of each run (all its threads), which other load on the machine
+    // disturbs less than the wall time.
+    let mut cpus = vec![Vec::new(); peers.len()];
     let mut outputs: Vec<Option<Vec<u8>>> = vec![None; peers.len()];
     for r in 0..runs {
         for i in 0..peers.len() {
@@ -131,11 +134,12 @@ pub fn run(cli: &Path, rg: &Ripgreps<'_>, tree: &Path, runs: usize, tmp: &Path) 
             cmd.env_remove("RUST_BACKTRACE")
                 .env_remove("RUST_LIB_BACKTRACE")
                 .stdin(Stdio::null());
-            let start = Instant::now();
+            let (start, cpu_before) = (Instant::now(), children_cpu_ms());
             let out = cmd
                 .output()
                 .with_context(|| format!("running {}", peer.label))?;
             let ms = start.elapsed().as_secs_f64() * 1e3;
+            cpus[p].push(children_cpu_ms() - cpu_before);
             if !out.status.success() {
                 bail!(
                     "{} exited with {}: {}",
@@ -168,13 +172,15 @@ pub fn run(cli: &Path, rg: &Ripgreps<'_>, tree: &Path, runs: usize, tmp: &Path) 
             .count()
     );
     let base = stats[0].median;
-    for (peer, s) in peers.iter().zip(&stats) {
+    let cpu_stats: Vec<Stats> = cpus.iter().map(|c| Stats::of(c)).collect();
+    for ((peer, s), cpu) in peers.iter().zip(&stats).zip(&cpu_stats) {
         println!(
-            "  {:<32} {:>9.1} ms  (best {:>7.1} ms)  {:>5.2}x the threads build -j2",
+            "  {:<32} {:>9.1} ms  (best {:>7.1} ms)  {:>5.2}x the threads build -j2  CPU {:>6.1} ms",
             peer.label,
             s.median,
             s.best,
-            s.median / base
+            s.median / base,
+            cpu.median
         );
     }
     let by = |label: &str| {
@@ -192,6 +198,18 @@ pub fn run(cli: &Path, rg: &Ripgreps<'_>, tree: &Path, runs: usize, tmp: &Path) 
         );
     }
     Ok(())
+}
+
+/// User plus system CPU time, in ms, of this process's children waited for so far.
+fn children_cpu_ms() -> f64 {
+    // SAFETY: `getrusage` fills the zeroed struct it is given.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
+        usage
+    };
+    let ms = |t: libc::timeval| t.tv_sec as f64 * 1e3 + t.tv_usec as f64 / 1e3;
+    ms(usage.ru_utime) + ms(usage.ru_stime)
 }
 
 /// `out`'s lines with a leading `/d/` (the wasm peers' name for the tree) read as `./` (the
