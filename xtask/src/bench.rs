@@ -116,6 +116,14 @@ fn ripgrep(cargo: &str, target: Option<&str>, dir: &str, env: &str) -> Result<Pa
     } else {
         "bin/rg"
     });
+    // A wasm build made with another version of the patch (or none) is made again.
+    let record = root.join("wasi-patch.txt");
+    if target.is_some()
+        && exe.exists()
+        && !std::fs::read_to_string(&record).is_ok_and(|r| r.starts_with(rg_patch::PATCH_ID))
+    {
+        std::fs::remove_dir_all(&root)?;
+    }
     if !exe.exists() {
         println!(
             "bench: building ripgrep for {} (once)",
@@ -123,7 +131,7 @@ fn ripgrep(cargo: &str, target: Option<&str>, dir: &str, env: &str) -> Result<Pa
         );
         let mut cmd = Command::new(cargo);
         cmd.args(["install", "ripgrep", "--version", "15.2.0", "--locked"]);
-        let mut record = None;
+        let mut patch = None;
         if let Some(target) = target {
             let ignore = rg_patch::patched_ignore(cargo, &target_dir())?;
             // A `[patch]` from the command line's configuration reaches `cargo install`; the
@@ -132,13 +140,13 @@ fn ripgrep(cargo: &str, target: Option<&str>, dir: &str, env: &str) -> Result<Pa
                 "patch.crates-io.ignore.path={}",
                 toml_string(&ignore.display().to_string())
             ));
-            record = Some(std::fs::read_to_string(ignore.join(".patched"))?);
+            patch = Some(std::fs::read_to_string(ignore.join(".patched"))?);
         }
         if !status(cmd.arg("--root").arg(&root))? {
             bail!("building ripgrep into {} failed", root.display());
         }
-        if let Some(record) = record {
-            std::fs::write(root.join("wasi-patch.txt"), record)?;
+        if let Some(patch) = patch {
+            std::fs::write(&record, patch)?;
         }
     }
     Ok(exe)
