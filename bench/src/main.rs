@@ -202,7 +202,7 @@ fn main() -> Result<()> {
         let tree = tmp.path().join("tree");
         let (dirs, files) = if opts.quick { (10, 20) } else { (100, 200) };
         data::generate_tree(&tree, dirs, files)?;
-        return parallel_rows(&opts, &tree, tmp.path());
+        return parallel::rows(&opts, &tree, tmp.path());
     }
     let engine = wasmtime::Engine::default();
     let guest = Guest::load(&engine, &opts.wasm)?;
@@ -376,7 +376,7 @@ fn main() -> Result<()> {
     memory_per_instance(&guest, &data, if opts.quick { 100 } else { 1000 })?;
     if let Some(rg) = &opts.rg_wasm {
         ripgrep(&engine, rg, opts.rg_native.as_deref(), &opts, tmp.path())?;
-        parallel_rows(&opts, &tmp.path().join("tree"), tmp.path())?;
+        parallel::rows(&opts, &tmp.path().join("tree"), tmp.path())?;
     }
     if let Some(cli) = &opts.cli {
         let mut programs = vec![startup::Program {
@@ -645,26 +645,6 @@ fn rss_bytes() -> i64 {
         .and_then(|p| p.parse().ok())
         .unwrap_or(0);
     pages * 4096
-}
-
-/// The parallel ripgrep rows (`parallel.rs`) over `tree`, or a line saying why they were not
-/// run: a build missing, or a guest that fails (a ripgrep whose parallel walker has no WASI
-/// implementation ends with "unsupported platform"; `docs/bench.md`).
-fn parallel_rows(opts: &Options, tree: &Path, tmp: &Path) -> Result<()> {
-    let (Some(threads), Some(single), Some(cli)) = (&opts.rg_threads, &opts.rg_wasm, &opts.cli)
-    else {
-        println!("parallel ripgrep: not measured: needs --rg-threads-wasm, --rg-wasm and --cli");
-        return Ok(());
-    };
-    let rgs = parallel::Ripgreps {
-        threads,
-        single,
-        native: opts.rg_native.as_deref(),
-    };
-    if let Err(e) = parallel::run(cli, &rgs, tree, opts.runs, tmp) {
-        println!("parallel ripgrep: not measured: {e:#}");
-    }
-    Ok(())
 }
 
 /// ripgrep searching a generated tree, and starting (`rg --version`): each run timed as a whole

@@ -20,16 +20,16 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail, ensure};
 
-use crate::Stats;
+use crate::{Options, Stats};
 
 /// The ripgrep builds taking part.
-pub struct Ripgreps<'a> {
+struct Ripgreps<'a> {
     /// Built for `wasm32-wasip1-threads`.
-    pub threads: &'a Path,
+    threads: &'a Path,
     /// Built for `wasm32-wasip1`.
-    pub single: &'a Path,
+    single: &'a Path,
     /// Native, the same version, if there is one.
-    pub native: Option<&'a Path>,
+    native: Option<&'a Path>,
 }
 
 /// One way of running the search.
@@ -42,8 +42,28 @@ struct Peer {
     threads: bool,
 }
 
+/// The rows over `tree` with the builds `opts` names, or a line saying why they were not run:
+/// a build missing, or a guest that fails (a ripgrep whose parallel walker has no WASI
+/// implementation ends with "unsupported platform"; `docs/bench.md`).
+pub fn rows(opts: &Options, tree: &Path, tmp: &Path) -> Result<()> {
+    let (Some(threads), Some(single), Some(cli)) = (&opts.rg_threads, &opts.rg_wasm, &opts.cli)
+    else {
+        println!("parallel ripgrep: not measured: needs --rg-threads-wasm, --rg-wasm and --cli");
+        return Ok(());
+    };
+    let rgs = Ripgreps {
+        threads,
+        single,
+        native: opts.rg_native.as_deref(),
+    };
+    if let Err(e) = run(cli, &rgs, tree, opts.runs, tmp) {
+        println!("parallel ripgrep: not measured: {e:#}");
+    }
+    Ok(())
+}
+
 /// Runs and prints the parallel-search rows.
-pub fn run(cli: &Path, rg: &Ripgreps<'_>, tree: &Path, runs: usize, tmp: &Path) -> Result<()> {
+fn run(cli: &Path, rg: &Ripgreps<'_>, tree: &Path, runs: usize, tmp: &Path) -> Result<()> {
     // A precompiled threaded module is compiled and run with `-W threads=y` (the command
     // learns that a module is threaded from its imports, which a precompiled one only shows
     // once loaded).
