@@ -25,7 +25,7 @@ static ALLOCATOR: alloc::Counting = alloc::Counting;
 const USAGE: &str = "\
 usage: wasi-host-bench --wasm WORKLOADS.wasm --native WORKLOADS [--quick] [--runs N]
                        [--rg-wasm RG.wasm] [--rg-native RG] [--rg-threads-wasm RG.wasm]
-                       [--only NAME] [--cli WASI-HOST]
+                       [--only NAME|parallel] [--cli WASI-HOST]
                        [--http-wasm HTTP.wasm --http-native HTTP] [--net-only]
                        [--threads-wasm THREADS.wasm]";
 
@@ -195,6 +195,14 @@ fn main() -> Result<()> {
     let opts = parse_options()?;
     if opts.net_only {
         return net::run(opts.cli.as_deref(), opts.http.as_ref(), opts.runs);
+    }
+    if opts.only.as_deref() == Some("parallel") {
+        // The parallel ripgrep rows alone, over the same tree as the full bench's.
+        let tmp = tempfile::tempdir()?;
+        let tree = tmp.path().join("tree");
+        let (dirs, files) = if opts.quick { (10, 20) } else { (100, 200) };
+        data::generate_tree(&tree, dirs, files)?;
+        return parallel::rows(&opts, &tree, tmp.path());
     }
     let engine = wasmtime::Engine::default();
     let guest = Guest::load(&engine, &opts.wasm)?;
@@ -368,21 +376,7 @@ fn main() -> Result<()> {
     memory_per_instance(&guest, &data, if opts.quick { 100 } else { 1000 })?;
     if let Some(rg) = &opts.rg_wasm {
         ripgrep(&engine, rg, opts.rg_native.as_deref(), &opts, tmp.path())?;
-        if let (Some(threads), Some(cli)) = (&opts.rg_threads, &opts.cli) {
-            let rgs = parallel::Ripgreps {
-                threads,
-                single: rg,
-                native: opts.rg_native.as_deref(),
-            };
-            // ripgrep 15.2.0's parallel walker (the `ignore` crate) has no wasm implementation
-            // and fails with "unsupported platform" on any host; the rows say so and the bench
-            // goes on (`docs/bench.md`).
-            if let Err(e) =
-                parallel::run(cli, &rgs, &tmp.path().join("tree"), opts.runs, tmp.path())
-            {
-                println!("parallel ripgrep: not measured: {e:#}");
-            }
-        }
+        parallel::rows(&opts, &tmp.path().join("tree"), tmp.path())?;
     }
     if let Some(cli) = &opts.cli {
         let mut programs = vec![startup::Program {

@@ -4,6 +4,15 @@
 //! is timed as a whole process, from `fork` to `wait`; both wasm builds are loaded precompiled
 //! (`wasi-host compile`), so the time is start-up, loading and the search. A parallel search
 //! prints files in the order they finish, so outputs are compared as sorted lines.
+//!
+//! The wasm peers search the tree mapped at `/d` by its absolute name (`rg -jN needle /d`),
+//! native ripgrep searches `.` from inside it; a wasm line's leading `/d/` is read as `./` for
+//! the comparison. A relative path would do in wasm too but for a race in the guest's libc:
+//! wasi-libc (wasi-sdk 30, as linked into the `wasm32-wasip1-threads` build) makes a relative
+//! path absolute in one static buffer shared by all threads, so two threads opening relative
+//! paths at once can open each other's (`rg -j2 needle .` then fails now and then with
+//! "Not a directory" or "Is a directory" for paths that are neither). Absolute paths skip that
+//! buffer.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -11,16 +20,16 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail, ensure};
 
-use crate::Stats;
+use crate::{Options, Stats};
 
 /// The ripgrep builds taking part.
-pub struct Ripgreps<'a> {
+struct Ripgreps<'a> {
     /// Built for `wasm32-wasip1-threads`.
-    pub threads: &'a Path,
+    threads: &'a Path,
     /// Built for `wasm32-wasip1`.
-    pub single: &'a Path,
+    single: &'a Path,
     /// Native, the same version, if there is one.
-    pub native: Option<&'a Path>,
+    native: Option<&'a Path>,
 }
 
 /// One way of running the search.
@@ -33,8 +42,28 @@ struct Peer {
     threads: bool,
 }
 
+/// The rows over `tree` with the builds `opts` names, or a line saying why they were not run:
+/// a build missing, or a guest that fails (a ripgrep whose parallel walker has no WASI
+/// implementation ends with "unsupported platform"; `docs/bench.md`).
+pub fn rows(opts: &Options, tree: &Path, tmp: &Path) -> Result<()> {
+    let (Some(threads), Some(single), Some(cli)) = (&opts.rg_threads, &opts.rg_wasm, &opts.cli)
+    else {
+        println!("parallel ripgrep: not measured: needs --rg-threads-wasm, --rg-wasm and --cli");
+        return Ok(());
+    };
+    let rgs = Ripgreps {
+        threads,
+        single,
+        native: opts.rg_native.as_deref(),
+    };
+    if let Err(e) = run(cli, &rgs, tree, opts.runs, tmp) {
+        println!("parallel ripgrep: not measured: {e:#}");
+    }
+    Ok(())
+}
+
 /// Runs and prints the parallel-search rows.
-pub fn run(cli: &Path, rg: &Ripgreps<'_>, tree: &Path, runs: usize, tmp: &Path) -> Result<()> {
+fn run(cli: &Path, rg: &Ripgreps<'_>, tree: &Path, runs: usize, tmp: &Path) -> Result<()> {
     // A precompiled threaded module is compiled and run with `-W threads=y` (the command
     // learns that a module is threaded from its imports, which a precompiled one only shows
     // once loaded).
@@ -94,6 +123,9 @@ pub fn run(cli: &Path, rg: &Ripgreps<'_>, tree: &Path, runs: usize, tmp: &Path) 
         }
     }
     let mut walls = vec![Vec::new(); peers.len()];
+    // User plus system CPU time of each run (all its threads), which other load on the machine
+    // disturbs less than the wall time.
+    let mut cpus = vec![Vec::new(); peers.len()];
     let mut outputs: Vec<Option<Vec<u8>>> = vec![None; peers.len()];
     for r in 0..runs {
         for i in 0..peers.len() {
@@ -108,25 +140,26 @@ pub fn run(cli: &Path, rg: &Ripgreps<'_>, tree: &Path, runs: usize, tmp: &Path) 
                     }
                     cmd.arg("--allow-precompiled")
                         .arg("--dir")
-                        .arg(format!("{}::.", tree.display()))
-                        .arg(cwasm);
+                        .arg(format!("{}::/d", tree.display()))
+                        .arg(cwasm)
+                        .args([peer.jobs, "needle", "/d"]);
                     cmd
                 }
                 None => {
                     let mut cmd = Command::new(rg.native.expect("native peers need rg"));
-                    cmd.current_dir(tree);
+                    cmd.current_dir(tree).args([peer.jobs, "needle", "."]);
                     cmd
                 }
             };
-            cmd.args([peer.jobs, "needle", "."])
-                .env_remove("RUST_BACKTRACE")
+            cmd.env_remove("RUST_BACKTRACE")
                 .env_remove("RUST_LIB_BACKTRACE")
                 .stdin(Stdio::null());
-            let start = Instant::now();
+            let (start, cpu_before) = (Instant::now(), children_cpu_ms());
             let out = cmd
                 .output()
                 .with_context(|| format!("running {}", peer.label))?;
             let ms = start.elapsed().as_secs_f64() * 1e3;
+            cpus[p].push(children_cpu_ms() - cpu_before);
             if !out.status.success() {
                 bail!(
                     "{} exited with {}: {}",
@@ -135,9 +168,7 @@ pub fn run(cli: &Path, rg: &Ripgreps<'_>, tree: &Path, runs: usize, tmp: &Path) 
                     String::from_utf8_lossy(&out.stderr).trim()
                 );
             }
-            let mut lines: Vec<&[u8]> = out.stdout.split(|&b| b == b'\n').collect();
-            lines.sort_unstable();
-            outputs[p] = Some(lines.join(&b'\n'));
+            outputs[p] = Some(sorted_lines(&out.stdout));
             walls[p].push(ms);
         }
     }
@@ -152,7 +183,7 @@ pub fn run(cli: &Path, rg: &Ripgreps<'_>, tree: &Path, runs: usize, tmp: &Path) 
     }
     let stats: Vec<Stats> = walls.iter().map(|w| Stats::of(w)).collect();
     println!(
-        "parallel ripgrep `rg -jN needle .` over {}, whole process wall time, median of {runs} \
+        "parallel ripgrep `rg -jN needle /d` (native: `.`) over {}, whole process wall time, median of {runs} \
          (outputs identical as sorted lines, {} matching lines):",
         tree.display(),
         reference
@@ -161,13 +192,15 @@ pub fn run(cli: &Path, rg: &Ripgreps<'_>, tree: &Path, runs: usize, tmp: &Path) 
             .count()
     );
     let base = stats[0].median;
-    for (peer, s) in peers.iter().zip(&stats) {
+    let cpu_stats: Vec<Stats> = cpus.iter().map(|c| Stats::of(c)).collect();
+    for ((peer, s), cpu) in peers.iter().zip(&stats).zip(&cpu_stats) {
         println!(
-            "  {:<32} {:>9.1} ms  (best {:>7.1} ms)  {:>5.2}x the threads build -j2",
+            "  {:<32} {:>9.1} ms  (best {:>7.1} ms)  {:>5.2}x the threads build -j2  CPU {:>6.1} ms",
             peer.label,
             s.median,
             s.best,
-            s.median / base
+            s.median / base,
+            cpu.median
         );
     }
     let by = |label: &str| {
@@ -185,4 +218,45 @@ pub fn run(cli: &Path, rg: &Ripgreps<'_>, tree: &Path, runs: usize, tmp: &Path) 
         );
     }
     Ok(())
+}
+
+/// User plus system CPU time, in ms, of this process's children waited for so far.
+fn children_cpu_ms() -> f64 {
+    // SAFETY: `getrusage` fills the zeroed struct it is given.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
+        usage
+    };
+    let ms = |t: libc::timeval| t.tv_sec as f64 * 1e3 + t.tv_usec as f64 / 1e3;
+    ms(usage.ru_utime) + ms(usage.ru_stime)
+}
+
+/// `out`'s lines with a leading `/d/` (the wasm peers' name for the tree) read as `./` (the
+/// native peers'), sorted, joined with newlines.
+fn sorted_lines(out: &[u8]) -> Vec<u8> {
+    let mut lines: Vec<Vec<u8>> = out
+        .split(|&b| b == b'\n')
+        .map(|line| match line.strip_prefix(b"/d/") {
+            Some(rest) => [&b"./"[..], rest].concat(),
+            None => line.to_vec(),
+        })
+        .collect();
+    lines.sort_unstable();
+    lines.join(&b'\n')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sorted_lines;
+
+    #[test]
+    fn wasm_and_native_names_compare_equal_in_any_order() {
+        let wasm = b"/d/b/x.txt:needle 2\n/d/a/y.txt:needle 1\n";
+        let native = b"./a/y.txt:needle 1\n./b/x.txt:needle 2\n";
+        assert_eq!(sorted_lines(wasm), sorted_lines(native));
+        assert_ne!(sorted_lines(b"/d/a:1\n"), sorted_lines(b"./a:2\n"));
+        // Only a leading `/d/` is renamed.
+        assert_ne!(sorted_lines(b"x/d/a:1\n"), sorted_lines(b"x./a:1\n"));
+    }
 }

@@ -10,6 +10,11 @@
 //! network rows; `--quick` skips them. `--net-only` runs the network rows alone (no ripgrep).
 //! The threads row runs the threaded test guest (tests/guests/rust-threads, built for
 //! wasm32-wasip1-threads) on one and two threads.
+//!
+//! Both wasm ripgreps are built with the `ignore` crate patched for WASI at build time
+//! (`rg_patch`: its parallel walker's two placeholder constructors given a WASI body), into
+//! `target/bench-rg-wasi` and `target/bench-rg-threads-wasi`; `--only parallel` (passed on to
+//! the runner) runs the parallel ripgrep rows alone.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -17,7 +22,7 @@ use std::process::Command;
 use anyhow::{Result, bail};
 
 use crate::test::{ensure_wasm_target, status};
-use crate::workspace_root;
+use crate::{rg_patch, workspace_root};
 
 fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
@@ -98,7 +103,9 @@ fn ensure_wrk() -> Result<()> {
 }
 
 /// ripgrep 15.2.0 built once with `cargo install` for `target` (None: the host) into
-/// `target/<dir>`, unless `$<env>` names a build to use.
+/// `target/<dir>`, unless `$<env>` names a build to use. The wasm builds get `ignore` patched
+/// for WASI (`rg_patch`), so that `-j2` can walk in parallel; the patch applied is recorded in
+/// `<dir>/wasi-patch.txt`.
 fn ripgrep(cargo: &str, target: Option<&str>, dir: &str, env: &str) -> Result<PathBuf> {
     if let Some(path) = std::env::var_os(env) {
         return Ok(PathBuf::from(path));
@@ -109,6 +116,14 @@ fn ripgrep(cargo: &str, target: Option<&str>, dir: &str, env: &str) -> Result<Pa
     } else {
         "bin/rg"
     });
+    // A wasm build made with another version of the patch (or none) is made again.
+    let record = root.join("wasi-patch.txt");
+    if target.is_some()
+        && exe.exists()
+        && !std::fs::read_to_string(&record).is_ok_and(|r| r.starts_with(rg_patch::PATCH_ID))
+    {
+        std::fs::remove_dir_all(&root)?;
+    }
     if !exe.exists() {
         println!(
             "bench: building ripgrep for {} (once)",
@@ -116,14 +131,41 @@ fn ripgrep(cargo: &str, target: Option<&str>, dir: &str, env: &str) -> Result<Pa
         );
         let mut cmd = Command::new(cargo);
         cmd.args(["install", "ripgrep", "--version", "15.2.0", "--locked"]);
+        let mut patch = None;
         if let Some(target) = target {
-            cmd.args(["--target", target]);
+            let ignore = rg_patch::patched_ignore(cargo, &target_dir())?;
+            // A `[patch]` from the command line's configuration reaches `cargo install`; the
+            // patched crate keeps its version, so the pinned lock file still holds.
+            cmd.args(["--target", target]).arg("--config").arg(format!(
+                "patch.crates-io.ignore.path={}",
+                toml_string(&ignore.display().to_string())
+            ));
+            patch = Some(std::fs::read_to_string(ignore.join(".patched"))?);
         }
         if !status(cmd.arg("--root").arg(&root))? {
             bail!("building ripgrep into {} failed", root.display());
         }
+        if let Some(patch) = patch {
+            std::fs::write(&record, patch)?;
+        }
     }
     Ok(exe)
+}
+
+/// `s` as a TOML basic string.
+fn toml_string(s: &str) -> String {
+    let mut out = String::from('"');
+    for c in s.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// The threaded test guest (tests/guests/rust-threads) in release for wasm32-wasip1-threads,
@@ -195,13 +237,13 @@ pub fn run(args: &[String]) -> Result<()> {
         cmd.arg("--rg-wasm").arg(ripgrep(
             &cargo,
             Some("wasm32-wasip1"),
-            "bench-rg",
+            "bench-rg-wasi",
             "WASI_HOST_BENCH_RG_WASM",
         )?);
         cmd.arg("--rg-threads-wasm").arg(ripgrep(
             &cargo,
             Some("wasm32-wasip1-threads"),
-            "bench-rg-threads",
+            "bench-rg-threads-wasi",
             "WASI_HOST_BENCH_RG_THREADS_WASM",
         )?);
         // The same version natively, so that the comparison is of hosts, not of releases.

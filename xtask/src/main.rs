@@ -3,6 +3,7 @@
 mod bench;
 mod codegen;
 mod fuzz;
+mod rg_patch;
 mod spec;
 mod test;
 mod upstream;
