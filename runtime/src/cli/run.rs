@@ -1,6 +1,7 @@
 //! `wasi-host run`: engine settings, resource limits, running `_start` or `--invoke`, and
 //! turning the outcome into an exit status.
 
+use std::fs::File;
 use std::net::TcpListener;
 use std::num::NonZeroUsize;
 use std::process::ExitCode;
@@ -161,11 +162,11 @@ pub fn run(run: &RunArgs, settings: &Settings) -> Result<ExitCode, SetupError> {
     let invoke = run.invoke.as_deref();
 
     let (engine, module) = match input {
-        Program::Precompiled(bytes) => {
+        Program::Precompiled(file) => {
             if !run.allow_precompiled {
                 return Err(SetupError::PrecompiledRefused(program.to_string()));
             }
-            let (engine, module) = precompiled(program, &bytes, engine, settings, run)?;
+            let (engine, module) = precompiled(program, &file, engine, settings, run)?;
             check(program, &shape_of(&module), invoke)?;
             (engine, module)
         }
@@ -339,14 +340,20 @@ where
 /// then refuses by name). Otherwise the first refusal is the error.
 fn precompiled(
     program: &str,
-    bytes: &[u8],
+    file: &File,
     engine: Engine,
     settings: &Settings,
     run: &RunArgs,
 ) -> Result<(Engine, Module), SetupError> {
-    // SAFETY: the user vouched for this file with `--allow-precompiled`; wasmtime still
-    // checks its header and that it was compiled for this engine's settings.
-    let refused = match unsafe { Module::deserialize(&engine, bytes) } {
+    let load = |engine: &Engine| -> wasmtime::Result<Module> {
+        let file = file.try_clone()?;
+        // SAFETY: the user vouched for this file with `--allow-precompiled`; wasmtime still
+        // checks its header and that it was compiled for this engine's settings. The file is
+        // mapped copy-on-write: it must not change while the program runs, which the user
+        // takes on with the same flag (`docs/cli.md`).
+        unsafe { Module::deserialize_open_file(engine, file) }
+    };
+    let refused = match load(&engine) {
         Ok(module) => return Ok((engine, module)),
         Err(e) => SetupError::Invalid {
             path: program.to_string(),
@@ -360,8 +367,7 @@ fn precompiled(
     let mut config = engine_config(settings, run.profile)?;
     crate::program::configure(&mut config);
     let threaded = Engine::new(&config).map_err(|e| SetupError::Engine(chain(&e)))?;
-    // SAFETY: as above.
-    match unsafe { Module::deserialize(&threaded, bytes) } {
+    match load(&threaded) {
         Ok(module) if crate::program::is_threaded(&module) => Ok((threaded, module)),
         _ => Err(refused),
     }
