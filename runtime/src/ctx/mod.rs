@@ -35,12 +35,25 @@ pub trait Clock: Send {
     fn resolution(&self, id: Clockid) -> Result<Timestamp, Errno>;
     /// The time of clock `id`, in nanoseconds.
     fn now(&self, id: Clockid, precision: Timestamp) -> Result<Timestamp, Errno>;
+    /// A clock for another thread of the same threaded program that needs no coordination
+    /// with this one (the operating system's clocks): each thread then reads its own, with no
+    /// lock. `None` (the default) makes every thread share this one behind a lock, as a clock
+    /// with state (a virtual clock that advances per read) must be.
+    fn for_another_thread(&self) -> Option<Box<dyn Clock>> {
+        None
+    }
 }
 
 /// Where the guest's random bytes come from.
 pub trait RandomSource: Send {
     /// Fills `buf` completely.
     fn fill(&mut self, buf: &mut [u8]) -> Result<(), Errno>;
+    /// As [`Clock::for_another_thread`]: an independent source for another thread of the
+    /// same program (the operating system's), or `None` (the default) to share this one
+    /// behind a lock (a seeded source, whose sequence must stay one sequence).
+    fn for_another_thread(&self) -> Option<Box<dyn RandomSource>> {
+        None
+    }
 }
 
 /// The operating system's clocks (`clock_gettime`).

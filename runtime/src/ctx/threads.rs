@@ -35,9 +35,11 @@ pub(crate) struct Threads {
     /// The thread this context serves: [`MAIN_TID`] for the main thread, else the id its
     /// spawn returned (the one `wasi_thread_start` receives).
     pub tid: u32,
-    /// The clock and random source of the program, once a thread exists: shared by every
-    /// context, behind a lock (the traits ask `Send` only).
-    pub(crate) shared: Option<(ProgramClock, ProgramRandom)>,
+    /// The clock and random source of the program once a thread exists, where they must be
+    /// shared: by every context, behind a lock (the traits ask `Send` only). Sources that
+    /// need no coordination (the operating system's) are copied per thread instead.
+    pub(crate) shared_clock: Option<ProgramClock>,
+    pub(crate) shared_random: Option<ProgramRandom>,
 }
 
 /// The main thread's id; spawned threads get 2, 3, … (`crate::program`).
@@ -50,7 +52,8 @@ impl Threads {
             spawner,
             memory,
             tid: MAIN_TID,
-            shared: None,
+            shared_clock: None,
+            shared_random: None,
         }
     }
 }

@@ -44,6 +44,10 @@ impl Clock for SystemClock {
         nanos(rustix::time::clock_getres(os_clock(id)))
     }
 
+    fn for_another_thread(&self) -> Option<Box<dyn Clock>> {
+        Some(Box::new(SystemClock))
+    }
+
     #[inline]
     fn now(&self, id: Clockid, _precision: Timestamp) -> Result<Timestamp, Errno> {
         nanos(rustix::time::clock_gettime(os_clock(id)))

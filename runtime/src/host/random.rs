@@ -32,4 +32,8 @@ impl RandomSource for OsRandom {
         }
         Ok(())
     }
+
+    fn for_another_thread(&self) -> Option<Box<dyn RandomSource>> {
+        Some(Box::new(OsRandom))
+    }
 }
