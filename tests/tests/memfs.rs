@@ -43,6 +43,8 @@ const GUEST: &str = r#"(module
   (func (export "close") (param $fd i32) (result i32) (call $or (call $close (local.get $fd)) (i32.const 0)))
   (func (export "readdir") (param $fd i32) (param $p i32) (param $l i32) (result i32)
     (call $or (call $readdir (local.get $fd) (local.get $p) (local.get $l) (i64.const 0) (i32.const 8)) (i32.load (i32.const 8))))
+  (func (export "readdir_at") (param $fd i32) (param $p i32) (param $l i32) (param $cookie i64) (result i32)
+    (call $or (call $readdir (local.get $fd) (local.get $p) (local.get $l) (local.get $cookie) (i32.const 8)) (i32.load (i32.const 8))))
   (func (export "mkdir") (param $dir i32) (param $p i32) (param $l i32) (result i32)
     (call $or (call $mkdir (local.get $dir) (local.get $p) (local.get $l)) (i32.const 0)))
   (func (export "unlink") (param $dir i32) (param $p i32) (param $l i32) (result i32)
@@ -160,6 +162,30 @@ impl Guest {
         out
     }
 
+    /// One `fd_readdir` from `cookie` into a `len`-byte buffer: the whole entries in it, as
+    /// (name, the cookie after it).
+    fn read_dir_at(&mut self, fd: i32, cookie: u64, len: i32) -> Vec<(String, u64)> {
+        let n: i32 = self.call("readdir_at", (fd, 16384, len, cookie as i64));
+        assert!(n >= 0, "readdir: {n}");
+        let mut buf = vec![0; n as usize];
+        self.memory.read(&self.store, 16384, &mut buf).unwrap();
+        let mut entries = Vec::new();
+        let mut at = 0;
+        while at + 24 <= buf.len() {
+            let next = u64::from_le_bytes(buf[at..at + 8].try_into().unwrap());
+            let len = u32::from_le_bytes(buf[at + 16..at + 20].try_into().unwrap()) as usize;
+            if at + 24 + len > buf.len() {
+                break;
+            }
+            entries.push((
+                String::from_utf8(buf[at + 24..at + 24 + len].to_vec()).unwrap(),
+                next,
+            ));
+            at += 24 + len;
+        }
+        entries
+    }
+
     /// The names `fd_readdir` lists, from one call with a large buffer.
     fn list(&mut self, fd: i32) -> Vec<String> {
         let n: i32 = self.call("readdir", (fd, 16384, 16384));
@@ -244,7 +270,8 @@ fn files_and_directories_live_in_memory_beside_a_real_preopen() {
     // Directory listings.
     let dir = g.open(4, "sub", DIRECTORY, READ);
     assert_eq!(g.list(dir), [".", "..", "out.txt"]);
-    assert_eq!(g.list(4), [".", "..", "empty", "in.txt", "sub"]);
+    // In the order the entries were made (`fd_readdir`'s order is the host's to choose).
+    assert_eq!(g.list(4), [".", "..", "in.txt", "empty", "sub"]);
     // Paths relative to an opened directory, and no way out of the mount.
     // Beneath the descriptor given, as the OS-backed host.
     assert_eq!(g.path_call("size", dir, "../in.txt"), -ENOTCAPABLE);
@@ -429,4 +456,50 @@ fn a_host_directory_loads_into_memory() {
     );
     assert!(MemTree::load(h).is_err());
     assert!(MemTree::load(&h.join("top")).is_err(), "not a directory");
+}
+
+#[test]
+fn a_listing_that_deletes_as_it_goes_sees_every_entry_once() {
+    // As `rm -r` reads a directory: a buffer of a few entries at a time, each entry read is
+    // deleted before the next read, which resumes from the last cookie. Cookies that counted
+    // places in the listing would skip entries as earlier ones went.
+    let real = tempfile::tempdir().unwrap();
+    let mut tree = MemTree::new();
+    tree.dir("d");
+    for i in 0..40 {
+        tree.file(&format!("d/f{i:02}"), "x");
+    }
+    let mut g = setup_with(real.path(), tree);
+    let dir = g.open(4, "d", DIRECTORY, READ);
+    assert!(dir > 4, "{dir}");
+    let mut seen = Vec::new();
+    let mut cookie = 0;
+    loop {
+        let batch = g.read_dir_at(dir, cookie, 100);
+        if batch.is_empty() {
+            break;
+        }
+        for (name, next) in batch {
+            cookie = next;
+            if name != "." && name != ".." {
+                assert_eq!(g.path_call("unlink", dir, &name), 0, "{name}");
+                seen.push(name);
+            }
+        }
+    }
+    let mut want: Vec<String> = (0..40).map(|i| format!("f{i:02}")).collect();
+    seen.sort();
+    want.sort();
+    assert_eq!(seen, want);
+    assert_eq!(g.list(dir), [".", ".."]);
+    // A cookie past every entry lists nothing; one made before later additions finds them.
+    assert!(g.read_dir_at(dir, cookie, 100).is_empty());
+    let f = g.open(dir, "late", CREAT, WRITE);
+    assert!(f > 4, "{f}");
+    let after: Vec<String> = g
+        .read_dir_at(dir, cookie, 1000)
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    assert_eq!(after, ["late"]);
 }

@@ -1,9 +1,7 @@
 //! The preview1 calls: served from memory on descriptors inside the mount, passed to the
 //! inner host otherwise.
 
-use std::collections::BTreeMap;
-
-use super::tree::{MAX_LINK_TARGET, now, room_for_node};
+use super::tree::{Entries, MAX_LINK_TARGET, now, room_for_node};
 use super::{MAX_FILE_SIZE, MAX_TREE_BYTES, MemFs, Node, Open, Out, rights};
 use crate::guest::{GuestBufMut, Iovecs, IovecsMut};
 use crate::preview1::{
@@ -206,18 +204,27 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1Delegate for MemFs<H> {
             .nth(1)
             .copied()
             .unwrap_or(dir);
-        let mut list: Vec<(&str, usize)> = vec![(".", dir), ("..", parent)];
-        list.extend(entries.iter().map(|(name, &n)| (name.as_str(), n)));
+        // Cookies: 0 starts at `.`, 1 at `..`, and 2 + p at the entry added at position p
+        // (`Entries`), so that removing an entry never moves the others.
+        let mut list: Vec<(u64, &str, usize)> = Vec::new();
+        if cookie == 0 {
+            list.push((1, ".", dir));
+        }
+        if cookie <= 1 {
+            list.push((2, "..", parent));
+        }
         let mut bytes = Vec::new();
-        let skip = usize::try_from(cookie).unwrap_or(usize::MAX);
-        for (i, (name, n)) in list.iter().enumerate().skip(skip) {
+        let rest = entries
+            .listing(cookie.saturating_sub(2))
+            .map(|(position, name, n)| (position.saturating_add(3), name, n));
+        for (next, name, n) in list.into_iter().chain(rest) {
             if bytes.len() >= buf.len() {
                 break;
             }
-            bytes.extend_from_slice(&(i as u64 + 1).to_le_bytes());
-            bytes.extend_from_slice(&(*n as u64).to_le_bytes());
+            bytes.extend_from_slice(&next.to_le_bytes());
+            bytes.extend_from_slice(&(n as u64).to_le_bytes());
             bytes.extend_from_slice(&(name.len() as u32).to_le_bytes());
-            bytes.push(self.tree.filetype(*n) as u8);
+            bytes.push(self.tree.filetype(n) as u8);
             bytes.extend_from_slice(&[0; 3]);
             bytes.extend_from_slice(name.as_bytes());
         }
@@ -348,7 +355,8 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1Delegate for MemFs<H> {
             return Err(Errno::Exist.into());
         }
         room_for_node(&self.tree)?;
-        self.tree.insert(parent, name, Node::Dir(BTreeMap::new()));
+        self.tree
+            .insert(parent, name, Node::Dir(Entries::default()));
         Ok(())
     }
 

@@ -172,7 +172,7 @@ impl<H: WasiSnapshotPreview1> MemFs<H> {
                     let at = *stack.last().ok_or(Errno::Noent)?;
                     let n = match &self.tree.nodes[at] {
                         Node::Dir(entries) => match entries.get(name) {
-                            Some(&n) => n,
+                            Some(n) => n,
                             None if todo.iter().all(|p| p.is_empty()) => return Ok(None),
                             None => return Err(Errno::Noent),
                         },

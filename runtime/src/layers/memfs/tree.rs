@@ -12,8 +12,67 @@ pub const MAX_LINK_TARGET: usize = 4096;
 
 pub(super) enum Node {
     File(Vec<u8>),
-    Dir(BTreeMap<String, usize>),
+    Dir(Entries),
     Symlink(String),
+}
+
+/// A directory's entries: each name with its node and the position it was added at, which
+/// is what `fd_readdir`'s cookies count. Removing an entry never moves the others, so a reader
+/// that deletes what it has read before reading on (as `rm -r` does) still sees every other
+/// entry exactly once; an entry added during a listing comes at its end.
+#[derive(Default)]
+pub(super) struct Entries {
+    by_name: BTreeMap<String, (usize, u64)>,
+    by_position: BTreeMap<u64, String>,
+    next: u64,
+}
+
+impl Entries {
+    /// The node named `name`.
+    pub(super) fn get(&self, name: &str) -> Option<usize> {
+        self.by_name.get(name).map(|&(n, _)| n)
+    }
+
+    /// Names `node` as `name` (at the end of the listing), replacing what had that name.
+    pub(super) fn insert(&mut self, name: String, node: usize) {
+        self.remove(&name);
+        let position = self.next;
+        self.next += 1;
+        self.by_position.insert(position, name.clone());
+        self.by_name.insert(name, (node, position));
+    }
+
+    /// Removes the name `name`; the node it named.
+    pub(super) fn remove(&mut self, name: &str) -> Option<usize> {
+        let (n, position) = self.by_name.remove(name)?;
+        self.by_position.remove(&position);
+        Some(n)
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.by_name.is_empty()
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.by_name.len()
+    }
+
+    /// The names in name order.
+    pub(super) fn names(&self) -> impl Iterator<Item = &str> {
+        self.by_name.keys().map(String::as_str)
+    }
+
+    /// The nodes named, in name order.
+    pub(super) fn nodes(&self) -> impl Iterator<Item = usize> + '_ {
+        self.by_name.values().map(|&(n, _)| n)
+    }
+
+    /// The entries at positions `from` and after, in listing order: (position, name, node).
+    pub(super) fn listing(&self, from: u64) -> impl Iterator<Item = (u64, &str, usize)> {
+        self.by_position
+            .range(from..)
+            .map(|(&position, name)| (position, name.as_str(), self.by_name[name].0))
+    }
 }
 
 /// What a node records beside its contents.
@@ -52,7 +111,7 @@ impl Default for MemTree {
     fn default() -> Self {
         let t = now();
         MemTree {
-            nodes: vec![Node::Dir(BTreeMap::new())],
+            nodes: vec![Node::Dir(Entries::default())],
             parents: vec![0],
             meta: vec![Meta {
                 nlink: 1,
@@ -119,7 +178,7 @@ impl MemTree {
                     continue;
                 }
                 let node = if ft.is_dir() {
-                    Node::Dir(BTreeMap::new())
+                    Node::Dir(Entries::default())
                 } else if ft.is_file() {
                     if m.len() > MAX_FILE_SIZE {
                         return Err(too_big("one file"));
@@ -184,7 +243,7 @@ impl MemTree {
         for part in path.split('/').filter(|p| !p.is_empty() && *p != ".") {
             at = match self.child(at, part) {
                 Some(n) => n,
-                None => self.insert(at, part, Node::Dir(BTreeMap::new())),
+                None => self.insert(at, part, Node::Dir(Entries::default())),
             };
         }
         self
@@ -237,7 +296,7 @@ impl MemTree {
     /// The names in the directory at `path`, in order, if there is one.
     pub fn list(&self, path: &str) -> Option<Vec<&str>> {
         match &self.nodes[self.lookup(path)?] {
-            Node::Dir(entries) => Some(entries.keys().map(String::as_str).collect()),
+            Node::Dir(entries) => Some(entries.names().collect()),
             _ => None,
         }
     }
@@ -252,7 +311,7 @@ impl MemTree {
 
     pub(super) fn child(&self, dir: usize, name: &str) -> Option<usize> {
         match &self.nodes[dir] {
-            Node::Dir(entries) => entries.get(name).copied(),
+            Node::Dir(entries) => entries.get(name),
             _ => None,
         }
     }
@@ -330,8 +389,8 @@ impl MemTree {
             Node::Symlink(t) => (Filetype::SymbolicLink, t.len() as u64, meta.nlink),
             Node::Dir(entries) => {
                 let subdirs = entries
-                    .values()
-                    .filter(|&&c| matches!(self.nodes[c], Node::Dir(_)))
+                    .nodes()
+                    .filter(|&c| matches!(self.nodes[c], Node::Dir(_)))
                     .count() as u64;
                 (Filetype::Directory, entries.len() as u64, 2 + subdirs)
             }
