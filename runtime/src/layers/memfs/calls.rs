@@ -262,12 +262,15 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1Delegate for MemFs<H> {
             Some(n) => n,
             None if oflags.contains(Oflags::CREAT) => {
                 let (parent, name) = self.parent(dir, path)?;
-                if self.tree.child(parent, name).is_some() {
-                    // A dangling symbolic link: creating its target is not supported.
-                    return Err(Errno::Notsup.into());
-                }
+                let (parent, name) = match self.tree.child(parent, name) {
+                    None => (parent, name.to_string()),
+                    // A dangling symbolic link: with `EXCL` the name is taken, as POSIX has
+                    // it; otherwise the file is made where the link points.
+                    Some(_) if oflags.contains(Oflags::EXCL) => return Err(Errno::Exist.into()),
+                    Some(_) => self.link_creation_point(dir, path)?,
+                };
                 room_for_node(&self.tree)?;
-                self.tree.insert(parent, name, Node::File(Vec::new()))
+                self.tree.insert(parent, &name, Node::File(Vec::new()))
             }
             None => return Err(Errno::Noent.into()),
         };
@@ -575,5 +578,34 @@ impl<H: WasiSnapshotPreview1> MemFs<H> {
             meta.ctim = t;
         }
         Ok(())
+    }
+}
+
+impl<H: WasiSnapshotPreview1> MemFs<H> {
+    /// Where `O_CREAT` through the dangling symbolic link at `path` makes its file: the
+    /// link's target, read where the link is, a chain of dangling links followed (at most
+    /// [`MAX_LINKS`](super::MAX_LINKS), then `ELOOP`). The target path is resolved from `dir`
+    /// like any other, so it cannot leave it; an absolute target is `ENOTCAPABLE`.
+    fn link_creation_point(&self, dir: usize, path: &str) -> Result<(usize, String), Errno> {
+        let mut path = path.trim_end_matches('/').to_string();
+        for _ in 0..=super::MAX_LINKS {
+            let (parent, name) = self.parent(dir, &path)?;
+            let Some(node) = self.tree.child(parent, name) else {
+                return Ok((parent, name.to_string()));
+            };
+            let Node::Symlink(target) = &self.tree.nodes[node] else {
+                // Made meanwhile by nothing else (one call at a time): not a dangling link.
+                return Err(Errno::Exist);
+            };
+            if target.starts_with('/') {
+                return Err(Errno::Notcapable);
+            }
+            path = match path.rsplit_once('/') {
+                Some((head, _)) => format!("{head}/{target}"),
+                None => target.clone(),
+            };
+            path.truncate(path.trim_end_matches('/').len());
+        }
+        Err(Errno::Loop)
     }
 }
