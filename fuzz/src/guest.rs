@@ -275,7 +275,8 @@ impl Layout {
     /// A pointer to a 16-byte record that runs past the end of memory (`EFAULT`), or one
     /// past the end that is also misaligned (a trap in the glue).
     pub fn past_end(&self) -> u32 {
-        self.size - 8 + 9 * (self.timeout & 1)
+        // The record is 8-aligned, so bit 3 of its place is the random choice.
+        self.size - 8 + 9 * ((self.timeout >> 3) & 1)
     }
 
     /// Arguments for a call with core parameter types `params`.
