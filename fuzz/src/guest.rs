@@ -22,12 +22,13 @@ pub fn trampoline(i: usize) -> String {
     format!("call{i}")
 }
 
-/// The module text: imports `specs` in order, a memory of `pages` pages (`shared`: a shared
-/// memory of exactly that size) and one trampoline per import.
-pub fn wat(specs: &[&ImportSpec], pages: u32, shared: bool) -> String {
+/// The module text: imports `specs` (each with its index in the run's list) in order, a
+/// memory of `pages` pages (`shared`: a shared memory of exactly that size) and one
+/// trampoline per import, named by that index.
+pub fn wat(specs: &[(usize, &ImportSpec)], pages: u32, shared: bool) -> String {
     let mut out = String::from("(module\n");
     let types = |types: &[CoreType]| types.iter().map(|t| format!(" {t}")).collect::<String>();
-    for (i, spec) in specs.iter().enumerate() {
+    for &(i, spec) in specs {
         let _ = writeln!(
             out,
             "  (import \"{}\" \"{}\" (func $f{i} (param{}) (result{})))",
@@ -43,7 +44,7 @@ pub fn wat(specs: &[&ImportSpec], pages: u32, shared: bool) -> String {
         pages.to_string()
     };
     let _ = writeln!(out, "  (memory (export \"memory\") {limits})");
-    for (i, spec) in specs.iter().enumerate() {
+    for &(i, spec) in specs {
         let gets: String = (0..spec.params.len())
             .map(|p| format!(" local.get {p}"))
             .collect();
@@ -70,6 +71,10 @@ enum Kind {
     Subs,
     /// `len` bytes of anything, also where results go.
     Buf,
+    /// A WasmEdge `address` record (its buffer elsewhere).
+    Address,
+    /// A WASIX `addr_port`.
+    AddrPort,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -90,10 +95,12 @@ pub struct Layout {
     /// The memory's size.
     size: u32,
     regions: Vec<Region>,
-    /// Subscriptions are written again before every call (`ptr`, bytes): a call such as
-    /// `random_get` may have scribbled a huge clock timeout into them, and `poll_oneoff` would
-    /// then wait for it.
-    pub subs: (u32, Vec<u8>),
+    /// Records written again before every call (`ptr`, bytes): a call such as `random_get`
+    /// may have scribbled a huge clock timeout into them, and `poll_oneoff` (subscriptions)
+    /// or `futex_wait` (its timeout) would then wait for it.
+    pub fixed: Vec<(u32, Vec<u8>)>,
+    /// Where `futex_wait`'s timeout record is (one of `fixed`).
+    timeout: u32,
 }
 
 impl Layout {
@@ -107,7 +114,8 @@ impl Layout {
             bytes,
             size,
             regions: Vec::new(),
-            subs: (0, Vec::new()),
+            fixed: Vec::new(),
+            timeout: 0,
         };
         for _ in 0..4 {
             let len = *rng.pick(&[8, 64, 256, 4096]);
@@ -149,6 +157,7 @@ impl Layout {
                 kind: Kind::Iovecs,
             });
         }
+        layout.addresses(rng);
         let count = 1 + rng.below(8) as u32;
         let ptr = layout.place(rng, count * SUB_SIZE, 8, false);
         let mut subs = Vec::new();
@@ -156,13 +165,67 @@ impl Layout {
             subs.extend_from_slice(&subscription(rng, i == 0));
         }
         layout.put(ptr, &subs);
-        layout.subs = (ptr, subs);
+        layout.fixed.push((ptr, subs));
+        // An `option_timestamp` (tag at 0, nanoseconds at 8): none, under a millisecond, or
+        // an unknown tag.
+        let mut timeout = vec![0u8; 16];
+        timeout[0] = *rng.pick(&[0, 1, 1, 1, 2, 0xff]);
+        timeout[8..].copy_from_slice(&rng.below(1_000_000).to_le_bytes());
+        layout.timeout = layout.place(rng, 16, 8, false);
+        layout.put(layout.timeout, &timeout);
+        layout.fixed.push((layout.timeout, timeout));
         layout.regions.push(Region {
             ptr,
             len: count,
             kind: Kind::Subs,
         });
         layout
+    }
+
+    /// Socket addresses, mostly well formed so that calls get past decoding to the network
+    /// policy and the socket: loopback or unspecified IPv4 and IPv6, in WasmEdge's forms (4 or
+    /// 16 raw bytes, or 128 bytes with a 16-bit family) and WASIX's `addr_port`, now and then
+    /// a Unix or unknown family or a length no form has.
+    fn addresses(&mut self, rng: &mut Rng) {
+        let ip = |rng: &mut Rng, v6: bool| -> Vec<u8> {
+            match (v6, rng.below(2)) {
+                (false, 0) => vec![127, 0, 0, 1],
+                (false, _) => vec![0; 4],
+                (true, 0) => [[0; 15].as_slice(), &[1]].concat(),
+                (true, _) => vec![0; 16],
+            }
+        };
+        for _ in 0..3 {
+            let family = *rng.pick(&[1u16, 1, 2, 2, 3, 9]);
+            let mut bytes = family.to_le_bytes().to_vec();
+            bytes.extend(ip(rng, family == 2));
+            let len = *rng.pick(&[4u32, 16, 128, 128, 8, 129]);
+            // The raw forms are the address alone, so they skip the family.
+            let skip = if len == 128 { 0 } else { 2 };
+            let buf = self.place(rng, 128, 4, false);
+            self.put(buf, &bytes[skip..]);
+            let ptr = self.place(rng, 8, 4, false);
+            self.put(ptr, &[buf.to_le_bytes(), len.to_le_bytes()].concat());
+            self.regions.push(Region {
+                ptr,
+                len: 1,
+                kind: Kind::Address,
+            });
+        }
+        for _ in 0..3 {
+            let family = *rng.pick(&[1u8, 1, 2, 2, 3, 0, 7]);
+            let port = *rng.pick(&[0u16, 80, 8080]);
+            let mut bytes = vec![family, 0];
+            bytes.extend(port.to_le_bytes());
+            bytes.extend(ip(rng, family == 2));
+            let ptr = self.place(rng, 110, 4, false);
+            self.put(ptr, &bytes);
+            self.regions.push(Region {
+                ptr,
+                len: 1,
+                kind: Kind::AddrPort,
+            });
+        }
     }
 
     /// A `len`-byte place aligned to `align`; at the very end of memory when `at_end`.
@@ -202,6 +265,18 @@ impl Layout {
 
     fn size(&self) -> u32 {
         self.size
+    }
+
+    /// Where `futex_wait`'s bounded timeout record is.
+    pub fn timeout(&self) -> u32 {
+        self.timeout
+    }
+
+    /// A pointer to a 16-byte record that runs past the end of memory (`EFAULT`), or one
+    /// past the end that is also misaligned (a trap in the glue).
+    pub fn past_end(&self) -> u32 {
+        // The record is 8-aligned, so bit 3 of its place is the random choice.
+        self.size - 8 + 9 * ((self.timeout >> 3) & 1)
     }
 
     /// Arguments for a call with core parameter types `params`.
@@ -254,6 +329,8 @@ impl Layout {
                 Shape::Bytes => Some(Kind::Buf),
                 Shape::Iovecs => Some(Kind::Iovecs),
                 Shape::Subs => Some(Kind::Subs),
+                Shape::Address => Some(Kind::Address),
+                Shape::AddrPort => Some(Kind::AddrPort),
                 _ => None,
             };
             // About one call in four has one hostile argument.
@@ -459,6 +536,19 @@ fn path(rng: &mut Rng) -> Vec<u8> {
         "dlink/../../canary.txt",
         "loop/x",
         "deep_out",
+        // Guest paths through the preopens' names, for WASIX's `chdir` (relative paths fold
+        // onto its working directory, `/` at first); elsewhere just absolute paths.
+        "/sandbox",
+        "/sandbox/d",
+        "/sandbox/d/e/..",
+        "/ro/d",
+        "/sandbox/dlink",
+        "/sandbox/../ro",
+        "/sandbox/a",
+        "/sandbox/loop",
+        "/sandbox/up",
+        "/sandbox/out",
+        "/sandbox/abs/etc",
     ];
     match rng.below(16) {
         0 => vec![b'x'; *rng.pick(&[255, 256, 4095, 4096, 4097, 9000])],

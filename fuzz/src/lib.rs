@@ -10,6 +10,7 @@
 #![deny(missing_docs)]
 
 pub mod alloc;
+mod calls;
 mod canary;
 mod guest;
 mod report;
@@ -17,13 +18,22 @@ pub mod rng;
 mod runner;
 mod shape;
 
-pub use report::{Finding, Options, Report};
+pub use report::{Finding, Options, Report, SpecFigures};
 pub use runner::run;
 
 use wasi_host::link::ImportSpec;
 
-/// Every spec `wasi_host::instantiate` binds; the fuzzer calls each function of each.
-pub const SPECS: &[&[ImportSpec]] = &[wasi_host::preview1::IMPORTS];
+/// Every spec `wasi_host::instantiate` binds (preview1, the WasmEdge socket calls,
+/// `epoll_oneoff`, WASIX, wasi-threads); the fuzzer calls each function of each but
+/// [`EXCLUDED`].
+pub const SPECS: &[&[ImportSpec]] = wasi_host::IMPORTS;
+
+/// `(module, name)` of the functions not fuzzed: the thread spawns. Outside a
+/// `wasi_host::program::Program` (the fuzzer's instances are single ones, made as an embedder
+/// makes them) they only answer that there are no threads; fuzzing them needs a threaded
+/// program (a shared memory, a `wasi_thread_start` export, a store per thread).
+pub const EXCLUDED: &[(&str, &str)] =
+    &[("wasi", "thread-spawn"), ("wasix_32v1", "thread_spawn_v2")];
 
 /// No single host allocation made during one call may be larger (`docs/limits.md`: nothing a
 /// guest passes sizes a host allocation; the largest fixed bound is ~500 KiB of poll state).

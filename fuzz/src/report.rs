@@ -50,6 +50,21 @@ pub struct Finding {
     pub detail: String,
 }
 
+/// The figures of one list of `SPECS` (a document's `IMPORTS`).
+#[derive(Debug, Default, Clone)]
+pub struct SpecFigures {
+    /// Its WITX module (the import name for a list of one).
+    pub name: &'static str,
+    /// Functions fuzzed (every variant counted).
+    pub functions: usize,
+    /// Of them, called at least once.
+    pub called: usize,
+    /// Of them, succeeded at least once.
+    pub succeeded: usize,
+    /// Calls made.
+    pub calls: u64,
+}
+
 /// What a run did.
 #[derive(Debug, Default)]
 pub struct Report {
@@ -69,6 +84,8 @@ pub struct Report {
     pub succeeded: usize,
     /// The functions that never did.
     pub never_succeeded: Vec<&'static str>,
+    /// The same figures for each list of `SPECS` that has fuzzed functions.
+    pub per_spec: Vec<SpecFigures>,
     /// Outcomes (errno names, trap messages, exits) with their counts, most frequent first.
     pub outcomes: Vec<(String, u64)>,
     /// The largest single host allocation during a call, if the counting allocator is on,
@@ -98,6 +115,13 @@ impl fmt::Display for Report {
             "functions:     {} of {} called ({} with WITX shapes), {} succeeded at least once",
             self.functions.1, self.functions.0, self.shaped, self.succeeded
         )?;
+        for s in &self.per_spec {
+            writeln!(
+                f,
+                "  {:<24} {:>3} functions, {:>3} called, {:>3} succeeded, {:>9} calls",
+                s.name, s.functions, s.called, s.succeeded, s.calls
+            )?;
+        }
         if !self.never_succeeded.is_empty() {
             writeln!(f, "  never succeeded: {}", self.never_succeeded.join(" "))?;
         }

@@ -14,12 +14,13 @@ use wasi_host::preview1::Errno;
 use wasi_host::{Exit, RandomSource, Stdio, WasiCtx};
 use wasmtime::{Config, Engine, Func, Linker, Module, SharedMemory, Store, Val};
 
+use crate::calls;
 use crate::canary::{Arena, Snapshot};
 use crate::guest::{Layout, trampoline, wat};
-use crate::report::{Finding, Options, Report, show, trap_label};
+use crate::report::{Finding, Options, Report, SpecFigures, show, trap_label};
 use crate::rng::Rng;
 use crate::shape::{Shape, Shapes};
-use crate::{ALLOCATION_BOUND, SPECS, alloc};
+use crate::{ALLOCATION_BOUND, EXCLUDED, SPECS, alloc};
 
 /// Random bytes for `random_get` from the run's seed, so a replay sees the same ones.
 struct SeededRandom(Rng);
@@ -49,10 +50,21 @@ const TICK: Duration = Duration::from_millis(50);
 /// A call blocked this long gets a new connection on the instance's listener.
 const NUDGE: Duration = Duration::from_millis(500);
 
+/// What an instantiation gives the fuzzer: the trampoline of each imported function (by its
+/// index in the run's list) and the memory, unshared or shared.
+type Parts = (
+    Vec<Option<Func>>,
+    Option<wasmtime::Memory>,
+    Option<SharedMemory>,
+);
+
 /// One live instance.
 struct Live {
     store: Store<WasiCtx>,
-    funcs: Vec<Func>,
+    /// The trampoline of each function of the run's list the module imports.
+    funcs: Vec<Option<Func>>,
+    /// The indexes of those functions.
+    imported: Vec<usize>,
     shared: Option<SharedMemory>,
     memory: Option<wasmtime::Memory>,
     layout: Layout,
@@ -66,7 +78,7 @@ struct Live {
 
 /// The other instance's side of a [`Live`] (swapped in and out with [`Live::swap`]).
 struct Twin {
-    funcs: Vec<Func>,
+    funcs: Vec<Option<Func>>,
     shared: Option<SharedMemory>,
     memory: Option<wasmtime::Memory>,
     layout: Layout,
@@ -170,31 +182,32 @@ fn is_preopen(args: &[Val]) -> bool {
 pub fn run(options: &Options) -> Result<Report> {
     limit_file_size();
     let tracked = alloc::tracking();
-    let specs: Vec<&'static ImportSpec> = {
-        let all: Vec<&'static ImportSpec> = SPECS.iter().flat_map(|s| s.iter()).collect();
-        // Variants sharing an import name: a module can import a name once per signature,
-        // but `add_to_linker` defines the first variant only; fuzz that one.
-        all.iter()
-            .enumerate()
-            .filter(|(i, s)| {
-                all[..*i]
-                    .iter()
-                    .all(|o| (o.module, o.name) != (s.module, s.name))
-            })
-            .map(|(_, s)| *s)
-            .collect()
-    };
+    // Every variant of every name: `calls::shapes` spreads them over module shapes.
+    let specs: Vec<&'static ImportSpec> = SPECS
+        .iter()
+        .flat_map(|s| s.iter())
+        .filter(|s| !EXCLUDED.contains(&(s.module, s.name)))
+        .collect();
     let mut config = Config::new();
     config.epoch_interruption(true);
     // Shared memories take the bindings' copying paths (docs/guest-memory.md).
     config.shared_memory(true);
     let engine = Engine::new(&config)?;
+    // By name, each document's `add_to_linker`: WasmEdge's first, so that preview1's
+    // `sock_accept` then replaces its version-1 one of the same name (the first variant, as in
+    // module shape 0), and `epoll_oneoff` as the alias `instantiate` makes of `poll_oneoff`.
     let mut by_name = Linker::new(&engine);
+    by_name.allow_shadowing(true);
+    wasi_host::wasmedge::add_to_linker(&mut by_name, |c: &mut WasiCtx| c)?;
     wasi_host::add_to_linker(&mut by_name, |c: &mut WasiCtx| c)?;
+    wasi_host::wasix::add_to_linker(&mut by_name, |c: &mut WasiCtx| c)?;
+    let p1 = "wasi_snapshot_preview1";
+    by_name.alias(p1, "poll_oneoff", p1, "epoll_oneoff")?;
     let arena = Arena::new().context("creating the sandbox")?;
     let mut fuzz = Fuzz {
         options,
         rng: Rng::new(options.seed),
+        shapes_imported: calls::shapes(&specs),
         specs,
         engine,
         by_name,
@@ -243,6 +256,25 @@ pub fn run(options: &Options) -> Result<Report> {
         fuzz.hits.iter().filter(|&&n| n > 0).count(),
     );
     report.succeeded = fuzz.succeeded.iter().filter(|&&s| s).count();
+    report.per_spec = SPECS
+        .iter()
+        .map(|list| {
+            let of_list: Vec<usize> = (0..fuzz.specs.len())
+                .filter(|&i| list.contains(fuzz.specs[i]))
+                .collect();
+            SpecFigures {
+                name: match list {
+                    [one] => one.name,
+                    _ => list.first().map_or("", |s| s.witx_module),
+                },
+                functions: of_list.len(),
+                called: of_list.iter().filter(|&&i| fuzz.hits[i] > 0).count(),
+                succeeded: of_list.iter().filter(|&&i| fuzz.succeeded[i]).count(),
+                calls: of_list.iter().map(|&i| fuzz.hits[i]).sum(),
+            }
+        })
+        .filter(|figures| figures.functions > 0)
+        .collect();
     report.never_succeeded = (fuzz.specs.iter().zip(&fuzz.succeeded))
         .filter(|(_, succeeded)| !**succeeded)
         .map(|(spec, _)| spec.function)
@@ -259,10 +291,13 @@ struct Fuzz<'o> {
     options: &'o Options,
     rng: Rng,
     specs: Vec<&'static ImportSpec>,
+    /// What each module shape imports (`calls::shapes`).
+    shapes_imported: Vec<Vec<usize>>,
     engine: Engine,
     by_name: Linker<WasiCtx>,
     arena: Arena,
-    modules: HashMap<(u32, bool), Module>,
+    /// Modules by pages, shared memory and shape.
+    modules: HashMap<(u32, bool, usize), Module>,
     report: Report,
     /// Calls per function.
     hits: Vec<u64>,
@@ -326,13 +361,17 @@ impl Fuzz<'_> {
         })
     }
 
-    fn module(&mut self, pages: u32, shared: bool) -> Result<Module> {
-        if let Some(module) = self.modules.get(&(pages, shared)) {
+    fn module(&mut self, pages: u32, shared: bool, shape: usize) -> Result<Module> {
+        if let Some(module) = self.modules.get(&(pages, shared, shape)) {
             return Ok(module.clone());
         }
-        let text = wat(&self.specs, pages, shared);
+        let imports: Vec<(usize, &ImportSpec)> = self.shapes_imported[shape]
+            .iter()
+            .map(|&i| (i, self.specs[i]))
+            .collect();
+        let text = wat(&imports, pages, shared);
         let module = wasi_host::compile_module(&self.engine, text.as_bytes())?;
-        self.modules.insert((pages, shared), module.clone());
+        self.modules.insert((pages, shared, shape), module.clone());
         Ok(module)
     }
 
@@ -342,7 +381,13 @@ impl Fuzz<'_> {
         let canaries = self.arena.snapshot()?;
         let pages = *self.rng.pick(&[1, 2, 5]);
         let shared = self.rng.one_in(4);
-        let module = self.module(pages, shared)?;
+        // By name, only the first variant of each name is defined (shape 0).
+        let shape = if by_name {
+            0
+        } else {
+            self.rng.below(self.shapes_imported.len() as u64) as usize
+        };
+        let module = self.module(pages, shared, shape)?;
         let mut builder = WasiCtx::builder();
         builder
             .stdin(Stdio::Null)
@@ -352,6 +397,9 @@ impl Fuzz<'_> {
             .preopen_dir_read_only(self.arena.sandbox(), "/ro")
             .args(["fuzz", "--flag", "ünïcode"])
             .env("HOME", "/sandbox")
+            // The network stays denied (every socket call that would reach it is `EACCES`);
+            // the hint line would be printed once per instance.
+            .network_hint(false)
             .random(SeededRandom(Rng::new(self.rng.next_u64())));
         if self.rng.one_in(4) {
             builder.fd_limit(8);
@@ -380,13 +428,14 @@ impl Fuzz<'_> {
         let mut store = Store::new(&self.engine, builder.build()?);
         store.epoch_deadline_trap();
         store.set_epoch_deadline(u64::MAX / 2);
-        let (funcs, memory, shared) = self.instantiate(&mut store, &module, by_name)?;
+        let (funcs, memory, shared) = self.instantiate(&mut store, &module, by_name, shape)?;
         let layout = Layout::new(&mut self.rng, pages * 65536);
         let mut live = Live {
             memory,
             shared,
             store,
             funcs,
+            imported: self.shapes_imported[shape].clone(),
             layout,
             canaries,
             fds: Vec::new(),
@@ -395,8 +444,9 @@ impl Fuzz<'_> {
         let bytes = std::mem::take(&mut live.layout.bytes);
         live.write(0, &bytes);
         if self.rng.one_in(8) {
-            let by_name = self.rng.one_in(2);
-            let (funcs, memory, shared) = self.instantiate(&mut live.store, &module, by_name)?;
+            let by_name = shape == 0 && self.rng.one_in(2);
+            let (funcs, memory, shared) =
+                self.instantiate(&mut live.store, &module, by_name, shape)?;
             let layout = Layout::new(&mut self.rng, pages * 65536);
             live.twin = Some(Twin {
                 funcs,
@@ -413,25 +463,25 @@ impl Fuzz<'_> {
         Ok(live)
     }
 
-    /// Instantiates `module` in `store`, bound or by name; returns its trampolines and memory.
+    /// Instantiates `module` (of `shape`) in `store`, bound or by name; returns its
+    /// trampolines and memory.
     fn instantiate(
         &self,
         store: &mut Store<WasiCtx>,
         module: &Module,
         by_name: bool,
-    ) -> Result<(Vec<Func>, Option<wasmtime::Memory>, Option<SharedMemory>)> {
+        shape: usize,
+    ) -> Result<Parts> {
         let instance = if by_name {
             self.by_name.instantiate(&mut *store, module)?
         } else {
             wasi_host::instantiate(&mut *store, &Linker::new(&self.engine), module, |c| c)?
         };
-        let funcs = (0..self.specs.len())
-            .map(|i| {
-                instance
-                    .get_func(&mut *store, &trampoline(i))
-                    .context("a trampoline is missing")
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let mut funcs = vec![None; self.specs.len()];
+        for &i in &self.shapes_imported[shape] {
+            let func = instance.get_func(&mut *store, &trampoline(i));
+            funcs[i] = Some(func.context("a trampoline is missing")?);
+        }
         let memory = instance.get_memory(&mut *store, "memory");
         let shared = instance.get_shared_memory(&mut *store, "memory");
         Ok((funcs, memory, shared))
@@ -523,14 +573,21 @@ impl Fuzz<'_> {
         if live.twin.is_some() && self.rng.one_in(2) {
             live.swap();
         }
-        let mut f = self.rng.below(self.specs.len() as u64) as usize;
-        // A function without results (`proc_exit`) ends the instance: call it a tenth as
-        // often, so instances live long enough to open descriptors and use them.
+        let mut f = *self.rng.pick(&live.imported);
+        // A function without results (`proc_exit`, `proc_exit2`, `thread_exit`) ends the
+        // instance: call it a tenth as often, so instances live long enough to open
+        // descriptors and use them.
         if self.specs[f].results.is_empty() && !self.rng.one_in(10) {
-            f = self.rng.below(self.specs.len() as u64) as usize;
+            f = *self.rng.pick(&live.imported);
+        }
+        // ENOSYS by decision: a quarter as often (the ones without results, which trap, are
+        // rare already).
+        let picked = self.specs[f];
+        if calls::by_decision_nosys(picked) && !picked.results.is_empty() && !self.rng.one_in(4) {
+            f = *self.rng.pick(&live.imported);
         }
         let spec = self.specs[f];
-        let args = match (&self.good[f], &self.shapes[f]) {
+        let mut args = match (&self.good[f], &self.shapes[f]) {
             (Some(good), _) if self.rng.one_in(4) => {
                 let mut args = good.clone();
                 for _ in 0..=self.rng.below(2) {
@@ -552,13 +609,22 @@ impl Fuzz<'_> {
                 _ => Val::I32(0),
             })
             .collect();
-        let (subs_ptr, subs) = std::mem::take(&mut live.layout.subs);
-        live.write(subs_ptr, &subs);
-        live.layout.subs = (subs_ptr, subs);
+        if let Some(shapes) = &self.shapes[f] {
+            calls::aim(spec, shapes, &mut args, &mut self.rng, &live.fds);
+        }
+        let hostile = self.rng.one_in(8);
+        calls::bound(spec, &mut args, &live.layout, hostile);
+        let fixed = std::mem::take(&mut live.layout.fixed);
+        for (ptr, bytes) in &fixed {
+            live.write(*ptr, bytes);
+        }
+        live.layout.fixed = fixed;
         self.hits[f] += 1;
         let ticks = (self.options.hang.as_millis() / TICK.as_millis()) as u64;
         live.store.set_epoch_deadline(ticks.max(1));
-        let func = live.funcs[f];
+        let Some(func) = live.funcs[f] else {
+            unreachable!("only imported functions are picked")
+        };
         let twin_before = live.twin_bytes();
 
         if self.options.instance.is_some() {
@@ -583,6 +649,9 @@ impl Fuzz<'_> {
         }));
         let largest = alloc::largest();
         self.watch.since.store(IDLE, Ordering::Relaxed);
+        if calls::may_unblock(spec) {
+            calls::make_streams_nonblocking(live.store.data_mut());
+        }
 
         if largest > self.largest.0 {
             self.largest = (largest, spec.function);
@@ -657,7 +726,7 @@ impl Fuzz<'_> {
             let detail = format!("the host allocated {largest} bytes at once");
             return Ended::Finding("allocation", detail);
         }
-        if spec.function.starts_with("path_") || index.is_multiple_of(64) {
+        if spec.function.starts_with("path_") || spec.name == "chdir" || index.is_multiple_of(64) {
             match self.arena.snapshot() {
                 Ok(now) => {
                     if let Some(change) = live.canaries.diff(&now) {

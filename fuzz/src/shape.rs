@@ -30,6 +30,10 @@ pub enum Shape {
     Len,
     /// Where a result (or an array of them) is written.
     Out,
+    /// A WasmEdge socket `address`: a record pointing at the address bytes and their length.
+    Address,
+    /// A WASIX `addr_port`: a family byte, then the port and address.
+    AddrPort,
     /// Where a new descriptor is written: after a success the fuzzer reads it, and later
     /// calls use it.
     OutFd,
@@ -160,6 +164,8 @@ fn pointer(t: &TypeRef) -> Shape {
     match (&**t.type_(), t) {
         (Type::Builtin(BuiltinType::U8 { .. }), _) => Shape::Bytes,
         (_, TypeRef::Name(n)) if n.name.as_str() == "subscription" => Shape::Subs,
+        (_, TypeRef::Name(n)) if n.name.as_str() == "address" => Shape::Address,
+        (_, TypeRef::Name(n)) if n.name.as_str() == "addr_port" => Shape::AddrPort,
         _ => Shape::Out,
     }
 }

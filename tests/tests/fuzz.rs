@@ -14,10 +14,25 @@ fn twenty_thousand_calls_find_nothing() {
     println!("{report}");
     assert!(report.findings.is_empty(), "{report}");
     assert_eq!(report.calls, 20_000);
-    // The run reached the host: every function was called, with arguments shaped by its WITX,
-    // and most succeeded at least once.
+    // The run reached the host: every function was called, with arguments shaped by its WITX.
     assert_eq!(report.functions.1, report.functions.0, "{report}");
     assert_eq!(report.shaped, report.functions.0, "{report}");
-    assert!(report.succeeded > report.functions.0 / 2, "{report}");
+    // Preview1, WasmEdge's sockets, `epoll_oneoff` and WASIX were all fuzzed. Most preview1
+    // functions succeeded at least once; of the extensions' many are ENOSYS by design or need
+    // the network the fuzzer keeps denied, but some of each succeeded (past decoding, into
+    // the host's own code).
+    let names: Vec<&str> = report.per_spec.iter().map(|s| s.name).collect();
+    let expected = [
+        "wasi_snapshot_preview1",
+        "wasmedge_sockets",
+        "epoll_oneoff",
+        "wasix_32v1",
+    ];
+    assert_eq!(names, expected, "{report}");
+    let preview1 = &report.per_spec[0];
+    assert!(preview1.succeeded > preview1.functions / 2, "{report}");
+    for spec in &report.per_spec {
+        assert!(spec.succeeded > 0, "{report}");
+    }
     assert!(report.largest_allocation.is_some());
 }

@@ -154,6 +154,14 @@ impl WasiCtxBuilder {
         self
     }
 
+    /// Whether the first refused network operation prints a one-line hint on the host's
+    /// stderr naming the option that would allow it (default: yes, for people running a
+    /// program). An embedder that expects refusals, or owns its stderr, turns it off.
+    pub fn network_hint(&mut self, yes: bool) -> &mut Self {
+        self.net.hinted = !yes;
+        self
+    }
+
     /// Appends one argument (the first is the program name, by convention).
     pub fn arg(&mut self, arg: impl Into<String>) -> &mut Self {
         self.args.push(arg.into());

@@ -228,6 +228,19 @@ mod tests {
     }
 
     #[test]
+    fn turning_the_hint_off_keeps_the_refusals() {
+        let mut quiet = crate::WasiCtx::builder()
+            .network_hint(false)
+            .build()
+            .unwrap();
+        assert!(quiet.net.hinted, "the hint counts as printed already");
+        assert!(quiet.net.check(NetOp::Open).is_err());
+        assert!(quiet.net.check(NetOp::Lookup).is_err());
+        let default = crate::WasiCtx::builder().build().unwrap();
+        assert!(!default.net.hinted);
+    }
+
+    #[test]
     fn the_default_refuses_everything() {
         let mut p = NetPolicy::default();
         assert!(p.check(NetOp::Open).is_err());
