@@ -229,14 +229,14 @@ mod tests {
 
     #[test]
     fn turning_the_hint_off_keeps_the_refusals() {
-        let mut quiet = crate::WasiCtx::builder()
+        let mut quiet = crate::ctx::WasiCtx::builder()
             .network_hint(false)
             .build()
             .unwrap();
         assert!(quiet.net.hinted, "the hint counts as printed already");
         assert!(quiet.net.check(NetOp::Open).is_err());
         assert!(quiet.net.check(NetOp::Lookup).is_err());
-        let default = crate::WasiCtx::builder().build().unwrap();
+        let default = crate::ctx::WasiCtx::builder().build().unwrap();
         assert!(!default.net.hinted);
     }
 
