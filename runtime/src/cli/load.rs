@@ -3,6 +3,7 @@
 
 use std::fs::File;
 use std::io::Read;
+use std::os::fd::AsRawFd;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
@@ -86,17 +87,13 @@ fn read_head(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
 
 /// An ELF file: a module precompiled by wasmtime, or an error saying what else it is.
 fn precompiled(path: &str, file: File) -> Result<Program, SetupError> {
-    let detected = Engine::detect_precompiled_file(path).map_err(|e| SetupError::Invalid {
-        path: path.to_string(),
-        why: chain(&e),
-    })?;
-    elf_kind(path, detected).map(|()| Program::Precompiled(file))
-}
-
-/// What wasmtime's section in an ELF file says it is: a module is fine.
-fn elf_kind(path: &str, detected: Option<Precompiled>) -> Result<(), SetupError> {
+    // Read through the descriptor already open (`/dev/fd/N` is the same file), not through
+    // `path` again: what was checked to be a regular file is what is read. An ELF file wasmtime
+    // cannot parse is not one it made.
+    let same_file = format!("/dev/fd/{}", file.as_raw_fd());
+    let detected = Engine::detect_precompiled_file(&same_file).unwrap_or(None);
     match detected {
-        Some(Precompiled::Module) => Ok(()),
+        Some(Precompiled::Module) => Ok(Program::Precompiled(file)),
         Some(_) => Err(SetupError::Component(path.to_string())),
         None => Err(SetupError::Invalid {
             path: path.to_string(),
@@ -134,14 +131,6 @@ fn classify(path: &str, bytes: Vec<u8>) -> Result<Program, SetupError> {
     }
     if bytes.starts_with(b"\0asm") {
         return Ok(Program::Wasm(bytes));
-    }
-    if bytes.starts_with(b"\x7fELF") {
-        // Any ELF file starts so; wasmtime's own section tells its output apart. (Files are
-        // mapped instead, `read_program`; this serves bytes given otherwise.)
-        elf_kind(path, Engine::detect_precompiled(&bytes))?;
-        return Err(invalid(
-            "a precompiled module is loaded from its file, not from bytes".into(),
-        ));
     }
     match std::str::from_utf8(&bytes) {
         Ok(text) => wat::parse_str(text)
@@ -325,12 +314,14 @@ mod tests {
     fn magic_decides_the_kind() {
         let p = |b: &[u8]| classify("p", b.to_vec());
         assert!(matches!(p(b"\0asm\x01\0\0\0"), Ok(Program::Wasm(_))));
-        let e = p(b"\x7fELF\x02\x01\x01").err().unwrap().to_string();
+        // ELF files are told apart by wasmtime's own section, read from the open file.
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let path = file.path().to_str().unwrap();
+        std::fs::write(file.path(), b"\x7fELF\x02\x01\x01").unwrap();
+        let e = read_program(path).err().unwrap().to_string();
         assert!(e.contains("not one precompiled by wasmtime"), "{e}");
         let cwasm = Engine::default().precompile_module(b"(module)").unwrap();
-        let file = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(file.path(), &cwasm).unwrap();
-        let path = file.path().to_str().unwrap();
         assert!(matches!(read_program(path), Ok(Program::Precompiled(_))));
         let component = Engine::default()
             .precompile_component(b"(component)")
