@@ -513,21 +513,26 @@ fn library_a_thread_in_futex_wait_ends_with_the_program() {
     }
 }
 
-/// Runs `threads_blocked.wat` in-process with `args`: four threads blocked for ever (in
-/// `fd_read` of a pipe, `sock_accept`, `memory.atomic.wait32`, WASIX `thread_sleep`) when the
-/// program ends. Returns the outcome and whether every thread was gone within the bound.
+/// Runs `threads_blocked.wat` in-process with `args`: five threads blocked for ever (in
+/// `fd_read` of a pipe, `sock_accept`, `memory.atomic.wait32`, WASIX `thread_sleep`, `fd_write`
+/// to a full pipe) when the program ends. Returns the outcome and whether every thread was gone within the bound.
 fn run_blocked(args: &[&str]) -> (wasmtime::Result<()>, bool, u32) {
     let engine = engine();
     let module = wasmtime::Module::from_file(&engine, wat("threads_blocked")).unwrap();
     let linker = wasmtime::Linker::new(&engine);
-    // The write end stays open (and silent) until the test ends: the read never completes.
+    // The write end stays open (and silent) until the test ends: the read never completes;
+    // nobody reads stdout's pipe, so writes to it fill it and then wait.
     let (stdin, _writer) = std::io::pipe().unwrap();
+    let (_reader, stdout) = std::io::pipe().unwrap();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let ctx = WasiCtx::builder()
         .arg("blocked")
         .args(args.iter().copied())
         .stdin(Stdio::File(std::fs::File::from(
             std::os::fd::OwnedFd::from(stdin),
+        )))
+        .stdout(Stdio::File(std::fs::File::from(
+            std::os::fd::OwnedFd::from(stdout),
         )))
         .tcp_listener(listener)
         .build()
