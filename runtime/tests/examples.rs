@@ -12,11 +12,12 @@ fn example(name: &str) -> String {
     static BUILD: std::sync::Once = std::sync::Once::new();
     // `cargo test --test examples` alone does not build the examples (nor rebuild stale ones):
     // build them now, a no-op when they are current (the outer cargo holds no lock while
-    // tests run).
+    // tests run). The whole workspace is selected, as `cargo test --workspace` selects it:
+    // `-p wasi-host` alone resolves features differently and compiles a second wasmtime.
     BUILD.call_once(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
-            .args(["build", "-p", "wasi-host", "--examples"])
+            .args(["build", "--workspace", "--examples"])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status()
             .unwrap();

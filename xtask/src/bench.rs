@@ -215,26 +215,28 @@ pub fn run(args: &[String]) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let wasm = build_workloads(&cargo, Some("wasm32-wasip1"))?;
     let native = build_workloads(&cargo, None)?;
-    // The command, for the start-up rows, in the profile the runner itself is built in.
-    let mut build_cli = Command::new(&cargo);
-    build_cli
-        .current_dir(workspace_root())
-        .args(["build", "-q", "-p", "wasi-host-cli"]);
+    // The runner and the command (for the start-up rows) in one build, in one profile: built
+    // apart, each would resolve the runtime's features on its own and compile it twice.
+    let mut build = Command::new(&cargo);
+    build.current_dir(workspace_root()).args([
+        "build",
+        "-q",
+        "-p",
+        "wasi-host-cli",
+        "-p",
+        "wasi-host-bench",
+    ]);
     if !quick {
-        build_cli.arg("--release");
+        build.arg("--release");
     }
-    if !status(&mut build_cli)? {
-        bail!("building the wasi-host command failed");
+    if !status(&mut build)? {
+        bail!("building the bench runner and the wasi-host command failed");
     }
-    let cli = target_dir()
-        .join(if quick { "debug" } else { "release" })
-        .join("wasi-host");
-    let mut cmd = Command::new(&cargo);
-    cmd.current_dir(workspace_root()).arg("run");
-    if !quick {
-        cmd.arg("--release");
-    }
-    cmd.args(["-q", "-p", "wasi-host-bench", "--", "--wasm"])
+    let bin = target_dir().join(if quick { "debug" } else { "release" });
+    let cli = bin.join("wasi-host");
+    let mut cmd = Command::new(bin.join("wasi-host-bench"));
+    cmd.current_dir(workspace_root());
+    cmd.arg("--wasm")
         .arg(&wasm)
         .arg("--native")
         .arg(&native)
