@@ -13,6 +13,7 @@ const GUEST: &str = r#"(module
   (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_seek" (func $seek (param i32 i64 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_close" (func $close (param i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_renumber" (func $renumber (param i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_readdir" (func $readdir (param i32 i32 i32 i64 i32) (result i32)))
   (import "wasi_snapshot_preview1" "path_create_directory" (func $mkdir (param i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "path_unlink_file" (func $unlink (param i32 i32 i32) (result i32)))
@@ -41,6 +42,8 @@ const GUEST: &str = r#"(module
   (func (export "seek") (param $fd i32) (param $off i64) (param $whence i32) (result i32)
     (call $or (call $seek (local.get $fd) (local.get $off) (local.get $whence) (i32.const 8)) (i32.load (i32.const 8))))
   (func (export "close") (param $fd i32) (result i32) (call $or (call $close (local.get $fd)) (i32.const 0)))
+  (func (export "renumber") (param $fd i32) (param $to i32) (result i32)
+    (call $or (call $renumber (local.get $fd) (local.get $to)) (i32.const 0)))
   (func (export "readdir") (param $fd i32) (param $p i32) (param $l i32) (result i32)
     (call $or (call $readdir (local.get $fd) (local.get $p) (local.get $l) (i64.const 0) (i32.const 8)) (i32.load (i32.const 8))))
   (func (export "readdir_at") (param $fd i32) (param $p i32) (param $l i32) (param $cookie i64) (result i32)
@@ -87,6 +90,7 @@ const EINVAL: i32 = 28;
 const FOLLOW: i32 = 1;
 const ENOTEMPTY: i32 = 55;
 const EXDEV: i32 = 75;
+const EBADF: i32 = 8;
 
 struct Guest {
     store: Store<MemFs<WasiCtx>>,
@@ -538,4 +542,55 @@ fn creating_through_a_dangling_link_makes_its_target() {
         );
     }
     assert!(!real.path().join("../outside.txt").exists());
+}
+
+#[test]
+fn renumbering_moves_descriptors_into_and_out_of_memory() {
+    let real = tempfile::tempdir().unwrap();
+    std::fs::write(real.path().join("r.txt"), "real bytes").unwrap();
+    let mut g = setup(real.path());
+    let renumber =
+        |g: &mut Guest, fd: i32, to: i32| g.call::<(i32, i32), i32>("renumber", (fd, to));
+    // A file in memory onto a real file's number: it goes on from its position there, the
+    // real descriptor is closed and the old number is free.
+    let mem = g.open(4, "in.txt", 0, READ);
+    let real_fd = g.open(3, "r.txt", 0, READ);
+    assert!(mem > 4 && real_fd > 4, "{mem} {real_fd}");
+    assert_eq!(g.read(mem, 2), b"he");
+    assert_eq!(renumber(&mut g, mem, real_fd), 0);
+    assert_eq!(g.read(real_fd, 3), b"llo");
+    assert_eq!(g.call::<i32, i32>("close", mem), -EBADF);
+    // A real file onto a number in memory: the memory descriptor is gone, the real one reads.
+    let other = g.open(4, "in.txt", 0, READ);
+    let again = g.open(3, "r.txt", 0, READ);
+    assert_eq!(renumber(&mut g, again, other), 0);
+    assert_eq!(g.read(other, 4), b"real");
+    assert_eq!(g.call::<i32, i32>("close", again), -EBADF);
+    // Memory onto memory, and a number onto itself: nothing else changes.
+    let third = g.open(4, "in.txt", 0, READ);
+    assert_eq!(renumber(&mut g, real_fd, third), 0);
+    assert_eq!(renumber(&mut g, third, third), 0);
+    assert_eq!(g.read(third, 3), b" me");
+    // A closed or never-opened end is EBADF and moves nothing.
+    assert_eq!(renumber(&mut g, 99, third), -EBADF);
+    assert_eq!(renumber(&mut g, third, 99), -EBADF);
+    assert_eq!(g.read(third, 2), b"mf");
+    // The mount itself moved: new files open from its new number, none from the old.
+    let moved_root = g.open(3, "r.txt", 0, READ);
+    assert_eq!(renumber(&mut g, 4, moved_root), 0);
+    let fd = g.open(moved_root, "in.txt", 0, READ);
+    assert_eq!(fd, 4, "the lowest free number");
+    assert_eq!(g.read(fd, 5), b"hello");
+    assert_eq!(g.call::<i32, i32>("close", fd), 0);
+    assert_eq!(g.open(4, "in.txt", 0, READ), -EBADF);
+    // A file written through a moved descriptor is the tree's.
+    let w = g.open(moved_root, "new.txt", CREAT, WRITE);
+    let spare = g.open(3, "r.txt", 0, READ);
+    assert_eq!(renumber(&mut g, w, spare), 0);
+    assert_eq!(g.write(spare, b"moved"), 5);
+    assert_eq!(g.store.data().tree().read("new.txt"), Some(&b"moved"[..]));
+    assert_eq!(g.call::<i32, i32>("close", w), -EBADF);
+    for fd in [other, third, spare, moved_root] {
+        assert_eq!(g.call::<i32, i32>("close", fd), 0, "close {fd}");
+    }
 }

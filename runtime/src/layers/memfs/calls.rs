@@ -25,10 +25,32 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1Delegate for MemFs<H> {
     }
 
     fn fd_renumber(&mut self, fd: Fd, to: Fd) -> Out<()> {
-        if self.open.contains_key(&fd.0) || self.open.contains_key(&to.0) {
-            return Err(Errno::Notsup.into());
+        // The inner host moves the number (each descriptor in memory holds an inner one) and
+        // checks both ends; only then does the memory side follow it.
+        self.inner.fd_renumber(fd, to)?;
+        if fd == to {
+            return Ok(());
         }
-        self.inner.fd_renumber(fd, to)
+        let moved = self.open.remove(&fd.0);
+        if let Some(closed) = self.open.remove(&to.0) {
+            let n = closed.node;
+            if self.tree.meta[n].nlink == 0
+                && !self.is_open(n)
+                && moved.as_ref().is_none_or(|m| m.node != n)
+            {
+                self.tree.release(n);
+            }
+        }
+        if to.0 == self.root {
+            self.root = u32::MAX;
+        }
+        if let Some(open) = moved {
+            if fd.0 == self.root {
+                self.root = to.0;
+            }
+            self.open.insert(to.0, open);
+        }
+        Ok(())
     }
 
     fn fd_fdstat_get(&mut self, fd: Fd) -> Out<Fdstat> {

@@ -13,8 +13,8 @@
 //! `path_unlink_file`, `path_rename` within the mount, hard links (`path_link`), symbolic links
 //! (`path_symlink`, `path_readlink`, followed in every path within the mount, `SYMLINK_FOLLOW`
 //! honoured), and times (set from the real clock as POSIX does; `*_filestat_set_times`).
-//! Not supported (`ENOTSUP`): `fd_renumber` to or from a descriptor in memory; renames and
-//! links across the mount's edge are `EXDEV`.
+//! `fd_renumber` moves descriptors in memory as it moves the inner host's. Renames and links
+//! across the mount's edge are `EXDEV`.
 
 mod calls;
 mod mount;
