@@ -187,6 +187,14 @@ fn tcp_and_udp_echo_over_wasix_sockets_when_allowed() {
 }
 
 #[test]
+fn socket_timeouts_end_blocking_receives_and_accepts() {
+    assert_ok(
+        &run("wasix_net", ALLOW_LOOPBACK, "timeouts"),
+        "timeouts ok: 23 checks",
+    );
+}
+
+#[test]
 fn sockets_and_lookups_are_refused_by_default() {
     let out = run("wasix_net", &[], "denied");
     assert_ok(&out, "denied ok: 2 checks");

@@ -8,6 +8,7 @@
 use std::io;
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::time::Instant;
 
 use super::HostResult;
 use crate::ctx::WasiCtx;
@@ -134,7 +135,8 @@ pub(crate) fn recv(
             break;
         }
         let mut msg = msghdr(&mut iov, n_iov);
-        let got = retry(sock, wait, libc::POLLIN, || {
+        let kernel_waits = msg_flags & libc::MSG_DONTWAIT == 0;
+        let got = retry(sock, wait, kernel_waits, libc::POLLIN, || {
             // SAFETY: each iovec is a range of guest memory bounds-checked when the list was
             // decoded, and the memory stays mapped for the whole call. Only the kernel writes
             // through them, and no Rust reference to those bytes is alive during the call.
@@ -199,7 +201,7 @@ pub(crate) fn send(
             break;
         }
         let msg = msghdr(&mut iov, n_iov);
-        let sent = retry(sock, wait, libc::POLLOUT, || {
+        let sent = retry(sock, wait, wait, libc::POLLOUT, || {
             // SAFETY: the iovecs are bounds-checked ranges of guest memory, mapped for the
             // whole call; the kernel only reads through them.
             unsafe { libc::sendmsg(sock.as_raw_fd(), &msg, msg_flags) }
@@ -301,14 +303,18 @@ pub(crate) fn msghdr(iov: &mut [libc::iovec; IOV_CHUNK], n: usize) -> libc::msgh
 }
 
 /// Runs a socket system call, retrying after `EINTR`. When the guest's descriptor is blocking
-/// (`wait`) but the host socket reports `EAGAIN` (its host `O_NONBLOCK` was set by someone
-/// else), waits for `events` with `poll` and tries again, so the guest sees blocking semantics.
+/// (`wait`) but the host socket reports `EAGAIN` (the call did not let the kernel wait, or the
+/// host socket's `O_NONBLOCK` is set), waits for `events` with `poll` and tries again, so the
+/// guest sees blocking semantics, the socket's own timeout included (see [`Blocking`]).
+/// `kernel_waits`: the call lets the kernel wait (no `MSG_DONTWAIT`).
 pub(crate) fn retry(
     sock: BorrowedFd<'_>,
     wait: bool,
+    kernel_waits: bool,
     events: libc::c_short,
     mut call: impl FnMut() -> isize,
 ) -> io::Result<usize> {
+    let mut blocking = Blocking::new(sock, events, kernel_waits);
     loop {
         let r = call();
         if r >= 0 {
@@ -318,22 +324,96 @@ pub(crate) fn retry(
         match e.raw_os_error() {
             Some(libc::EINTR) => continue,
             Some(code) if wait && (code == libc::EAGAIN || code == libc::EWOULDBLOCK) => {
-                wait_for(sock, events)?
+                if !blocking.again()? {
+                    return Err(e);
+                }
             }
             _ => return Err(e),
         }
     }
 }
 
-/// Blocks until `fd` is ready for `events` (or has an error or hang-up to report).
-pub(crate) fn wait_for(fd: BorrowedFd<'_>, events: libc::c_short) -> io::Result<()> {
-    let flags = if events == libc::POLLIN {
+/// The waits of one blocking socket call that the kernel did not make itself (see [`retry`]).
+///
+/// A socket may carry a receive or send timeout (`SO_RCVTIMEO`/`SO_SNDTIMEO`, which the guest
+/// sets through WASIX's `sock_set_opt_time` or WasmEdge's `sock_setsockopt`). The kernel
+/// honours it only when it waits itself; these waits honour it too, and its end is the call's
+/// `EAGAIN`, as from the kernel. Linux applies the receive timeout to `accept` as well. The
+/// timeout is read from the socket at the first `EAGAIN` only, so calls that never wait make no
+/// extra system call.
+pub(crate) struct Blocking<'a> {
+    sock: BorrowedFd<'a>,
+    events: libc::c_short,
+    kernel_waits: bool,
+    /// Unset until the first `EAGAIN`; then the timeout's end, if the socket has a timeout.
+    deadline: Option<Option<Instant>>,
+}
+
+impl<'a> Blocking<'a> {
+    /// For a call on `sock` waiting for `events` (`POLLIN`: the receive timeout; `POLLOUT`: the
+    /// send timeout); `kernel_waits` as for [`retry`].
+    pub(crate) fn new(sock: BorrowedFd<'a>, events: libc::c_short, kernel_waits: bool) -> Self {
+        Blocking {
+            sock,
+            events,
+            kernel_waits,
+            deadline: None,
+        }
+    }
+
+    /// After the call's `EAGAIN`: waits until the socket is ready for the events and says
+    /// whether to call again. `Ok(false)`: the socket's timeout has run out, and `EAGAIN` is
+    /// the call's answer. A threaded program's end interrupts the wait (`ECANCELED`).
+    pub(crate) fn again(&mut self) -> io::Result<bool> {
+        use rustix::net::sockopt::{Timeout, socket_timeout};
+        let deadline = match self.deadline {
+            Some(deadline) => deadline,
+            None => {
+                let which = if self.events == libc::POLLIN {
+                    Timeout::Recv
+                } else {
+                    Timeout::Send
+                };
+                let timeout = socket_timeout(self.sock, which).ok().flatten();
+                let host_blocks = rustix::fs::fcntl_getfl(self.sock)
+                    .is_ok_and(|f| !f.contains(rustix::fs::OFlags::NONBLOCK));
+                if timeout.is_some() && self.kernel_waits && host_blocks {
+                    // The kernel waited itself, for the whole timeout, before this EAGAIN.
+                    return Ok(false);
+                }
+                let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+                self.deadline = Some(deadline);
+                deadline
+            }
+        };
+        let Some(deadline) = deadline else {
+            wait_for(self.sock, self.events)?;
+            return Ok(true);
+        };
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok(false);
+        }
+        let timeout = rustix::time::Timespec {
+            tv_sec: left.as_secs().min(i64::MAX as u64) as i64,
+            tv_nsec: i64::from(left.subsec_nanos()),
+        };
+        ending::wait_ready(self.sock, poll_flags(self.events), Some(&timeout))
+    }
+}
+
+fn poll_flags(events: libc::c_short) -> rustix::event::PollFlags {
+    if events == libc::POLLIN {
         rustix::event::PollFlags::IN
     } else {
         rustix::event::PollFlags::OUT
-    };
+    }
+}
+
+/// Blocks until `fd` is ready for `events` (or has an error or hang-up to report).
+pub(crate) fn wait_for(fd: BorrowedFd<'_>, events: libc::c_short) -> io::Result<()> {
     // A threaded program's end interrupts the wait (`ECANCELED`).
-    ending::wait_ready(fd, flags, None).map(drop)
+    ending::wait_ready(fd, poll_flags(events), None).map(drop)
 }
 
 /// Takes one connection off `listener`, with the new socket's host `O_NONBLOCK` set to
@@ -346,13 +426,17 @@ fn accept_stream(listener: &TcpListener, wait: bool, nonblocking: bool) -> io::R
         // a threaded program's end interrupts), so it can stay that way.
         listener.set_nonblocking(true)?;
     }
+    // Whether the kernel waited is the listener's `O_NONBLOCK`, which `Blocking` reads.
+    let mut blocking = Blocking::new(listener.as_fd(), libc::POLLIN, true);
     loop {
         match os::accept(listener, nonblocking) {
             Ok(stream) => return Ok(stream),
             Err(e) => match e.raw_os_error() {
                 Some(libc::EINTR) => continue,
                 Some(code) if wait && (code == libc::EAGAIN || code == libc::EWOULDBLOCK) => {
-                    wait_for(listener.as_fd(), libc::POLLIN)?
+                    if !blocking.again()? {
+                        return Err(e);
+                    }
                 }
                 // A connection reset while queued is gone; the next one may be fine, but the
                 // caller decides whether to try again, as with `accept(2)`.
@@ -416,3 +500,5 @@ pub(crate) mod os {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod timeout_tests;

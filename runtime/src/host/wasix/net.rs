@@ -261,14 +261,19 @@ pub(crate) fn get_flag(ctx: &mut WasiCtx, fd: Fd, opt: SockOption) -> R<bool> {
     })
 }
 
-/// `sock_set_opt_time`: only `linger` (whole seconds). Receive and send timeouts are refused
-/// (`ENOTSUP`) because this host's blocking calls wait in `poll` and would not honour them.
+/// `sock_set_opt_time`: `linger` (whole seconds), and the receive, send and accept timeouts,
+/// kept on the host socket as `SO_RCVTIMEO`/`SO_SNDTIMEO` (Linux's accept honours the receive
+/// one, so the accept timeout is the listener's receive timeout). Blocking calls end with
+/// `EAGAIN` when one runs out, whether the kernel or this host waits (`sock::Blocking`). A zero
+/// timeout is `EINVAL`, none removes it. The connect timeout is refused (`ENOTSUP`): connecting
+/// waits in the kernel, which knows no such timeout.
 pub(crate) fn set_time(
     ctx: &mut WasiCtx,
     fd: Fd,
     opt: SockOption,
     t: GuestPtr<'_, OptionTimestamp>,
 ) -> R<()> {
+    use rustix::net::sockopt::{Timeout, set_socket_linger, set_socket_timeout};
     let t = match t.read()? {
         OptionTimestamp::None => None,
         OptionTimestamp::Some(ns) => Some(Duration::from_nanos(ns)),
@@ -276,26 +281,28 @@ pub(crate) fn set_time(
     let entry = host(ctx, fd)?;
     let s = net_fd(&entry)?;
     match opt {
-        SockOption::Linger => rustix::net::sockopt::set_socket_linger(s, t)?,
-        SockOption::RecvTimeout
-        | SockOption::SendTimeout
-        | SockOption::ConnectTimeout
-        | SockOption::AcceptTimeout => return Err(Errno::Notsup.into()),
+        SockOption::Linger => set_socket_linger(s, t)?,
+        SockOption::RecvTimeout | SockOption::AcceptTimeout => {
+            set_socket_timeout(s, Timeout::Recv, t)?
+        }
+        SockOption::SendTimeout => set_socket_timeout(s, Timeout::Send, t)?,
+        SockOption::ConnectTimeout => return Err(Errno::Notsup.into()),
         _ => return Err(Errno::Inval.into()),
     }
     Ok(())
 }
 
-/// `sock_get_opt_time`: `linger`; the timeouts are always unlimited (none).
+/// `sock_get_opt_time`: `linger` and the timeouts [`set_time`] keeps; the connect timeout is
+/// always none.
 pub(crate) fn get_time(ctx: &mut WasiCtx, fd: Fd, opt: SockOption) -> R<OptionTimestamp> {
+    use rustix::net::sockopt::{Timeout, socket_linger, socket_timeout};
     let entry = host(ctx, fd)?;
     let s = net_fd(&entry)?;
     let t = match opt {
-        SockOption::Linger => rustix::net::sockopt::socket_linger(s)?,
-        SockOption::RecvTimeout
-        | SockOption::SendTimeout
-        | SockOption::ConnectTimeout
-        | SockOption::AcceptTimeout => None,
+        SockOption::Linger => socket_linger(s)?,
+        SockOption::RecvTimeout | SockOption::AcceptTimeout => socket_timeout(s, Timeout::Recv)?,
+        SockOption::SendTimeout => socket_timeout(s, Timeout::Send)?,
+        SockOption::ConnectTimeout => None,
         _ => return Err(Errno::Inval.into()),
     };
     Ok(match t {

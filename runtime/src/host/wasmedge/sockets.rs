@@ -218,6 +218,8 @@ fn accept_one(listener: BorrowedFd<'_>, wait: bool, nonblocking: bool) -> io::Re
         fl.insert(rustix::fs::OFlags::NONBLOCK);
         rustix::fs::fcntl_setfl(listener, fl)?;
     }
+    // Whether the kernel waited is the listener's `O_NONBLOCK`, which `Blocking` reads.
+    let mut blocking = p1sock::Blocking::new(listener, libc::POLLIN, true);
     loop {
         match accept_raw(listener, nonblocking) {
             Ok(fd) => {
@@ -226,7 +228,11 @@ fn accept_one(listener: BorrowedFd<'_>, wait: bool, nonblocking: bool) -> io::Re
                 return Ok(fd);
             }
             Err(rustix::io::Errno::INTR) => continue,
-            Err(rustix::io::Errno::AGAIN) if wait => p1sock::wait_for(listener, libc::POLLIN)?,
+            Err(rustix::io::Errno::AGAIN) if wait => {
+                if !blocking.again()? {
+                    return Err(rustix::io::Errno::AGAIN.into());
+                }
+            }
             Err(e) => return Err(e.into()),
         }
     }
@@ -324,7 +330,8 @@ pub(crate) fn recv_from_addr(
     let mut msg = p1sock::msghdr(&mut iov, n_iov);
     msg.msg_name = (&raw mut storage).cast();
     msg.msg_namelen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-    let got = p1sock::retry(host, wait, libc::POLLIN, || {
+    let kernel_waits = msg_flags & libc::MSG_DONTWAIT == 0;
+    let got = p1sock::retry(host, wait, kernel_waits, libc::POLLIN, || {
         // SAFETY: the iovecs are bounds-checked ranges of guest memory, mapped for the whole
         // call, written only by the kernel; `msg_name` points at `storage`, of the size given.
         unsafe { libc::recvmsg(host.as_raw_fd(), &mut msg, msg_flags) }
@@ -399,7 +406,7 @@ pub(crate) fn send_to_addr(
     let mut msg = p1sock::msghdr(&mut iov, n_iov);
     msg.msg_name = (&raw mut storage).cast();
     msg.msg_namelen = len;
-    let sent = p1sock::retry(host, wait, libc::POLLOUT, || {
+    let sent = p1sock::retry(host, wait, wait, libc::POLLOUT, || {
         // SAFETY: the iovecs are bounds-checked ranges of guest memory, only read by the
         // kernel; `msg_name` points at `storage`, of length `len`.
         unsafe { libc::sendmsg(host.as_raw_fd(), &msg, msg_flags) }

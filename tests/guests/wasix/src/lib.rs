@@ -43,6 +43,8 @@ pub mod sys {
         pub safe fn sock_status(fd: u32, ro: *mut u8) -> i32;
         pub safe fn sock_set_opt_flag(fd: u32, opt: u32, flag: u32) -> i32;
         pub safe fn sock_get_opt_flag(fd: u32, opt: u32, ro: *mut u8) -> i32;
+        pub safe fn sock_set_opt_time(fd: u32, opt: u32, time: *const u8) -> i32;
+        pub safe fn sock_get_opt_time(fd: u32, opt: u32, ro: *mut u8) -> i32;
         pub safe fn sock_send_to(
             fd: u32,
             iovs: *const [u32; 2],
@@ -91,6 +93,7 @@ pub mod errno {
     pub const NOSYS: i32 = 52;
     pub const NOTDIR: i32 = 54;
     pub const NOTSOCK: i32 = 57;
+    pub const NOTSUP: i32 = 58;
     pub const AFNOSUPPORT: i32 = 5;
     pub const PIPE: i32 = 64;
     pub const RANGE: i32 = 68;

@@ -4,6 +4,7 @@
 use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::FromRawFd;
+use std::time::{Duration, Instant};
 
 use wasi_host_wasix_guests::errno::*;
 use wasi_host_wasix_guests::{Checks, addr4, parse4, sys};
@@ -20,12 +21,14 @@ fn main() {
         "udp" => "udp",
         "resolve" => "resolve",
         "denied" => "denied",
+        "timeouts" => "timeouts",
         other => panic!("unknown part {other:?}"),
     });
     match part.as_str() {
         "tcp" => tcp(&mut c),
         "udp" => udp(&mut c),
         "resolve" => resolve(&mut c),
+        "timeouts" => timeouts(&mut c),
         _ => denied(&mut c),
     }
     c.done();
@@ -206,5 +209,142 @@ fn denied(c: &mut Checks) {
         sys::resolve(b"localhost".as_ptr(), 9, 0, addrs.as_mut_ptr(), 1, &mut n),
         ACCES,
         "resolve refused",
+    );
+}
+
+/// An `option_timestamp`: tag byte, then the nanoseconds at offset 8.
+fn opt_time(ns: Option<u64>) -> [u8; 16] {
+    let mut b = [0u8; 16];
+    if let Some(ns) = ns {
+        b[0] = 1;
+        b[8..].copy_from_slice(&ns.to_le_bytes());
+    }
+    b
+}
+
+fn read_opt_time(b: &[u8; 16]) -> Option<u64> {
+    (b[0] == 1).then(|| u64::from_le_bytes(b[8..].try_into().unwrap()))
+}
+
+const RECV_TIMEOUT: u32 = 19;
+const SEND_TIMEOUT: u32 = 20;
+const CONNECT_TIMEOUT: u32 = 21;
+const ACCEPT_TIMEOUT: u32 = 22;
+
+/// The receive, send and accept timeouts: kept, read back, and ending blocking calls with
+/// `EAGAIN` once they run out. The kernel keeps them in clock ticks: 200 ms and 2 s are whole
+/// ticks at every usual tick rate (100, 250, 300, 1000 Hz), so they read back unchanged.
+fn timeouts(c: &mut Checks) {
+    let udp = open(c, DGRAM, 17);
+    c.eq(sys::sock_bind(udp, addr4(LOOPBACK, 0).as_ptr()), 0, "bind");
+    let mut got = [9u8; 16];
+    c.eq(
+        sys::sock_get_opt_time(udp, RECV_TIMEOUT, got.as_mut_ptr()),
+        0,
+        "get",
+    );
+    c.eq(read_opt_time(&got), None, "no receive timeout at first");
+    let t = opt_time(Some(200_000_000));
+    c.eq(
+        sys::sock_set_opt_time(udp, RECV_TIMEOUT, t.as_ptr()),
+        0,
+        "set receive timeout",
+    );
+    c.eq(
+        sys::sock_get_opt_time(udp, RECV_TIMEOUT, got.as_mut_ptr()),
+        0,
+        "get",
+    );
+    c.eq(
+        read_opt_time(&got),
+        Some(200_000_000),
+        "the receive timeout reads back",
+    );
+    let mut buf = [0u8; 8];
+    let riov = [[buf.as_mut_ptr() as u32, buf.len() as u32]];
+    let (mut n, mut flags, mut from) = (0u32, 0u16, [0u8; 110]);
+    let start = Instant::now();
+    c.eq(
+        sys::sock_recv_from(
+            udp,
+            riov.as_ptr(),
+            1,
+            0,
+            &mut n,
+            &mut flags,
+            from.as_mut_ptr(),
+        ),
+        AGAIN,
+        "a receive with nothing to receive ends with the timeout",
+    );
+    c.eq(
+        start.elapsed() >= Duration::from_millis(190),
+        true,
+        "after the timeout",
+    );
+    let zero = opt_time(Some(0));
+    c.eq(
+        sys::sock_set_opt_time(udp, RECV_TIMEOUT, zero.as_ptr()),
+        INVAL,
+        "zero",
+    );
+    let none = opt_time(None);
+    c.eq(
+        sys::sock_set_opt_time(udp, RECV_TIMEOUT, none.as_ptr()),
+        0,
+        "none",
+    );
+    c.eq(
+        sys::sock_get_opt_time(udp, RECV_TIMEOUT, got.as_mut_ptr()),
+        0,
+        "get",
+    );
+    c.eq(read_opt_time(&got), None, "none removes it");
+    let t = opt_time(Some(2_000_000_000));
+    c.eq(
+        sys::sock_set_opt_time(udp, SEND_TIMEOUT, t.as_ptr()),
+        0,
+        "set send timeout",
+    );
+    c.eq(
+        sys::sock_get_opt_time(udp, SEND_TIMEOUT, got.as_mut_ptr()),
+        0,
+        "get",
+    );
+    c.eq(
+        read_opt_time(&got),
+        Some(2_000_000_000),
+        "the send timeout reads back",
+    );
+    c.eq(
+        sys::sock_set_opt_time(udp, CONNECT_TIMEOUT, t.as_ptr()),
+        NOTSUP,
+        "connect",
+    );
+
+    let listener = open(c, STREAM, 6);
+    c.eq(
+        sys::sock_bind(listener, addr4(LOOPBACK, 0).as_ptr()),
+        0,
+        "bind",
+    );
+    c.eq(sys::sock_listen(listener, 4), 0, "listen");
+    let t = opt_time(Some(200_000_000));
+    c.eq(
+        sys::sock_set_opt_time(listener, ACCEPT_TIMEOUT, t.as_ptr()),
+        0,
+        "set accept timeout",
+    );
+    let (mut conn, mut peer) = (0u32, [0u8; 110]);
+    let start = Instant::now();
+    c.eq(
+        sys::sock_accept_v2(listener, 0, &mut conn, peer.as_mut_ptr()),
+        AGAIN,
+        "an accept with nobody connecting ends with the timeout",
+    );
+    c.eq(
+        start.elapsed() >= Duration::from_millis(190),
+        true,
+        "after the timeout",
     );
 }
