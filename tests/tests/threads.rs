@@ -513,9 +513,10 @@ fn library_a_thread_in_futex_wait_ends_with_the_program() {
     }
 }
 
-/// Runs `threads_blocked.wat` in-process with `args`: six threads blocked for ever (in
+/// Runs `threads_blocked.wat` in-process with `args`: seven threads blocked for ever (in
 /// `fd_read` of a pipe, `sock_accept`, `memory.atomic.wait32`, WASIX `thread_sleep`, `fd_write`
-/// to a full pipe, `sock_recv` on a socket pair) when the program ends. Returns the outcome and whether every thread was gone within the bound.
+/// to a full pipe, `sock_recv` on a socket pair, `sock_send` to a full socket pair) when the
+/// program ends. Returns the outcome and whether every thread was gone within the bound.
 fn run_blocked(args: &[&str]) -> (wasmtime::Result<()>, bool, u32) {
     let engine = engine();
     let module = wasmtime::Module::from_file(&engine, wat("threads_blocked")).unwrap();

@@ -180,8 +180,11 @@ pub(crate) fn send(
         return Err(Errno::Inval.into());
     }
     let wait = !entry.flags.contains(Fdflags::NONBLOCK);
+    // A thread of a threaded program does not let the kernel wait (the program's end could
+    // not wake it): `send_in_program` waits in `poll` between partial sends instead.
+    let in_program = wait && ending::serving();
     let mut msg_flags = os::SEND_FLAGS;
-    if !wait {
+    if !wait || in_program {
         msg_flags |= libc::MSG_DONTWAIT;
     }
     let mut done = 0usize;
@@ -200,12 +203,16 @@ pub(crate) fn send(
         if n_iov == 0 && done > 0 {
             break;
         }
-        let msg = msghdr(&mut iov, n_iov);
-        let sent = retry(sock, wait, wait, libc::POLLOUT, || {
-            // SAFETY: the iovecs are bounds-checked ranges of guest memory, mapped for the
-            // whole call; the kernel only reads through them.
-            unsafe { libc::sendmsg(sock.as_raw_fd(), &msg, msg_flags) }
-        });
+        let sent = if in_program {
+            send_in_program(sock, &mut iov[..n_iov], msg_flags)
+        } else {
+            let msg = msghdr(&mut iov, n_iov);
+            retry(sock, wait, wait, libc::POLLOUT, || {
+                // SAFETY: the iovecs are bounds-checked ranges of guest memory, mapped for the
+                // whole call; the kernel only reads through them.
+                unsafe { libc::sendmsg(sock.as_raw_fd(), &msg, msg_flags) }
+            })
+        };
         match sent {
             Ok(n) => {
                 done += n;
@@ -221,6 +228,61 @@ pub(crate) fn send(
         }
     }
     Ok(done as Size)
+}
+
+/// A blocking send on a thread of a threaded program: `MSG_DONTWAIT` sends (in `msg_flags`)
+/// until every byte of `iov` is sent, waiting in `poll` (which the program's end interrupts)
+/// while the socket has no room, as the kernel would wait for a blocking send. The socket's
+/// send timeout bounds the waits ([`Blocking`]); when it runs out, or on an error, what was
+/// sent is reported if anything was. `iov` is advanced past what is sent.
+fn send_in_program(
+    sock: BorrowedFd<'_>,
+    iov: &mut [libc::iovec],
+    msg_flags: libc::c_int,
+) -> io::Result<usize> {
+    let mut blocking = Blocking::new(sock, libc::POLLOUT, false);
+    let mut total = 0;
+    // The first entry not wholly sent.
+    let mut at = 0;
+    while at < iov.len() {
+        let rest = &mut iov[at..];
+        // SAFETY: `msghdr` is plain data; all zeroes is its "nothing" value.
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_iov = rest.as_mut_ptr();
+        msg.msg_iovlen = rest.len() as _;
+        // SAFETY: the iovecs are bounds-checked ranges of guest memory (advanced only within
+        // themselves below), mapped for the whole call; the kernel only reads through them.
+        let r = unsafe { libc::sendmsg(sock.as_raw_fd(), &msg, msg_flags) };
+        if r > 0 {
+            let mut n = r as usize;
+            total += n;
+            while at < iov.len() && n >= iov[at].iov_len {
+                n -= iov[at].iov_len;
+                at += 1;
+            }
+            if n > 0 {
+                let entry = &mut iov[at];
+                // SAFETY: `n` is less than the entry's length: still inside its buffer.
+                entry.iov_base = unsafe { entry.iov_base.cast::<u8>().add(n) }.cast();
+                entry.iov_len -= n;
+            }
+            continue;
+        }
+        if r == 0 {
+            // Nothing left that the kernel counts (empty entries only).
+            break;
+        }
+        let e = io::Error::last_os_error();
+        let again = match e.raw_os_error() {
+            Some(libc::EINTR) => true,
+            Some(code) if code == libc::EAGAIN || code == libc::EWOULDBLOCK => blocking.again()?,
+            _ => false,
+        };
+        if !again {
+            return if total > 0 { Ok(total) } else { Err(e) };
+        }
+    }
+    Ok(total)
 }
 
 /// `sock_shutdown`: shuts down reading (`RD`), writing (`WR`) or both on a connected socket.
@@ -501,4 +563,4 @@ pub(crate) mod os {
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
-mod timeout_tests;
+mod wait_tests;

@@ -7,6 +7,7 @@
 ;;   3: memory.atomic.wait32 with no timeout         4: WASIX thread_sleep for an hour
 ;;   5: fd_write to stdout (a pipe nobody reads) until it is full
 ;;   6: sock_recv on one end of a socket pair (WASIX sock_pair) nobody sends on
+;;   7: sock_send to one end of another pair, whose other end nobody reads, until it is full
 (module
   (import "env" "memory" (memory 1 1 shared))
   (export "memory" (memory 0))
@@ -20,6 +21,7 @@
   (import "wasix_32v1" "thread_sleep" (func $sleep (param i64) (result i32)))
   (import "wasix_32v1" "sock_pair" (func $pair (param i32 i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "sock_recv" (func $recv (param i32 i32 i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "sock_send" (func $send (param i32 i32 i32 i32 i32) (result i32)))
 
   ;; 64: iovec {128, 16}; 96: results (108: the writer's own, 112-127 the receiver's);
   ;; 256: a clock subscription of 100 ms; 320: its event.
@@ -55,6 +57,17 @@
           (then unreachable))
         (drop (call $recv (i32.load (i32.const 112)) (i32.const 64) (i32.const 1) (i32.const 0)
           (i32.const 120) (i32.const 124)))))
+    (if (i32.eq (local.get $case) (i32.const 7))
+      (then
+        ;; A Unix stream pair at 160 and 164 (its sender's results at 168); send the 4 KiB
+        ;; iovec at 72 on the first until a send fails (it never should: it waits when full).
+        (if (call $pair (i32.const 3) (i32.const 1) (i32.const 0) (i32.const 160) (i32.const 164))
+          (then unreachable))
+        (block $full
+          (loop $more
+            (br_if $full (call $send (i32.load (i32.const 160)) (i32.const 72) (i32.const 1)
+              (i32.const 0) (i32.const 168)))
+            (br $more)))))
     (if (i32.eq (local.get $case) (i32.const 9))
       (then
         ;; Let main park first, then end the program from here.
@@ -81,7 +94,7 @@
       (if (i32.le_s (call $spawn (local.get $case)) (i32.const 0)) (then (call $exit (i32.const 1))))
       (call $await (local.get $case))
       (local.set $case (i32.add (local.get $case) (i32.const 1)))
-      (br_if $each (i32.le_u (local.get $case) (i32.const 6))))
+      (br_if $each (i32.le_u (local.get $case) (i32.const 7))))
     ;; More than one argument: end by case 9's proc_exit while main is parked for ever.
     (drop (call $argc (i32.const 96) (i32.const 100)))
     (if (i32.gt_u (i32.load (i32.const 96)) (i32.const 1))

@@ -1,4 +1,5 @@
-//! Socket timeouts (`SO_RCVTIMEO`/`SO_SNDTIMEO`) in the waits the kernel does not make itself.
+//! Waits the host makes where the kernel would: socket timeouts (`SO_RCVTIMEO`/`SO_SNDTIMEO`)
+//! in them, and a threaded program's blocking sends.
 
 use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
@@ -108,4 +109,57 @@ fn a_blocking_accept_ends_with_the_listeners_receive_timeout() {
             "{serving_like}"
         );
     }
+}
+
+fn iovecs(bufs: &[Vec<u8>]) -> Vec<libc::iovec> {
+    bufs.iter()
+        .map(|b| libc::iovec {
+            iov_base: b.as_ptr().cast_mut().cast(),
+            iov_len: b.len(),
+        })
+        .collect()
+}
+
+#[test]
+fn a_threaded_programs_blocking_send_sends_every_byte_in_order() {
+    // Three buffers (one empty) that together overfill the socket many times: each partial
+    // `MSG_DONTWAIT` send must pick up exactly where the last one stopped.
+    let bufs: Vec<Vec<u8>> = [300_001usize, 0, 700_003]
+        .iter()
+        .enumerate()
+        .map(|(k, &len)| (0..len).map(|i| (i * 7 + k * 13) as u8).collect())
+        .collect();
+    let want: Vec<u8> = bufs.concat();
+    let (a, mut b) = UnixStream::pair().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut got = Vec::new();
+        let mut chunk = [0u8; 10_000];
+        loop {
+            std::thread::sleep(Duration::from_micros(200));
+            match std::io::Read::read(&mut b, &mut chunk).unwrap() {
+                0 => return got,
+                n => got.extend_from_slice(&chunk[..n]),
+            }
+        }
+    });
+    let mut iov = iovecs(&bufs);
+    let flags = os::SEND_FLAGS | libc::MSG_DONTWAIT;
+    let sent = send_in_program(a.as_fd(), &mut iov, flags).unwrap();
+    drop(a);
+    assert_eq!(sent, want.len());
+    assert!(reader.join().unwrap() == want, "bytes lost or out of order");
+}
+
+#[test]
+fn a_threaded_programs_blocking_send_ends_with_the_send_timeout() {
+    let (a, _b) = UnixStream::pair().unwrap();
+    set_socket_timeout(&a, Timeout::Send, Some(Duration::from_millis(60))).unwrap();
+    let big = vec![vec![1u8; 8 << 20]];
+    let mut iov = iovecs(&big);
+    let start = Instant::now();
+    let flags = os::SEND_FLAGS | libc::MSG_DONTWAIT;
+    // Part of it fits: that part is reported, as a kernel send cut short by its timeout is.
+    let sent = send_in_program(a.as_fd(), &mut iov, flags).unwrap();
+    assert!(sent > 0 && sent < 8 << 20, "{sent}");
+    assert!(start.elapsed() >= Duration::from_millis(60));
 }
