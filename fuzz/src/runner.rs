@@ -339,11 +339,14 @@ impl Fuzz<'_> {
                 let now = start.elapsed().as_millis() as u64;
                 if since != IDLE && now.saturating_sub(since) > NUDGE.as_millis() as u64 {
                     // A guest may rightly wait for a connection (`sock_accept` once the one
-                    // waiting was taken, or a poll on the listener): give it one more.
-                    let listener = *watch.listener.lock().unwrap_or_else(|e| e.into_inner());
-                    if let Some(address) = listener {
+                    // waiting was taken, or a poll on the listener): give it one more. The
+                    // lock is held until that socket is closed again, so the descriptor count
+                    // after each instance (taken under it) never sees it.
+                    let listener = watch.listener.lock().unwrap_or_else(|e| e.into_inner());
+                    if let Some(address) = *listener {
                         let _ = std::net::TcpStream::connect(address);
                     }
+                    drop(listener);
                 }
                 if since != IDLE && now.saturating_sub(since) > hang.as_millis() as u64 {
                     // A call blocked in the kernel cannot be interrupted from here; report it
@@ -530,7 +533,16 @@ impl Fuzz<'_> {
                 self.found("canary", call.saturating_sub(1), change);
                 return Ok(());
             }
-            let fds = open_fds();
+            // Under the watchdog's lock: its nudging connection is a descriptor of this
+            // process too, but not the guest's.
+            let fds = {
+                let _census = self
+                    .watch
+                    .listener
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
+                open_fds()
+            };
             if fds != baseline {
                 let detail = format!(
                     "{fds} host descriptors open after the instance was dropped, {baseline} before"
