@@ -190,7 +190,7 @@ fn tcp_and_udp_echo_over_wasix_sockets_when_allowed() {
 fn socket_timeouts_end_blocking_receives_and_accepts() {
     assert_ok(
         &run("wasix_net", ALLOW_LOOPBACK, "timeouts"),
-        "timeouts ok: 23 checks",
+        "timeouts ok: 25 checks",
     );
 }
 

@@ -111,6 +111,7 @@ pub(crate) fn recv(
     let sock = connected_socket(&entry, Rights::FD_READ)?;
     let wait = !entry.flags.contains(Fdflags::NONBLOCK);
     let msg_flags = recv_msg_flags(ri_flags, wait);
+    let kernel_waits = msg_flags & libc::MSG_DONTWAIT == 0;
     // Past the first chunk only a WAITALL read without PEEK goes on: a plain read may be short,
     // and a peek at a later chunk would see the same leading bytes again.
     let more_chunks = ri_flags == Riflags::RECV_WAITALL;
@@ -134,8 +135,7 @@ pub(crate) fn recv(
         if n_iov == 0 && done > 0 {
             break;
         }
-        let mut msg = msghdr(&mut iov, n_iov);
-        let kernel_waits = msg_flags & libc::MSG_DONTWAIT == 0;
+        let mut msg = msghdr(&mut iov[..n_iov]);
         let got = retry(sock, wait, kernel_waits, libc::POLLIN, || {
             // SAFETY: each iovec is a range of guest memory bounds-checked when the list was
             // decoded, and the memory stays mapped for the whole call. Only the kernel writes
@@ -206,7 +206,7 @@ pub(crate) fn send(
         let sent = if in_program {
             send_in_program(sock, &mut iov[..n_iov], msg_flags)
         } else {
-            let msg = msghdr(&mut iov, n_iov);
+            let msg = msghdr(&mut iov[..n_iov]);
             retry(sock, wait, wait, libc::POLLOUT, || {
                 // SAFETY: the iovecs are bounds-checked ranges of guest memory, mapped for the
                 // whole call; the kernel only reads through them.
@@ -240,46 +240,35 @@ fn send_in_program(
     iov: &mut [libc::iovec],
     msg_flags: libc::c_int,
 ) -> io::Result<usize> {
+    // One for the whole send: its timeout, like the kernel's, bounds all of its waits.
     let mut blocking = Blocking::new(sock, libc::POLLOUT, false);
     let mut total = 0;
     // The first entry not wholly sent.
     let mut at = 0;
     while at < iov.len() {
-        let rest = &mut iov[at..];
-        // SAFETY: `msghdr` is plain data; all zeroes is its "nothing" value.
-        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-        msg.msg_iov = rest.as_mut_ptr();
-        msg.msg_iovlen = rest.len() as _;
-        // SAFETY: the iovecs are bounds-checked ranges of guest memory (advanced only within
-        // themselves below), mapped for the whole call; the kernel only reads through them.
-        let r = unsafe { libc::sendmsg(sock.as_raw_fd(), &msg, msg_flags) };
-        if r > 0 {
-            let mut n = r as usize;
-            total += n;
-            while at < iov.len() && n >= iov[at].iov_len {
-                n -= iov[at].iov_len;
-                at += 1;
-            }
-            if n > 0 {
-                let entry = &mut iov[at];
-                // SAFETY: `n` is less than the entry's length: still inside its buffer.
-                entry.iov_base = unsafe { entry.iov_base.cast::<u8>().add(n) }.cast();
-                entry.iov_len -= n;
-            }
-            continue;
-        }
-        if r == 0 {
+        let msg = msghdr(&mut iov[at..]);
+        let sent = retry_in(&mut blocking, true, || {
+            // SAFETY: the iovecs are bounds-checked ranges of guest memory (advanced only
+            // within themselves below), mapped for the whole call; the kernel only reads them.
+            unsafe { libc::sendmsg(sock.as_raw_fd(), &msg, msg_flags) }
+        });
+        let mut n = match sent {
             // Nothing left that the kernel counts (empty entries only).
-            break;
-        }
-        let e = io::Error::last_os_error();
-        let again = match e.raw_os_error() {
-            Some(libc::EINTR) => true,
-            Some(code) if code == libc::EAGAIN || code == libc::EWOULDBLOCK => blocking.again()?,
-            _ => false,
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(_) if total > 0 => break,
+            Err(e) => return Err(e),
         };
-        if !again {
-            return if total > 0 { Ok(total) } else { Err(e) };
+        total += n;
+        while at < iov.len() && n >= iov[at].iov_len {
+            n -= iov[at].iov_len;
+            at += 1;
+        }
+        if n > 0 {
+            let entry = &mut iov[at];
+            // SAFETY: `n` is less than the entry's length: still inside its buffer.
+            entry.iov_base = unsafe { entry.iov_base.cast::<u8>().add(n) }.cast();
+            entry.iov_len -= n;
         }
     }
     Ok(total)
@@ -354,13 +343,13 @@ pub(crate) fn fill_chunk(
     (n, i, want)
 }
 
-/// A `msghdr` with no address and no control data, over the first `n` entries of `iov`.
-pub(crate) fn msghdr(iov: &mut [libc::iovec; IOV_CHUNK], n: usize) -> libc::msghdr {
+/// A `msghdr` with no address and no control data, over the entries of `iov`.
+pub(crate) fn msghdr(iov: &mut [libc::iovec]) -> libc::msghdr {
     // SAFETY: `msghdr` is plain data (pointers and integers, on some systems padding fields
     // libc keeps private); all zeroes is its "nothing" value.
     let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
     msg.msg_iov = iov.as_mut_ptr();
-    msg.msg_iovlen = n as _;
+    msg.msg_iovlen = iov.len() as _;
     msg
 }
 
@@ -374,9 +363,18 @@ pub(crate) fn retry(
     wait: bool,
     kernel_waits: bool,
     events: libc::c_short,
+    call: impl FnMut() -> isize,
+) -> io::Result<usize> {
+    retry_in(&mut Blocking::new(sock, events, kernel_waits), wait, call)
+}
+
+/// [`retry`] with the waits' state given, for a call made several times that one timeout
+/// bounds.
+fn retry_in(
+    blocking: &mut Blocking<'_>,
+    wait: bool,
     mut call: impl FnMut() -> isize,
 ) -> io::Result<usize> {
-    let mut blocking = Blocking::new(sock, events, kernel_waits);
     loop {
         let r = call();
         if r >= 0 {

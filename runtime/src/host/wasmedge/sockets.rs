@@ -327,7 +327,7 @@ pub(crate) fn recv_from_addr(
     });
     // SAFETY: plain data; zeroes are "no address".
     let mut storage: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
-    let mut msg = p1sock::msghdr(&mut iov, n_iov);
+    let mut msg = p1sock::msghdr(&mut iov[..n_iov]);
     msg.msg_name = (&raw mut storage).cast();
     msg.msg_namelen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
     let kernel_waits = msg_flags & libc::MSG_DONTWAIT == 0;
@@ -403,7 +403,7 @@ pub(crate) fn send_to_addr(
         })
     });
     let (mut storage, len) = addr::to_raw(to);
-    let mut msg = p1sock::msghdr(&mut iov, n_iov);
+    let mut msg = p1sock::msghdr(&mut iov[..n_iov]);
     msg.msg_name = (&raw mut storage).cast();
     msg.msg_namelen = len;
     let sent = p1sock::retry(host, wait, wait, libc::POLLOUT, || {

@@ -12,15 +12,7 @@ use crate::preview1::{
 
 impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1Delegate for MemFs<H> {
     fn fd_close(&mut self, fd: Fd) -> Out<()> {
-        if let Some(open) = self.open.remove(&fd.0) {
-            if fd.0 == self.root {
-                self.root = u32::MAX;
-            }
-            let n = open.node;
-            if self.tree.meta[n].nlink == 0 && !self.is_open(n) {
-                self.tree.release(n);
-            }
-        }
+        self.forget(fd);
         self.inner.fd_close(fd)
     }
 
@@ -31,20 +23,9 @@ impl<H: WasiSnapshotPreview1> WasiSnapshotPreview1Delegate for MemFs<H> {
         if fd == to {
             return Ok(());
         }
-        let moved = self.open.remove(&fd.0);
-        if let Some(closed) = self.open.remove(&to.0) {
-            let n = closed.node;
-            if self.tree.meta[n].nlink == 0
-                && !self.is_open(n)
-                && moved.as_ref().is_none_or(|m| m.node != n)
-            {
-                self.tree.release(n);
-            }
-        }
-        if to.0 == self.root {
-            self.root = u32::MAX;
-        }
-        if let Some(open) = moved {
+        // What `to` held is closed; then `fd`'s descriptor, if in memory, takes its number.
+        self.forget(to);
+        if let Some(open) = self.open.remove(&fd.0) {
             if fd.0 == self.root {
                 self.root = to.0;
             }

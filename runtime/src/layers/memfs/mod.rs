@@ -126,6 +126,21 @@ impl<H: WasiSnapshotPreview1> MemFs<H> {
         &mut self.inner
     }
 
+    /// Drops the memory side of descriptor `fd` (closed or overwritten): a node with no name
+    /// left and no other descriptor gives its bytes back.
+    fn forget(&mut self, fd: Fd) {
+        let Some(open) = self.open.remove(&fd.0) else {
+            return;
+        };
+        if fd.0 == self.root {
+            self.root = u32::MAX;
+        }
+        let n = open.node;
+        if self.tree.meta[n].nlink == 0 && !self.is_open(n) {
+            self.tree.release(n);
+        }
+    }
+
     /// Whether a descriptor has node `n` open.
     fn is_open(&self, n: usize) -> bool {
         self.open.values().any(|o| o.node == n)

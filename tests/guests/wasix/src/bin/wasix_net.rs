@@ -231,93 +231,76 @@ const SEND_TIMEOUT: u32 = 20;
 const CONNECT_TIMEOUT: u32 = 21;
 const ACCEPT_TIMEOUT: u32 = 22;
 
+/// `sock_set_opt_time`'s errno for `ns` (none: no timeout).
+fn set_time(c: &mut Checks, fd: u32, opt: u32, ns: Option<u64>, want: i32, what: &str) {
+    let t = opt_time(ns);
+    c.eq(sys::sock_set_opt_time(fd, opt, t.as_ptr()), want, what);
+}
+
+/// `sock_get_opt_time`'s value (checking that it succeeds).
+fn get_time(c: &mut Checks, fd: u32, opt: u32) -> Option<u64> {
+    let mut got = [9u8; 16];
+    c.eq(sys::sock_get_opt_time(fd, opt, got.as_mut_ptr()), 0, "get");
+    read_opt_time(&got)
+}
+
 /// The receive, send and accept timeouts: kept, read back, and ending blocking calls with
 /// `EAGAIN` once they run out. The kernel keeps them in clock ticks: 200 ms and 2 s are whole
 /// ticks at every usual tick rate (100, 250, 300, 1000 Hz), so they read back unchanged.
 fn timeouts(c: &mut Checks) {
     let udp = open(c, DGRAM, 17);
     c.eq(sys::sock_bind(udp, addr4(LOOPBACK, 0).as_ptr()), 0, "bind");
-    let mut got = [9u8; 16];
-    c.eq(
-        sys::sock_get_opt_time(udp, RECV_TIMEOUT, got.as_mut_ptr()),
-        0,
-        "get",
-    );
-    c.eq(read_opt_time(&got), None, "no receive timeout at first");
-    let t = opt_time(Some(200_000_000));
-    c.eq(
-        sys::sock_set_opt_time(udp, RECV_TIMEOUT, t.as_ptr()),
+    let got = get_time(c, udp, RECV_TIMEOUT);
+    c.eq(got, None, "no receive timeout at first");
+    set_time(
+        c,
+        udp,
+        RECV_TIMEOUT,
+        Some(200_000_000),
         0,
         "set receive timeout",
     );
-    c.eq(
-        sys::sock_get_opt_time(udp, RECV_TIMEOUT, got.as_mut_ptr()),
-        0,
-        "get",
-    );
-    c.eq(
-        read_opt_time(&got),
-        Some(200_000_000),
-        "the receive timeout reads back",
-    );
+    let got = get_time(c, udp, RECV_TIMEOUT);
+    c.eq(got, Some(200_000_000), "the receive timeout reads back");
     let mut buf = [0u8; 8];
     let riov = [[buf.as_mut_ptr() as u32, buf.len() as u32]];
     let (mut n, mut flags, mut from) = (0u32, 0u16, [0u8; 110]);
     let start = Instant::now();
+    let e = sys::sock_recv_from(
+        udp,
+        riov.as_ptr(),
+        1,
+        0,
+        &mut n,
+        &mut flags,
+        from.as_mut_ptr(),
+    );
     c.eq(
-        sys::sock_recv_from(
-            udp,
-            riov.as_ptr(),
-            1,
-            0,
-            &mut n,
-            &mut flags,
-            from.as_mut_ptr(),
-        ),
+        e,
         AGAIN,
         "a receive with nothing to receive ends with the timeout",
     );
-    c.eq(
-        start.elapsed() >= Duration::from_millis(190),
-        true,
-        "after the timeout",
-    );
-    let zero = opt_time(Some(0));
-    c.eq(
-        sys::sock_set_opt_time(udp, RECV_TIMEOUT, zero.as_ptr()),
-        INVAL,
-        "zero",
-    );
-    let none = opt_time(None);
-    c.eq(
-        sys::sock_set_opt_time(udp, RECV_TIMEOUT, none.as_ptr()),
-        0,
-        "none",
-    );
-    c.eq(
-        sys::sock_get_opt_time(udp, RECV_TIMEOUT, got.as_mut_ptr()),
-        0,
-        "get",
-    );
-    c.eq(read_opt_time(&got), None, "none removes it");
-    let t = opt_time(Some(2_000_000_000));
-    c.eq(
-        sys::sock_set_opt_time(udp, SEND_TIMEOUT, t.as_ptr()),
+    let waited = start.elapsed() >= Duration::from_millis(190);
+    c.eq(waited, true, "after the timeout");
+    set_time(c, udp, RECV_TIMEOUT, Some(0), INVAL, "zero");
+    set_time(c, udp, RECV_TIMEOUT, None, 0, "none");
+    let got = get_time(c, udp, RECV_TIMEOUT);
+    c.eq(got, None, "none removes it");
+    set_time(
+        c,
+        udp,
+        SEND_TIMEOUT,
+        Some(2_000_000_000),
         0,
         "set send timeout",
     );
-    c.eq(
-        sys::sock_get_opt_time(udp, SEND_TIMEOUT, got.as_mut_ptr()),
-        0,
-        "get",
-    );
-    c.eq(
-        read_opt_time(&got),
+    let got = get_time(c, udp, SEND_TIMEOUT);
+    c.eq(got, Some(2_000_000_000), "the send timeout reads back");
+    set_time(
+        c,
+        udp,
+        CONNECT_TIMEOUT,
         Some(2_000_000_000),
-        "the send timeout reads back",
-    );
-    c.eq(
-        sys::sock_set_opt_time(udp, CONNECT_TIMEOUT, t.as_ptr()),
         NOTSUP,
         "connect",
     );
@@ -329,22 +312,24 @@ fn timeouts(c: &mut Checks) {
         "bind",
     );
     c.eq(sys::sock_listen(listener, 4), 0, "listen");
-    let t = opt_time(Some(200_000_000));
-    c.eq(
-        sys::sock_set_opt_time(listener, ACCEPT_TIMEOUT, t.as_ptr()),
+    set_time(
+        c,
+        listener,
+        ACCEPT_TIMEOUT,
+        Some(200_000_000),
         0,
         "set accept timeout",
     );
+    let got = get_time(c, listener, ACCEPT_TIMEOUT);
+    c.eq(got, Some(200_000_000), "the accept timeout reads back");
     let (mut conn, mut peer) = (0u32, [0u8; 110]);
     let start = Instant::now();
+    let e = sys::sock_accept_v2(listener, 0, &mut conn, peer.as_mut_ptr());
     c.eq(
-        sys::sock_accept_v2(listener, 0, &mut conn, peer.as_mut_ptr()),
+        e,
         AGAIN,
         "an accept with nobody connecting ends with the timeout",
     );
-    c.eq(
-        start.elapsed() >= Duration::from_millis(190),
-        true,
-        "after the timeout",
-    );
+    let waited = start.elapsed() >= Duration::from_millis(190);
+    c.eq(waited, true, "after the timeout");
 }
